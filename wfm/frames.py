@@ -1,0 +1,250 @@
+"""Schemas of the long-format pandas frames that flow through the pipeline.
+
+Frames are validated once, at the edge, by :func:`validate_history` and
+:func:`validate_forecast`; everything downstream trusts them.  A bad frame raises
+:class:`wfm.errors.DataError` naming the file (if known), the row, the column and the
+value.  Nothing is silently dropped, clipped or coerced.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from wfm.errors import DataError
+
+__all__ = [
+    "HISTORY_COLUMNS",
+    "HISTORY_OPTIONAL",
+    "FORECAST_COLUMNS",
+    "REQUIREMENTS_COLUMNS",
+    "COVERAGE_COLUMNS",
+    "validate_history",
+    "validate_forecast",
+    "interval_length",
+]
+
+HISTORY_COLUMNS = ("queue", "interval_start", "calls", "aht_s")
+HISTORY_OPTIONAL = ("abandoned", "answered", "answered_within_target")
+FORECAST_COLUMNS = ("queue", "interval_start", "calls", "aht_s", "calls_low", "calls_high")
+REQUIREMENTS_COLUMNS = FORECAST_COLUMNS + (
+    "traffic",
+    "agents_needed",
+    "staff_needed",
+    "expected_service_level",
+)
+COVERAGE_COLUMNS = (
+    "interval_start",
+    "scheduled",
+    "on_phone",
+    "agents_needed",
+    "service_level",
+    "asa_s",
+    "occupancy",
+)
+
+
+def _row_label(frame: pd.DataFrame, position: int, file: str | None) -> int:
+    """Row number to show: the file line (header = line 1) or the frame position."""
+    return position + 2 if file is not None else position
+
+
+def _fail(problem, frame, position, column, value, file):
+    raise DataError(
+        problem,
+        file=file,
+        row=_row_label(frame, position, file),
+        column=column,
+        value=value,
+        has_value=True,
+    )
+
+
+def _require_columns(frame: pd.DataFrame, columns, file: str | None, what: str) -> None:
+    if not isinstance(frame, pd.DataFrame):
+        raise DataError(f"{what} must be a pandas DataFrame, got {type(frame).__name__}", file=file)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"missing column(s) {missing} in {what}; found {list(map(str, frame.columns))}",
+            file=file,
+            column=missing[0],
+        )
+    if len(frame) == 0:
+        raise DataError(f"{what} is empty", file=file)
+
+
+def _numeric(frame, column, file, *, allow_nan=False, positive=False, nonneg=True):
+    values = pd.to_numeric(frame[column], errors="coerce")
+    bad = values.isna() & ~(frame[column].isna() & allow_nan)
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        _fail("not a number", frame, pos, column, frame[column].iloc[pos], file)
+    arr = values.to_numpy(dtype=float)
+    finite = np.isfinite(arr) | (np.isnan(arr) & allow_nan)
+    if not finite.all():
+        pos = int(np.flatnonzero(~finite)[0])
+        _fail("not a finite number", frame, pos, column, arr[pos], file)
+    if positive:
+        bad = ~(arr > 0) & ~np.isnan(arr)
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            _fail("must be > 0", frame, pos, column, arr[pos], file)
+    elif nonneg:
+        bad = arr < 0
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            _fail("must be >= 0", frame, pos, column, arr[pos], file)
+    return values.astype(float)
+
+
+def _timestamps(frame, column, file):
+    col = frame[column]
+    if pd.api.types.is_datetime64_any_dtype(col):
+        ts = col
+    else:
+        ts = pd.to_datetime(col, errors="coerce", format="mixed")
+    bad = ts.isna()
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        _fail("unparsable or missing time", frame, pos, column, col.iloc[pos], file)
+    if getattr(ts.dt, "tz", None) is not None:
+        ts = ts.dt.tz_localize(None)
+    return ts
+
+
+def interval_length(frame: pd.DataFrame) -> pd.Timedelta:
+    """The regular interval length of a validated frame (smallest step within a queue)."""
+    steps = frame.groupby("queue", sort=False)["interval_start"].diff().dropna()
+    steps = steps[steps > pd.Timedelta(0)]
+    if steps.empty:
+        raise DataError("cannot tell the interval length from a single interval per queue")
+    return steps.min()
+
+
+def _check_intervals(frame: pd.DataFrame, file: str | None) -> pd.Timedelta | None:
+    """No duplicates; every start on the grid of the interval length; sorted per queue."""
+    dup = frame.duplicated(["queue", "interval_start"], keep="first")
+    if dup.any():
+        pos = int(np.flatnonzero(dup.to_numpy())[0])
+        _fail(
+            f"duplicated interval for queue {frame['queue'].iloc[pos]!r}",
+            frame,
+            pos,
+            "interval_start",
+            str(frame["interval_start"].iloc[pos]),
+            file,
+        )
+    order = frame.groupby("queue", sort=False)["interval_start"].diff()
+    back = order < pd.Timedelta(0)
+    if back.any():
+        pos = int(np.flatnonzero(back.to_numpy())[0])
+        _fail("intervals are not sorted in time", frame, pos, "interval_start",
+              str(frame["interval_start"].iloc[pos]), file)
+    steps = order.dropna()
+    if steps.empty:
+        return None
+    step = steps.min()
+    if step <= pd.Timedelta(0):  # pragma: no cover - duplicates caught above
+        return None
+    ns = step.value
+    # Every start must sit on the grid defined by the step (gaps of whole intervals,
+    # e.g. closed nights or missing days, are allowed; a 7-minute offset is not).
+    offsets = (frame["interval_start"].astype("int64") - frame["interval_start"].iloc[0].value) % ns
+    off = offsets != 0
+    if off.any():
+        pos = int(np.flatnonzero(off.to_numpy())[0])
+        _fail(
+            f"irregular interval: not on the {_fmt_td(step)} grid of the other intervals",
+            frame,
+            pos,
+            "interval_start",
+            str(frame["interval_start"].iloc[pos]),
+            file,
+        )
+    if pd.Timedelta(days=1).value % ns:
+        raise DataError(f"interval length {_fmt_td(step)} does not divide a day", file=file,
+                        column="interval_start")
+    return step
+
+
+def _fmt_td(td: pd.Timedelta) -> str:
+    minutes = td.total_seconds() / 60
+    return f"{minutes:g}-min"
+
+
+def validate_history(frame: pd.DataFrame, *, file: str | None = None) -> pd.DataFrame:
+    """Check and normalise an interval history frame.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Columns ``queue``, ``interval_start``, ``calls``, ``aht_s``; optional
+        ``abandoned``, ``answered``, ``answered_within_target``.  ``queue`` may be
+        absent when there is one queue (it is then named "default").  ``aht_s`` may be
+        NaN where no call was handled, or absent for volume-only data.
+    file : str, optional
+        Source file, named in error messages.
+
+    Returns
+    -------
+    DataFrame
+        A copy sorted by queue and time, with typed columns.
+
+    Raises
+    ------
+    DataError
+        Missing column, empty frame, negative or non-numeric calls, AHT <= 0 where
+        calls were handled, duplicated or off-grid intervals, unparsable times.
+    """
+    frame = _prepare(frame, file, "history", ("interval_start", "calls"))
+    frame["calls"] = _numeric(frame, "calls", file)
+    if "aht_s" in frame.columns:
+        frame["aht_s"] = _numeric(frame, "aht_s", file, allow_nan=True, positive=True)
+    else:
+        frame["aht_s"] = np.nan
+    for col in HISTORY_OPTIONAL:
+        if col in frame.columns:
+            frame[col] = _numeric(frame, col, file, allow_nan=True)
+    return _finish(frame, file)
+
+
+def validate_forecast(frame: pd.DataFrame, *, file: str | None = None) -> pd.DataFrame:
+    """Check and normalise a forecast frame (see :data:`FORECAST_COLUMNS`).
+
+    ``calls_low`` / ``calls_high`` default to ``calls`` when absent.  ``aht_s`` must be
+    > 0 wherever calls > 0.
+    """
+    frame = _prepare(frame, file, "forecast", ("interval_start", "calls", "aht_s"))
+    frame["calls"] = _numeric(frame, "calls", file)
+    frame["aht_s"] = _numeric(frame, "aht_s", file, allow_nan=True, positive=True)
+    missing_aht = frame["aht_s"].isna() & (frame["calls"] > 0)
+    if missing_aht.any():
+        pos = int(np.flatnonzero(missing_aht.to_numpy())[0])
+        _fail("AHT is missing where calls are expected", frame, pos, "aht_s", np.nan, file)
+    for col in ("calls_low", "calls_high"):
+        frame[col] = _numeric(frame, col, file) if col in frame.columns else frame["calls"]
+    return _finish(frame, file)
+
+
+def _prepare(frame, file, what, required):
+    _require_columns(frame, required, file, what)
+    frame = frame.copy()
+    frame.index = pd.RangeIndex(len(frame))
+    if "queue" not in frame.columns:
+        frame.insert(0, "queue", "default")
+    else:
+        q = frame["queue"]
+        bad = q.isna() | (q.astype(str).str.strip() == "")
+        if bad.any():
+            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            _fail("missing queue name", frame, pos, "queue", q.iloc[pos], file)
+        frame["queue"] = q.astype(str)
+    frame["interval_start"] = _timestamps(frame, "interval_start", file)
+    return frame
+
+
+def _finish(frame, file):
+    _check_intervals(frame, file)
+    # Stable sort keeps file order within equal keys; positions were checked above.
+    return frame.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
