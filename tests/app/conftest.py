@@ -1,0 +1,110 @@
+"""Shared helpers of the app tests: the AppTest harness and tiny synthetic frames."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "app.py"
+PAGES = ROOT / "wfm" / "ui" / "pages"
+
+
+def _make_history(days: int = 14, interval_min: int = 30, queue: str = "q1",
+                 start: str = "2024-01-01") -> pd.DataFrame:
+    """A tidy history: open 08:00-20:00, a smooth daily profile, AHT 180-240 s."""
+    idx = pd.date_range(start, periods=days * 24 * 60 // interval_min, freq=f"{interval_min}min")
+    hour = idx.hour + idx.minute / 60
+    open_ = (hour >= 8) & (hour < 20)
+    calls = np.where(open_, np.round(40 + 30 * np.sin((hour - 8) / 12 * np.pi)), 0.0)
+    aht = np.where(open_, 180 + 60 * np.cos(hour / 24 * 2 * np.pi) ** 2, np.nan)
+    return pd.DataFrame({"queue": queue, "interval_start": idx, "calls": calls, "aht_s": aht})
+
+
+def _make_forecast(week_start: str = "2024-01-15", interval_min: int = 30) -> pd.DataFrame:
+    """A forecast frame for one week, built like :func:`make_history` (band ±10 %)."""
+    fc = _make_history(days=7, interval_min=interval_min, start=week_start)
+    fc["aht_s"] = fc["aht_s"].fillna(200.0)
+    fc["calls_low"] = 0.9 * fc["calls"]
+    fc["calls_high"] = 1.1 * fc["calls"]
+    return fc
+
+
+@pytest.fixture
+def app():
+    """A fresh AppTest of the whole app (navigation + sidebar), not yet run."""
+    from streamlit.testing.v1 import AppTest
+
+    return AppTest.from_file(str(APP), default_timeout=60)
+
+
+def _open_page(at, stem: str):
+    """Run the app once (registers the pages), then switch to ``stem`` and run it."""
+    if not at._tree or not getattr(at, "_ran_once", False):
+        at.run()
+        at._ran_once = True
+    at.switch_page(f"wfm/ui/pages/{stem}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _metrics(at) -> dict[str, str]:
+    """Label -> shown value of every ``st.metric`` (later duplicates get a suffix)."""
+    out: dict[str, str] = {}
+    for m in at.metric:
+        label = m.label
+        while label in out:
+            label += "'"
+        out[label] = m.value
+    return out
+
+
+@pytest.fixture
+def make_history():
+    return _make_history
+
+
+@pytest.fixture
+def make_forecast():
+    return _make_forecast
+
+
+@pytest.fixture
+def open_page():
+    return _open_page
+
+
+@pytest.fixture
+def metrics():
+    return _metrics
+
+
+def _decode(obj):
+    """Undo plotly's typed-array JSON encoding ({"dtype", "bdata", "shape"})."""
+    import base64
+
+    if isinstance(obj, dict):
+        if "bdata" in obj and "dtype" in obj:
+            arr = np.frombuffer(base64.b64decode(obj["bdata"]), dtype=np.dtype(obj["dtype"]))
+            if "shape" in obj:
+                arr = arr.reshape([int(x) for x in str(obj["shape"]).split(",")])
+            return arr
+        return {k: _decode(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_decode(v) for v in obj]
+    return obj
+
+
+def _figures(at):
+    """Every ``st.plotly_chart`` of the last run as a plain dict (``data``, ``layout``)."""
+    import json
+
+    return [_decode(json.loads(el.proto.spec)) for el in at.get("plotly_chart")]
+
+
+@pytest.fixture
+def figures():
+    return _figures

@@ -1,0 +1,427 @@
+"""Plotly figure builders for the app: frames in, ``plotly.graph_objects.Figure`` out.
+
+No Streamlit here, so every figure can be built and checked in a plain test.  The
+builders only reshape frames for display (sum over queues, pivot to weekday × time of
+day); every number they draw comes from the pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from wfm.types import WEEKDAYS
+
+__all__ = [
+    "history_figure",
+    "forecast_figure",
+    "aht_figure",
+    "requirement_pivot",
+    "requirement_heatmap",
+    "erlang_curve_figure",
+    "gantt_frame",
+    "gantt_figure",
+    "coverage_figure",
+    "comparison_figure",
+    "frontier_figure",
+    "cost_figure",
+]
+
+_COLORS = {
+    "history": "#9aa5b1",
+    "forecast": "#1f77b4",
+    "band": "rgba(31, 119, 180, 0.18)",
+    "required": "#d62728",
+    "on_phone": "#2ca02c",
+    "scheduled": "#1f77b4",
+    "service_level": "#ff7f0e",
+    "shift": "#4c78a8",
+}
+# Breaks and activities drawn over the shift bars, by kind.
+_KIND_COLORS = {
+    "shift": "#4c78a8",
+    "break": "#f58518",
+    "lunch": "#e45756",
+    "meeting": "#54a24b",
+    "training": "#b279a2",
+    "activity": "#72b7b2",
+}
+
+
+def _layout(fig: go.Figure, title: str, *, height: int = 380) -> go.Figure:
+    fig.update_layout(
+        title=title,
+        height=height,
+        margin=dict(l=10, r=10, t=50, b=10),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
+        hovermode="x unified",
+    )
+    return fig
+
+
+def _total_per_interval(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Sum the given columns over queues, per interval start."""
+    cols = [c for c in columns if c in frame.columns]
+    return frame.groupby("interval_start", sort=True)[cols].sum(min_count=1).reset_index()
+
+
+def history_figure(history: pd.DataFrame, *, queue: str | None = None) -> go.Figure:
+    """Offered calls per interval of a history frame (one line per queue).
+
+    Parameters
+    ----------
+    history : DataFrame
+        History frame (``queue``, ``interval_start``, ``calls``).
+    queue : str, optional
+        Draw only this queue.
+    """
+    frame = history if queue is None else history[history["queue"] == queue]
+    fig = go.Figure()
+    for name, part in frame.groupby("queue", sort=True):
+        fig.add_trace(
+            go.Scattergl(
+                x=part["interval_start"], y=part["calls"], mode="lines", name=str(name),
+                line=dict(width=1),
+            )
+        )
+    fig.update_yaxes(title_text="calls offered per interval", rangemode="tozero")
+    return _layout(fig, "History: calls offered per interval")
+
+
+def forecast_figure(
+    forecast: pd.DataFrame, history: pd.DataFrame | None = None, *, queue: str | None = None
+) -> go.Figure:
+    """Forecast calls per interval with the uncertainty band, after the recent history.
+
+    Parameters
+    ----------
+    forecast : DataFrame
+        Forecast frame (``interval_start``, ``calls``, ``calls_low``, ``calls_high``).
+    history : DataFrame, optional
+        Drawn in grey before the forecast (the same span as the forecast, at most).
+    queue : str, optional
+        Draw only this queue; otherwise queues are summed (the band is then the sum
+        of the per-queue bounds, a conservative envelope).
+    """
+    if queue is not None:
+        forecast = forecast[forecast["queue"] == queue]
+        if history is not None:
+            history = history[history["queue"] == queue]
+    fc = _total_per_interval(forecast, ["calls", "calls_low", "calls_high"])
+    fig = go.Figure()
+    if history is not None and len(history) and len(fc):
+        span = fc["interval_start"].max() - fc["interval_start"].min()
+        hist = _total_per_interval(history, ["calls"])
+        hist = hist[hist["interval_start"] >= hist["interval_start"].max() - span]
+        fig.add_trace(
+            go.Scatter(
+                x=hist["interval_start"], y=hist["calls"], mode="lines", name="history",
+                line=dict(color=_COLORS["history"], width=1),
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=fc["interval_start"], y=fc["calls_high"], mode="lines", line=dict(width=0),
+            name="upper bound", showlegend=False, hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=fc["interval_start"], y=fc["calls_low"], mode="lines", line=dict(width=0),
+            fill="tonexty", fillcolor=_COLORS["band"], name="uncertainty band",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=fc["interval_start"], y=fc["calls"], mode="lines", name="forecast",
+            line=dict(color=_COLORS["forecast"], width=2),
+        )
+    )
+    fig.update_yaxes(title_text="calls per interval", rangemode="tozero")
+    return _layout(fig, "Forecast: calls per interval")
+
+
+def aht_figure(forecast: pd.DataFrame, *, queue: str | None = None) -> go.Figure:
+    """Forecast average handle time per interval [s] (call-weighted over queues)."""
+    frame = forecast if queue is None else forecast[forecast["queue"] == queue]
+    work = frame.assign(_work=frame["calls"] * frame["aht_s"])
+    agg = work.groupby("interval_start", sort=True)[["calls", "_work"]].sum(min_count=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        aht = (agg["_work"] / agg["calls"]).where(agg["calls"] > 0)
+    fig = go.Figure(
+        go.Scatter(x=agg.index, y=aht, mode="lines", name="AHT",
+                   line=dict(color=_COLORS["forecast"], width=1.5))
+    )
+    fig.update_yaxes(title_text="average handle time [s]", rangemode="tozero")
+    return _layout(fig, "Forecast: average handle time [s]", height=300)
+
+
+def requirement_pivot(requirements: pd.DataFrame, value: str = "staff_needed") -> pd.DataFrame:
+    """Weekday × time-of-day table of a requirements column, summed over queues.
+
+    Where the frame spans several weeks, each cell is the mean over the weeks.
+
+    Returns
+    -------
+    DataFrame
+        Index: weekday names present (Mon … Sun, in order); columns: "HH:MM".
+    """
+    total = _total_per_interval(requirements, [value])
+    ts = pd.to_datetime(total["interval_start"])
+    total = total.assign(
+        weekday=ts.dt.weekday, time=ts.dt.strftime("%H:%M"), minute=ts.dt.hour * 60 + ts.dt.minute
+    )
+    table = total.pivot_table(index="weekday", columns="minute", values=value, aggfunc="mean")
+    times = total.drop_duplicates("minute").set_index("minute")["time"]
+    table.columns = [times[m] for m in table.columns]
+    table.index = [WEEKDAYS[d] for d in table.index]
+    return table
+
+
+def requirement_heatmap(requirements: pd.DataFrame, value: str = "staff_needed") -> go.Figure:
+    """Heatmap of agents required, weekday (rows) × time of day (columns)."""
+    labels = {
+        "staff_needed": "agents to schedule (after shrinkage)",
+        "agents_needed": "agents on the phones",
+        "calls": "calls offered",
+        "traffic": "traffic [Erlang]",
+    }
+    table = requirement_pivot(requirements, value)
+    fig = go.Figure(
+        go.Heatmap(
+            z=table.to_numpy(float), x=list(table.columns), y=list(table.index),
+            colorscale="Blues", colorbar=dict(title=dict(text="agents" if "needed" in value else "")),
+            hovertemplate="%{y} %{x}<br>%{z:.1f}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed", title_text="weekday")
+    fig.update_xaxes(title_text="interval start (time of day)")
+    fig = _layout(fig, f"Requirement: {labels.get(value, value)}", height=340)
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def erlang_curve_figure(
+    curves: pd.DataFrame, *, target: float | None = None, agents: dict[str, int] | None = None
+) -> go.Figure:
+    """Service level against agents on the phones, one line per model.
+
+    Parameters
+    ----------
+    curves : DataFrame
+        Columns ``agents``, ``model`` and ``service_level`` (fraction).
+    target : float, optional
+        Service-level target drawn as a horizontal line.
+    agents : dict, optional
+        Model name -> agents needed, marked on its curve.
+    """
+    fig = go.Figure()
+    for model, part in curves.groupby("model", sort=False):
+        fig.add_trace(
+            go.Scatter(
+                x=part["agents"], y=100 * part["service_level"], mode="lines+markers",
+                name=str(model), marker=dict(size=5),
+            )
+        )
+    if target is not None:
+        fig.add_hline(y=100 * target, line_dash="dot", annotation_text=f"target {target:.0%}")
+    for model, n in (agents or {}).items():
+        fig.add_vline(x=n, line_dash="dash", line_color="#888",
+                      annotation_text=f"{model}: {n}", annotation_position="top left")
+    fig.update_xaxes(title_text="agents on the phones")
+    fig.update_yaxes(title_text="service level [%]", range=[0, 101])
+    return _layout(fig, "Service level against agents", height=340)
+
+
+def gantt_frame(shifts: pd.DataFrame, breaks: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per bar of the Gantt chart: every shift, then every break and activity.
+
+    Returns
+    -------
+    DataFrame
+        ``agent``, ``kind`` ("shift", or the break/activity kind), ``name``, ``start``,
+        ``end``.  Anonymous shifts (no ``agent_id``) are labelled by template and a
+        running number.
+    """
+    shifts = shifts.copy()
+    agent = shifts["agent_id"].astype(str) if "agent_id" in shifts.columns else None
+    if agent is None or (agent.str.len() == 0).all():
+        agent = shifts["template"].astype(str) + " #" + (
+            shifts.groupby("template").cumcount() + 1
+        ).astype(str)
+    shifts["agent"] = agent.to_numpy()
+    rows = [
+        pd.DataFrame(
+            {
+                "agent": shifts["agent"],
+                "kind": "shift",
+                "name": shifts["template"].astype(str),
+                "start": pd.to_datetime(shifts["start"]),
+                "end": pd.to_datetime(shifts["end"]),
+            }
+        )
+    ]
+    if breaks is not None and len(breaks):
+        who = breaks.merge(shifts[["shift_id", "agent"]], on="shift_id", how="left")
+        rows.append(
+            pd.DataFrame(
+                {
+                    "agent": who["agent"],
+                    "kind": who["kind"].astype(str),
+                    "name": who["name"].astype(str),
+                    "start": pd.to_datetime(who["start"]),
+                    "end": pd.to_datetime(who["end"]),
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+def gantt_figure(shifts: pd.DataFrame, breaks: pd.DataFrame | None = None) -> go.Figure:
+    """Every agent's week: shift bars with breaks and activities drawn over them."""
+    frame = gantt_frame(shifts, breaks)
+    order = sorted(frame["agent"].unique(), key=_natural_key)
+    kinds = ["shift"] + sorted(k for k in frame["kind"].unique() if k != "shift")
+    palette = {k: _KIND_COLORS.get(k, px.colors.qualitative.Set2[i % 8]) for i, k in enumerate(kinds)}
+    fig = px.timeline(
+        frame, x_start="start", x_end="end", y="agent", color="kind", hover_name="name",
+        category_orders={"agent": order, "kind": kinds}, color_discrete_map=palette,
+    )
+    fig.update_layout(barmode="overlay")
+    # First agent on top: explicit category order, axis drawn top-down.
+    fig.update_yaxes(categoryorder="array", categoryarray=order, autorange="reversed",
+                     title_text="agent")
+    fig.update_xaxes(title_text="time")
+    height = max(300, 22 * len(order) + 120)
+    fig = _layout(fig, "Roster: shifts, breaks and activities", height=height)
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def coverage_figure(coverage: pd.DataFrame, *, target: float | None = None) -> go.Figure:
+    """Agents on the phones against the requirement, with service level per interval.
+
+    Parameters
+    ----------
+    coverage : DataFrame
+        Coverage frame (``interval_start``, ``scheduled``, ``on_phone``,
+        ``agents_needed``, ``service_level``); summed over queues where there are several
+        (the service level is then call-weighted if ``calls`` is present, else averaged).
+    target : float, optional
+        Service-level target, a dotted line on the right axis.
+    """
+    cov = coverage.copy()
+    if "queue" in cov.columns and cov["queue"].nunique() > 1:
+        if "calls" in cov.columns:
+            cov["_w"] = cov["service_level"] * cov["calls"]
+            agg = cov.groupby("interval_start", sort=True).agg(
+                scheduled=("scheduled", "sum"), on_phone=("on_phone", "sum"),
+                agents_needed=("agents_needed", "sum"), _w=("_w", "sum"), calls=("calls", "sum"),
+            )
+            agg["service_level"] = (agg["_w"] / agg["calls"]).where(agg["calls"] > 0, 1.0)
+        else:
+            agg = cov.groupby("interval_start", sort=True).agg(
+                scheduled=("scheduled", "sum"), on_phone=("on_phone", "sum"),
+                agents_needed=("agents_needed", "sum"), service_level=("service_level", "mean"),
+            )
+        cov = agg.reset_index()
+    cov = cov.sort_values("interval_start")
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    for col, label, dash in (
+        ("agents_needed", "required on phones", "solid"),
+        ("on_phone", "on phones", "solid"),
+        ("scheduled", "scheduled", "dot"),
+    ):
+        if col in cov.columns:
+            fig.add_trace(
+                go.Scatter(
+                    x=cov["interval_start"], y=cov[col], name=label, mode="lines",
+                    line=dict(shape="hv", color=_COLORS.get(col, _COLORS["required"]),
+                              dash=dash, width=1.5),
+                ),
+                secondary_y=False,
+            )
+    fig.add_trace(
+        go.Scatter(
+            x=cov["interval_start"], y=100 * cov["service_level"], name="service level [%]",
+            mode="lines", line=dict(color=_COLORS["service_level"], width=1),
+        ),
+        secondary_y=True,
+    )
+    if target is not None:
+        fig.add_hline(y=100 * target, line_dash="dot", line_color=_COLORS["service_level"],
+                      secondary_y=True)
+    fig.update_yaxes(title_text="agents", rangemode="tozero", secondary_y=False)
+    fig.update_yaxes(title_text="service level [%]", range=[0, 101], secondary_y=True)
+    return _layout(fig, "Coverage against requirement, service level per interval", height=420)
+
+
+def comparison_figure(table: pd.DataFrame, measures: Sequence[str], *, name: str = "scenario"
+                      ) -> go.Figure:
+    """Small multiples: one bar chart per measure, one bar per scenario.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per scenario, with a ``name`` column (or index) and the measures.
+    measures : sequence of str
+        Columns to draw, in order.
+    """
+    frame = table.reset_index() if name not in table.columns else table
+    measures = [m for m in measures if m in frame.columns]
+    fig = make_subplots(rows=1, cols=max(1, len(measures)), subplot_titles=measures)
+    for i, m in enumerate(measures, start=1):
+        fig.add_trace(
+            go.Bar(x=frame[name].astype(str), y=frame[m], name=m, showlegend=False),
+            row=1, col=i,
+        )
+    fig = _layout(fig, "Scenarios side by side", height=340)
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def frontier_figure(points: pd.DataFrame, *, x: str = "service_level", y: str = "cost",
+                    label: str | None = None) -> go.Figure:
+    """Cost against service level: one marker per full solve, joined in order of ``x``.
+
+    Parameters
+    ----------
+    points : DataFrame
+        One row per sweep point with the columns ``x`` (fraction) and ``y`` (currency).
+    label : str, optional
+        Column used as the hover label of each point (e.g. the target).
+    """
+    frame = points.sort_values(x)
+    fig = go.Figure(
+        go.Scatter(
+            x=100 * frame[x], y=frame[y], mode="lines+markers", name="frontier",
+            text=None if label is None else frame[label].astype(str),
+            hovertemplate="%{x:.1f} %<br>%{y:,.0f}<extra>%{text}</extra>",
+        )
+    )
+    fig.update_xaxes(title_text="service level achieved [%]")
+    fig.update_yaxes(title_text="weekly cost [currency]")
+    fig = _layout(fig, "Cost against service level", height=360)
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def cost_figure(table: pd.DataFrame, *, category: str, value: str = "cost",
+                title: str = "Weekly cost") -> go.Figure:
+    """Bar chart of a cost breakdown (one bar per category)."""
+    fig = go.Figure(go.Bar(x=table[category].astype(str), y=table[value], name=value))
+    fig.update_yaxes(title_text=f"{value} [currency]")
+    fig = _layout(fig, title, height=320)
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def _natural_key(text: str):
+    import re
+
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", str(text))]

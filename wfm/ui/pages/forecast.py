@@ -1,0 +1,17 @@
+"""Forecast page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from wfm.ui.widgets import pending, require_data
+
+
+def render() -> None:
+    st.title("Forecast")
+    require_data()
+    pending("The Forecast page")
+
+
+if __name__ == "__main__":
+    render()

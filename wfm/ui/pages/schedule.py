@@ -1,0 +1,17 @@
+"""Schedule page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from wfm.ui.widgets import pending, require_data
+
+
+def render() -> None:
+    st.title("Schedule")
+    require_data()
+    pending("The Schedule page")
+
+
+if __name__ == "__main__":
+    render()

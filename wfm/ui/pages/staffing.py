@@ -1,0 +1,124 @@
+"""Staffing page: the requirement heatmap of the forecast week, and an Erlang calculator."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from wfm.errors import WfmError
+from wfm.frames import interval_length
+from wfm.types import ServiceTarget
+from wfm.ui import charts, compute, state
+from wfm.ui.widgets import fmt_num, fmt_pct, show_frame
+
+HEATMAP_VALUES = {
+    "Agents to schedule (after shrinkage)": "staff_needed",
+    "Agents on the phones": "agents_needed",
+    "Calls offered": "calls",
+    "Traffic [Erlang]": "traffic",
+}
+
+
+def requirement_section() -> None:
+    st.subheader("Requirement of the forecast week")
+    run = state.get(state.FORECAST)
+    if run is None:
+        st.info("Make a forecast on the Forecast page to see the requirement per interval.")
+        return
+    s = state.settings()
+    try:
+        req = compute.requirements(run.forecast, s.target, s.shrinkage, s.patience_s)
+    except WfmError as exc:
+        st.error(str(exc))
+        return
+    model = "Erlang A" if s.patience_s is not None else "Erlang C"
+    st.caption(
+        f"{model}, target {s.service_level:.0%} within {s.answer_within_s:g} s, occupancy at "
+        f"most {s.max_occupancy:.0%}, shrinkage {s.shrinkage:.0%} (change these in the sidebar)."
+    )
+    hours = interval_length(req).total_seconds() / 3600.0
+    cols = st.columns(4)
+    cols[0].metric("Peak agents to schedule", int(req.groupby("interval_start")["staff_needed"]
+                                                  .sum().max()))
+    cols[1].metric("Agent-hours on phones", fmt_num(req["agents_needed"].sum() * hours, 0))
+    cols[2].metric("Agent-hours to schedule", fmt_num(req["staff_needed"].sum() * hours, 0),
+                   help="Sum over intervals of agents to schedule × interval length [h].")
+    calls = req["calls"].sum()
+    sl = (req["expected_service_level"] * req["calls"]).sum() / calls if calls > 0 else 1.0
+    cols[3].metric("Expected service level", fmt_pct(sl),
+                   help="Call-weighted over the week, if every interval got exactly its "
+                   "requirement on the phones.")
+    label = st.radio("Show", list(HEATMAP_VALUES), horizontal=True, key="staffing.heat_value")
+    st.plotly_chart(charts.requirement_heatmap(req, HEATMAP_VALUES[label]),
+                    key="staffing.heatmap")
+    with st.expander("Requirement per interval"):
+        show_frame(req)
+
+
+def calculator_section() -> None:
+    st.subheader("Erlang calculator: one interval")
+    st.caption(
+        "Erlang C assumes callers wait forever; Erlang A lets them hang up after a mean "
+        "patience, which is closer to life and usually needs fewer agents for the same "
+        "service level, at the price of abandoned calls."
+    )
+    s = state.settings()
+    left, right = st.columns(2)
+    with left:
+        calls = st.number_input("Calls offered in the interval", min_value=0.0, value=100.0,
+                                step=5.0, key="calc.calls")
+        aht = st.number_input("Average handle time [s]", min_value=1.0, value=180.0, step=10.0,
+                              key="calc.aht_s", help="Talk + hold + after-call work.")
+        interval = st.selectbox("Interval length [min]", [15, 30, 60], index=1,
+                                key="calc.interval_min")
+    with right:
+        sl = st.number_input("Service level [%]", min_value=1.0, max_value=99.9,
+                             value=100 * s.service_level, step=1.0, key="calc.sl_pct")
+        within = st.number_input("Answer within [s]", min_value=0.0, value=s.answer_within_s,
+                                 step=5.0, key="calc.within_s")
+        occ = st.number_input("Max occupancy [%]", min_value=1.0, max_value=100.0,
+                              value=100 * s.max_occupancy, step=1.0, key="calc.occ_pct")
+        patience = st.number_input("Mean patience for Erlang A [s]", min_value=1.0,
+                                   value=s.patience_s or 120.0, step=10.0, key="calc.patience_s")
+    target = ServiceTarget(service_level=sl / 100, answer_within_s=within,
+                           max_occupancy=occ / 100)
+    out = compute.erlang_table(calls, aht, float(interval), target, patience)
+    st.metric("Traffic [Erlang]", fmt_num(out["traffic"], 2),
+              help="Calls × AHT / interval length.")
+    c_col, a_col = st.columns(2)
+    for col, key, title in ((c_col, "c", "Erlang C (no abandonment)"),
+                            (a_col, "a", f"Erlang A (patience {patience:g} s)")):
+        r = out[key]
+        with col, st.container(border=True):
+            st.markdown(f"**{title}**")
+            m1, m2 = st.columns(2)
+            m1.metric("Agents on phones", r["agents"])
+            m2.metric(f"Service level ({within:g} s)", fmt_pct(r["service_level"]))
+            m3, m4 = st.columns(2)
+            m3.metric("ASA [s]", fmt_num(r["asa_s"], 1))
+            m4.metric("Occupancy", fmt_pct(r["occupancy"]))
+            if key == "a":
+                st.metric("Abandoned", fmt_pct(r["p_abandon"]))
+    st.plotly_chart(
+        charts.erlang_curve_figure(
+            out["curves"], target=target.service_level,
+            agents={"Erlang C": out["c"]["agents"], "Erlang A": out["a"]["agents"]},
+        ),
+        key="calc.curve",
+    )
+    with st.expander("Service level, ASA and occupancy by agents"):
+        table = out["curves"].pivot(index="agents", columns="model",
+                                    values=["service_level", "asa_s", "occupancy", "p_abandon"])
+        table.columns = [f"{m} {v}" for v, m in table.columns]
+        show_frame(table.reset_index())
+
+
+def render() -> None:
+    st.title("Staffing")
+    st.caption("Agents needed per interval to meet the service target, with the occupancy "
+               "cap and shrinkage; handle times are the forecast's, never capped.")
+    requirement_section()
+    calculator_section()
+
+
+if __name__ == "__main__":
+    render()

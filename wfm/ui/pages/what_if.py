@@ -1,0 +1,17 @@
+"""What-if page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from wfm.ui.widgets import pending, require_data
+
+
+def render() -> None:
+    st.title("What-if")
+    require_data()
+    pending("The What-if page")
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,231 @@
+"""Session state of the app: what is loaded, what was computed from it, the settings.
+
+One key per stage, each holding a frozen record of what it was built from, so a page
+can tell whether a result is stale.  Loading new data clears every stage built on the
+old data; a failed upload touches nothing.
+
+=====================  ==============================================================
+key                    holds
+=====================  ==============================================================
+``wfm.data``           :class:`LoadedData` (history + where it came from + report)
+``wfm.forecast``       :class:`ForecastRun` (forecast, backtest, horizon, model)
+``wfm.plan``           :class:`PlanRun` (shift plan / roster result, evaluation)
+``wfm.whatif``         list of what-if results (one per variant)
+``wfm.upload_error``   message of the last rejected upload (shown on the Data page)
+``set.*``              sidebar settings widgets (see :func:`settings`)
+=====================  ==============================================================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from wfm.types import ServiceTarget, Shrinkage
+
+__all__ = [
+    "DATA",
+    "FORECAST",
+    "PLAN",
+    "WHATIF",
+    "UPLOAD_ERROR",
+    "LoadedData",
+    "ForecastRun",
+    "PlanRun",
+    "Settings",
+    "DEFAULTS",
+    "init",
+    "get",
+    "set_data",
+    "set_forecast",
+    "set_plan",
+    "settings",
+    "default_week_start",
+    "progress_callback",
+]
+
+DATA = "wfm.data"
+FORECAST = "wfm.forecast"
+PLAN = "wfm.plan"
+WHATIF = "wfm.whatif"
+UPLOAD_ERROR = "wfm.upload_error"
+
+_DOWNSTREAM = {DATA: (FORECAST, PLAN, WHATIF), FORECAST: (PLAN, WHATIF), PLAN: ()}
+
+
+@dataclass(frozen=True)
+class LoadedData:
+    """The interval history the session works on.
+
+    Attributes
+    ----------
+    history : DataFrame
+        Validated history frame.
+    source : str
+        Where it came from, in words ("demo data", "upload: calls.csv").
+    report : tuple of str
+        Lines of the load/validation report (what was read, what was noticed).
+    details : DataFrame or None
+        The loader's own count table (e.g. call records read, dropped, fixed).
+    version : int
+        Increases with every load, so later stages can tell which data they used.
+    """
+
+    history: pd.DataFrame
+    source: str
+    report: tuple[str, ...] = ()
+    details: pd.DataFrame | None = None
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class ForecastRun:
+    """A forecast made on :class:`LoadedData` of ``data_version``."""
+
+    forecast: pd.DataFrame
+    start: pd.Timestamp
+    end: pd.Timestamp
+    model: str
+    data_version: int
+    backtest: pd.DataFrame | None = None
+
+
+@dataclass(frozen=True)
+class PlanRun:
+    """A solved plan (shifts, optionally a named roster) and what it was built from."""
+
+    result: Any  # solver.result.SolveResult or the pipeline's plan result
+    settings: Settings
+    forecast_start: pd.Timestamp
+    data_version: int
+    evaluation: Any = None
+    extras: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The service target and staffing assumptions chosen in the sidebar.
+
+    Attributes
+    ----------
+    service_level : float
+        Target fraction answered within ``answer_within_s`` (0.8 = 80 %).
+    answer_within_s : float
+        Service-level threshold [s].
+    max_occupancy : float
+        Occupancy cap, fraction.
+    shrinkage : float
+        Share of paid time off the phones, fraction.
+    patience_s : float or None
+        Mean caller patience [s]; set means Erlang A, None means Erlang C.
+    """
+
+    service_level: float = 0.80
+    answer_within_s: float = 20.0
+    max_occupancy: float = 0.85
+    shrinkage: float = 0.30
+    patience_s: float | None = None
+
+    @property
+    def target(self) -> ServiceTarget:
+        return ServiceTarget(
+            service_level=self.service_level,
+            answer_within_s=self.answer_within_s,
+            max_occupancy=self.max_occupancy,
+        )
+
+    @property
+    def shrink(self) -> Shrinkage:
+        return Shrinkage(self.shrinkage)
+
+    @property
+    def model(self) -> str:
+        return "erlang_c" if self.patience_s is None else "erlang_a"
+
+
+DEFAULTS = Settings()
+
+#: Widget keys of the sidebar settings and their defaults (in the units shown).
+SETTING_WIDGETS = {
+    "set.service_level_pct": 100 * DEFAULTS.service_level,
+    "set.answer_within_s": DEFAULTS.answer_within_s,
+    "set.max_occupancy_pct": 100 * DEFAULTS.max_occupancy,
+    "set.shrinkage_pct": 100 * DEFAULTS.shrinkage,
+    "set.use_patience": False,
+    "set.patience_s": 120.0,
+}
+
+
+def init() -> None:
+    """Create every key with its empty value (idempotent)."""
+    for key in (DATA, FORECAST, PLAN, UPLOAD_ERROR):
+        st.session_state.setdefault(key, None)
+    st.session_state.setdefault(WHATIF, [])
+    for key, value in SETTING_WIDGETS.items():
+        st.session_state.setdefault(key, value)
+
+
+def get(key: str):
+    """The value stored under ``key`` (None if absent)."""
+    return st.session_state.get(key)
+
+
+def _clear_downstream(key: str) -> None:
+    for k in _DOWNSTREAM.get(key, ()):
+        st.session_state[k] = [] if k == WHATIF else None
+
+
+def set_data(history: pd.DataFrame, source: str, report=(), details=None) -> LoadedData:
+    """Replace the session's data and drop every result built on the old data."""
+    old = get(DATA)
+    data = LoadedData(
+        history=history, source=source, report=tuple(report), details=details,
+        version=(old.version + 1) if old is not None else 1,
+    )
+    st.session_state[DATA] = data
+    st.session_state[UPLOAD_ERROR] = None
+    _clear_downstream(DATA)
+    return data
+
+
+def set_forecast(run: ForecastRun) -> None:
+    """Store a forecast and drop the plans built on the previous one."""
+    st.session_state[FORECAST] = run
+    _clear_downstream(FORECAST)
+
+
+def set_plan(run: PlanRun) -> None:
+    st.session_state[PLAN] = run
+
+
+def settings() -> Settings:
+    """The current sidebar settings as a :class:`Settings` record."""
+    s = st.session_state
+    use_patience = bool(s.get("set.use_patience", False))
+    return Settings(
+        service_level=float(s.get("set.service_level_pct", 80.0)) / 100.0,
+        answer_within_s=float(s.get("set.answer_within_s", 20.0)),
+        max_occupancy=float(s.get("set.max_occupancy_pct", 85.0)) / 100.0,
+        shrinkage=float(s.get("set.shrinkage_pct", 30.0)) / 100.0,
+        patience_s=float(s.get("set.patience_s", 120.0)) if use_patience else None,
+    )
+
+
+def default_week_start(history: pd.DataFrame) -> dt.date:
+    """The day after the last day of the history: the default start of the week to plan."""
+    last = pd.Timestamp(history["interval_start"].max()).normalize()
+    return (last + pd.Timedelta(days=1)).date()
+
+
+def progress_callback(bar, text: str = ""):
+    """A ``progress(done, total, message)`` callback that drives an ``st.progress`` bar."""
+
+    def callback(done: float, total: float, message: str = "") -> None:
+        fraction = 0.0 if not total else min(1.0, max(0.0, float(done) / float(total)))
+        bar.progress(fraction, text=f"{text} {message}".strip())
+
+    return callback
