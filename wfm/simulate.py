@@ -569,11 +569,10 @@ def simulate(
         sums["answered_within"][r] = np.bincount(rows, within, minlength=n_rows)
         sums["wait_answered_s"][r] = np.bincount(rows, np.where(answered, wait, 0.0), minlength=n_rows)
         sums["wait_all_s"][r] = np.bincount(rows, wait, minlength=n_rows)
-        edges = np.append(grid.slot_start, grid.slot_start[-1] + grid.interval_s)
-        busy[r] = _time_in_slots(start[answered], start[answered] + service[answered], edges,
+        busy[r] = _time_in_slots(start[answered], start[answered] + service[answered],
                                  grid.slot_start, grid.interval_s)
         taken = ~np.isnan(eff_start)
-        avail[r] = _time_in_slots(eff_start[taken], eff_end[taken], edges, grid.slot_start,
+        avail[r] = _time_in_slots(eff_start[taken], eff_end[taken], grid.slot_start,
                                   grid.interval_s)
         break_min[r] = _break_minutes(eff_start, eff_end, win_first, win_count) / max(shift_hours, 1e-12)
         if keep_calls:
@@ -658,7 +657,7 @@ def _draw_calls(grid: _Grid, gen, aht_cv, handle_sample, patience_s, patience_po
     return rows, arrival, service, patience
 
 
-def _time_in_slots(t0, t1, edges, slot_start, interval_s):
+def _time_in_slots(t0, t1, slot_start, interval_s):
     """Total length of the segments [t0, t1) falling in each slot [s].
 
     Uses ``F(x) = sum_i (min(x, t1_i) - min(x, t0_i))`` at both ends of every slot
