@@ -82,3 +82,33 @@ def erlang_table(
 
     return {"traffic": traffic, "c": at("Erlang C", n_c), "a": at("Erlang A", n_a),
             "curves": curves}
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def forecast(history: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, model: str,
+             holidays_country: str | None = None, _progress=None
+             ) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """:func:`forecasting.forecast` of every queue over ``[start, end)``.
+
+    Returns the forecast frame and the lines of its report (model per queue, backtest
+    scores, days not learned from).
+    """
+    import forecasting
+
+    frame = forecasting.forecast(history, start, end, model=model,
+                                 holidays_country=holidays_country, progress=_progress)
+    report = frame.attrs.get("report")
+    lines = tuple(report.lines()) if report is not None else ()
+    frame = frame.copy()
+    frame.attrs = {}
+    return frame, lines
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def backtest(history: pd.DataFrame, models: tuple[str, ...], horizon_days: int,
+             n_origins: int, _progress=None) -> pd.DataFrame:
+    """:func:`forecasting.backtest`: ``n_origins`` weekly origins, ``horizon_days`` ahead."""
+    import forecasting
+
+    return forecasting.backtest(history, models, origins=n_origins, horizon=horizon_days,
+                                progress=_progress)

@@ -35,23 +35,23 @@ def sidebar_settings() -> None:
     with st.sidebar:
         st.subheader("Service target")
         st.number_input(
-            "Service level [%]", min_value=1.0, max_value=99.9, step=1.0,
+            "Service level [%]", min_value=1.0, max_value=99.9, step=1.0, format="%.1f",
             key="set.service_level_pct",
             help="Share of offered calls to answer within the threshold (80 for 80/20).",
         )
         st.number_input(
-            "Answer within [s]", min_value=0.0, max_value=3600.0, step=5.0,
+            "Answer within [s]", min_value=0.0, max_value=3600.0, step=5.0, format="%.0f",
             key="set.answer_within_s",
             help="Service-level threshold: 20 for 80/20.",
         )
         st.number_input(
-            "Max occupancy [%]", min_value=1.0, max_value=100.0, step=1.0,
+            "Max occupancy [%]", min_value=1.0, max_value=100.0, step=1.0, format="%.1f",
             key="set.max_occupancy_pct",
             help="Highest share of on-phone time an agent spends handling calls. "
             "Above ~85 % agents burn out; the staffing adds agents to respect the cap.",
         )
         st.number_input(
-            "Shrinkage [%]", min_value=0.0, max_value=95.0, step=1.0,
+            "Shrinkage [%]", min_value=0.0, max_value=95.0, step=1.0, format="%.1f",
             key="set.shrinkage_pct",
             help="Paid time off the phones not planned in the roster (absence, holidays, "
             "coaching). Agents to schedule = agents on phones / (1 - shrinkage).",
@@ -63,7 +63,7 @@ def sidebar_settings() -> None:
         )
         if st.session_state.get("set.use_patience"):
             st.number_input(
-                "Mean patience [s]", min_value=1.0, max_value=3600.0, step=10.0,
+                "Mean patience [s]", min_value=1.0, max_value=3600.0, step=10.0, format="%.0f",
                 key="set.patience_s",
                 help="Average time a caller waits before hanging up (exponential).",
             )

@@ -92,6 +92,7 @@ class ForecastRun:
     model: str
     data_version: int
     backtest: pd.DataFrame | None = None
+    report: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,166 @@
-"""Forecast page."""
+"""Forecast page: calls and AHT per interval with the uncertainty band; backtest accuracy."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from wfm.ui.widgets import pending, require_data
+from wfm.errors import WfmError
+from wfm.ui import charts, compute, state
+from wfm.ui.widgets import backend, fmt_num, fmt_pct, pending, require_data, show_frame
+
+HOLIDAY_COUNTRIES = {"none": None, "Israel (IL)": "IL", "United States (US)": "US",
+                     "United Kingdom (GB)": "GB", "Germany (DE)": "DE", "France (FR)": "FR"}
+
+
+def _models(fc_mod) -> list[str]:
+    return ["auto", *fc_mod.MODELS]
+
+
+def _make(data: state.LoadedData, start, weeks: int, model: str, country) -> None:
+    start = pd.Timestamp(start)
+    end = start + pd.Timedelta(days=7 * weeks)
+    bar = st.progress(0.0, text="Forecasting…")
+    try:
+        frame, lines = compute.forecast(
+            data.history, start, end, model, country,
+            _progress=state.progress_callback(bar, "Forecasting"),
+        )
+    except WfmError as exc:
+        bar.empty()
+        st.error(str(exc))
+        return
+    bar.empty()
+    state.set_forecast(state.ForecastRun(
+        forecast=frame, start=start, end=end, model=model, data_version=data.version,
+        backtest=None, report=lines,
+    ))
+
+
+def forecast_section(fc_mod, data: state.LoadedData) -> None:
+    with st.form("forecast.form", border=True):
+        c1, c2, c3, c4 = st.columns(4)
+        start = c1.date_input("Week starts on", value=state.default_week_start(data.history),
+                              key="forecast.start",
+                              help="Midnight at which the planning week starts. Default: the "
+                              "day after the last day of the history.")
+        weeks = c2.number_input("Weeks", min_value=1, max_value=8, value=1, step=1,
+                                key="forecast.weeks")
+        model = c3.selectbox("Model", _models(fc_mod), key="forecast.model",
+                             help="'auto' picks, per queue, the model with the lowest "
+                             "one-week-ahead WAPE over the last weeks of the history.")
+        country = c4.selectbox("Holidays", list(HOLIDAY_COUNTRIES), key="forecast.holidays",
+                               help="Public holidays are not learned from and get their own "
+                               "factor in the forecast.")
+        submitted = st.form_submit_button("Make forecast", type="primary")
+    if submitted:
+        _make(data, start, int(weeks), model, HOLIDAY_COUNTRIES[country])
+
+    run = state.get(state.FORECAST)
+    if run is None:
+        st.info("Choose the week and press **Make forecast**.")
+        return
+    if run.data_version != data.version:
+        st.warning("This forecast was made on other data: make it again.")
+    fc = run.forecast
+    queues = sorted(fc["queue"].unique())
+    queue = None
+    if len(queues) > 1:
+        choice = st.selectbox("Queue", ["all queues", *queues], key="forecast.queue")
+        queue = None if choice == "all queues" else choice
+    part = fc if queue is None else fc[fc["queue"] == queue]
+    st.success(f"Forecast {run.start:%a %Y-%m-%d} to {run.end:%a %Y-%m-%d}, model "
+               f"{run.model}.", icon=":material/check_circle:")
+    cols = st.columns(4)
+    cols[0].metric("Calls forecast", fmt_num(part["calls"].sum(), 0))
+    cols[1].metric("Band 10–90 % (sum)", f"{part['calls_low'].sum():,.0f}–"
+                   f"{part['calls_high'].sum():,.0f}",
+                   help="Sum of the per-interval 10 % and 90 % quantiles.")
+    peak = part.groupby("interval_start")["calls"].sum()
+    cols[2].metric("Peak interval [calls]", fmt_num(peak.max(), 0),
+                   help=f"at {peak.idxmax():%a %H:%M}" if len(peak) else None)
+    handled = part["calls"] * part["aht_s"]
+    aht = handled.sum(min_count=1) / part.loc[part["aht_s"].notna(), "calls"].sum()
+    cols[3].metric("Mean AHT [s]", fmt_num(aht, 0))
+    st.plotly_chart(charts.forecast_figure(fc, data.history, queue=queue), key="forecast.chart")
+    st.plotly_chart(charts.aht_figure(fc, queue=queue), key="forecast.aht_chart")
+    if run.report:
+        with st.expander("Forecast report (model per queue, days not learned from)"):
+            st.code("\n".join(run.report), language=None)
+    with st.expander("Forecast per interval"):
+        show_frame(part)
+
+
+def backtest_section(fc_mod, data: state.LoadedData) -> None:
+    st.subheader("Backtest accuracy")
+    st.caption("Rolling origin: forecast each of the last weeks from the history before it "
+               "and compare with what happened. WAPE = Σ|error| / Σ actual; bias > 0 means "
+               "over-forecast; coverage = share of actuals inside the 10–90 % band.")
+    with st.form("backtest.form", border=True):
+        c1, c2, c3 = st.columns([3, 1, 1])
+        models = c1.multiselect("Models", _models(fc_mod),
+                                default=["seasonal_naive", "week_mean", "daily_profile"],
+                                key="backtest.models")
+        origins = c2.number_input("Weekly origins", min_value=1, max_value=12, value=4,
+                                  key="backtest.origins")
+        horizon = c3.number_input("Horizon [days]", min_value=1, max_value=28, value=7,
+                                  key="backtest.horizon")
+        submitted = st.form_submit_button("Run backtest")
+    if submitted:
+        if not models:
+            st.warning("Choose at least one model.")
+            return
+        bar = st.progress(0.0, text="Backtesting…")
+        try:
+            table = compute.backtest(data.history, tuple(models), int(horizon), int(origins),
+                                     _progress=state.progress_callback(bar, "Backtesting"))
+        except WfmError as exc:
+            bar.empty()
+            st.error(str(exc))
+            return
+        bar.empty()
+        st.session_state["wfm.backtest"] = (data.version, table)
+    stored = st.session_state.get("wfm.backtest")
+    if not stored or stored[0] != data.version:
+        return
+    table = stored[1]
+    summary = (
+        table.groupby("model", sort=False)
+        .apply(lambda g: pd.Series({
+            "WAPE": (g["wape"] * g["actual_calls"]).sum() / g["actual_calls"].sum()
+            if g["actual_calls"].sum() > 0 else float("nan"),
+            "MAPE": g["mape"].mean(),
+            "bias": g["bias"].mean(),
+            "coverage": g["coverage"].mean(),
+            "origins": g["origin"].nunique(),
+        }), include_groups=False)
+        .sort_values("WAPE")
+        .reset_index()
+    )
+    best = summary.iloc[0]
+    st.markdown(f"Most accurate: **{best['model']}** (WAPE {fmt_pct(best['WAPE'])}).")
+    show_frame(summary, key="backtest.summary", column_config={
+        "WAPE": st.column_config.NumberColumn("WAPE", format="percent",
+                                              help="Volume-weighted over origins"),
+        "MAPE": st.column_config.NumberColumn("MAPE", format="percent"),
+        "bias": st.column_config.NumberColumn("bias", format="percent"),
+        "coverage": st.column_config.NumberColumn("band coverage", format="percent"),
+    })
+    with st.expander("Every model, queue and origin"):
+        show_frame(table)
 
 
 def render() -> None:
     st.title("Forecast")
-    require_data()
-    pending("The Forecast page")
+    st.caption("Calls and handle time per interval for the week to plan, with a 10–90 % "
+               "band on the calls.")
+    data = require_data()
+    fc_mod = backend("forecasting", "forecast", "backtest", "MODELS")
+    if fc_mod is None:
+        pending("Forecasting")
+        return
+    forecast_section(fc_mod, data)
+    backtest_section(fc_mod, data)
 
 
 if __name__ == "__main__":

@@ -65,20 +65,23 @@ def calculator_section() -> None:
     left, right = st.columns(2)
     with left:
         calls = st.number_input("Calls offered in the interval", min_value=0.0, value=100.0,
-                                step=5.0, key="calc.calls")
+                                step=5.0, format="%.0f", key="calc.calls")
         aht = st.number_input("Average handle time [s]", min_value=1.0, value=180.0, step=10.0,
-                              key="calc.aht_s", help="Talk + hold + after-call work.")
+                              format="%.0f", key="calc.aht_s", help="Talk + hold + after-call work.")
         interval = st.selectbox("Interval length [min]", [15, 30, 60], index=1,
                                 key="calc.interval_min")
     with right:
         sl = st.number_input("Service level [%]", min_value=1.0, max_value=99.9,
-                             value=100 * s.service_level, step=1.0, key="calc.sl_pct")
+                             value=100 * s.service_level, step=1.0, format="%.1f",
+                             key="calc.sl_pct")
         within = st.number_input("Answer within [s]", min_value=0.0, value=s.answer_within_s,
-                                 step=5.0, key="calc.within_s")
+                                 step=5.0, format="%.0f", key="calc.within_s")
         occ = st.number_input("Max occupancy [%]", min_value=1.0, max_value=100.0,
-                              value=100 * s.max_occupancy, step=1.0, key="calc.occ_pct")
+                              value=100 * s.max_occupancy, step=1.0, format="%.1f",
+                              key="calc.occ_pct")
         patience = st.number_input("Mean patience for Erlang A [s]", min_value=1.0,
-                                   value=s.patience_s or 120.0, step=10.0, key="calc.patience_s")
+                                   value=s.patience_s or 120.0, step=10.0, format="%.0f",
+                                   key="calc.patience_s")
     target = ServiceTarget(service_level=sl / 100, answer_within_s=within,
                            max_occupancy=occ / 100)
     out = compute.erlang_table(calls, aht, float(interval), target, patience)
