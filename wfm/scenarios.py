@@ -1123,26 +1123,31 @@ def _resolve_agents(s: Scenario) -> tuple[Agent, ...]:
     src = s.agents
     if not src.given:
         return ()
-    try:
-        from wfm import agents as agents_mod
-    except ImportError as exc:  # pragma: no cover - depends on the tree
-        raise WfmError("reading or generating agents needs wfm.agents") from exc
     if src.file is not None:
-        agents = tuple(agents_mod.load_agents(src.file, contracts=s.contracts))
+        from wfm.exports import load_agents_csv
+
+        agents = load_agents_csv(src.file, contracts=s.contracts)
         if src.headcount is not None:
             if src.headcount > len(agents):
                 raise InputError("headcount", src.headcount,
                                  f"at most the {len(agents)} agents of {src.file.name}")
             agents = agents[: src.headcount]
     else:
-        agents = tuple(agents_mod.generate_agents(src.n, s.contracts, mix=src.mix, rng=src.seed))
+        try:
+            from wfm.agents import generate_agents
+        except ImportError as exc:
+            raise WfmError(
+                "agents.n (generated agents) needs wfm.agents.generate_agents, which this "
+                "installation lacks; give agents.file instead"
+            ) from exc
+        agents = tuple(generate_agents(src.n, s.contracts, mix=src.mix, rng=src.seed))
     if src.cost_per_hour is not None:
         agents = tuple(dataclasses.replace(a, cost_per_hour=src.cost_per_hour) for a in agents)
     for a in agents:
         if a.contract not in s.contracts:
             raise InputError(f"agent {a.id}: contract", a.contract,
                              "a contract of the scenario: " + ", ".join(s.contracts))
-    return agents
+    return tuple(agents)
 
 
 # --------------------------------------------------------------------------------------
@@ -1157,8 +1162,11 @@ COMPARE_COLUMNS = (
     "service_level_erlang",
     "service_level_sim",
     "asa_s",
+    "asa_s_sim",
     "abandon_rate",
+    "abandon_rate_sim",
     "occupancy",
+    "occupancy_sim",
     "break_min_per_agent_hour",
     "cost_per_call",
 )

@@ -119,8 +119,10 @@ def _set(raw, path, value):
          "shift_templates[0].breaks[1].latest_start_min", "earliest_start_min"),
         ("contracts.0.employment", "casual", "contracts[0].employment", "'full_time'"),
         ("contracts.0.max_hours_week", 20, "contracts[0].max_hours_week", "min_hours_week"),
-        ("agents.mix", {"full-time": 0.5, "temp": 0.5}, "agents.mix.temp", "a contract named"),
-        ("agents.mix", {"full-time": 0.5, "part-time": 0.4}, "agents.mix", "sum to 1"),
+        ("agents", {"n": 9, "mix": {"full-time": 0.5, "temp": 0.5}}, "agents.mix.temp",
+         "a contract named"),
+        ("agents", {"n": 9, "mix": {"full-time": 0.5, "part-time": 0.4}}, "agents.mix", "sum to 1"),
+        ("agents", {"n": 9, "file": "a.csv"}, "agents", "either file or n"),
         ("solver.mode", "fastest", "solver.mode", "'coverage'"),
         ("simulation.replications", 2.5, "simulation.replications", "an integer"),
         ("service.colour", "blue", "service.colour", "one of the keys"),
@@ -202,7 +204,7 @@ def test_overrides_change_the_right_fields():
     assert v.target.max_occupancy == 0.8
     assert v.shrinkage.fraction == 0.35
     assert v.break_policy.min_break_min_per_hour == 10
-    assert v.agents.n == 50
+    assert v.agents.headcount == 50 and v.agents.file == s.agents.file
     assert v.overrides.volume_factor == 1.15 and v.overrides.aht_delta_s == 30
     assert v.overrides.changed()["shrinkage"] == 0.35
     # untouched parts are the same objects
@@ -250,6 +252,26 @@ def test_overrides_section_of_a_file_is_applied(tmp_path):
     f.write_text(yaml.safe_dump(raw))
     with pytest.raises(ScenarioError, match=r"^v\.yaml: overrides\.shrinkage: 2 "):
         load_scenario(f)
+
+
+def test_headcount_regenerates_generated_agents():
+    raw = copy.deepcopy(MINIMAL)
+    raw["contracts"] = [{"name": "ft"}]
+    raw["agents"] = {"n": 40, "seed": 3}
+    s = scenario_from_dict(raw)
+    assert s.agents.mix == {"ft": 1.0}
+    assert apply_overrides(s, headcount=30).agents.n == 30
+
+
+def test_demo_agents_resolve_with_headcount():
+    s = load_scenario(DEMO)
+    agents = s.resolve_agents()
+    assert len(agents) == 60 and {a.contract for a in agents} == {"full-time", "part-time"}
+    fewer = apply_overrides(s, headcount=45, cost_per_hour=25).resolve_agents()
+    assert [a.id for a in fewer] == [a.id for a in agents[:45]]
+    assert all(a.cost_per_hour == 25 for a in fewer)
+    with pytest.raises(InputError, match="headcount"):
+        apply_overrides(s, headcount=61).resolve_agents()
 
 
 def test_headcount_needs_agents():
