@@ -12,6 +12,8 @@ key                    holds
 ``wfm.plan``           :class:`PlanRun` (shift plan / roster result, evaluation)
 ``wfm.whatif``         list of what-if results (one per variant)
 ``wfm.upload_error``   message of the last rejected upload (shown on the Data page)
+``wfm.scenario``       :class:`RuleSet`: the scenario whose rules (shift templates,
+                       contracts, agents, costs) the Schedule page solves with
 ``set.*``              sidebar settings widgets (see :func:`settings`)
 =====================  ==============================================================
 """
@@ -19,7 +21,8 @@ key                    holds
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -37,6 +40,11 @@ __all__ = [
     "ForecastRun",
     "PlanRun",
     "Settings",
+    "RuleSet",
+    "SolveOptions",
+    "rules",
+    "set_rules",
+    "plan_scenario",
     "DEFAULTS",
     "init",
     "get",
@@ -53,6 +61,7 @@ FORECAST = "wfm.forecast"
 PLAN = "wfm.plan"
 WHATIF = "wfm.whatif"
 UPLOAD_ERROR = "wfm.upload_error"
+SCENARIO = "wfm.scenario"
 
 _DOWNSTREAM = {DATA: (FORECAST, PLAN, WHATIF), FORECAST: (PLAN, WHATIF), PLAN: ()}
 
@@ -97,14 +106,14 @@ class ForecastRun:
 
 @dataclass(frozen=True)
 class PlanRun:
-    """A solved plan (shifts, optionally a named roster) and what it was built from."""
+    """A solved plan (:class:`wfm.pipeline.PlanResult`) and what it was built from."""
 
-    result: Any  # solver.result.SolveResult or the pipeline's plan result
+    plan: Any  # wfm.pipeline.PlanResult
     settings: Settings
+    options: SolveOptions
     forecast_start: pd.Timestamp
     data_version: int
-    evaluation: Any = None
-    extras: dict = field(default_factory=dict)
+    rules_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -163,7 +172,7 @@ SETTING_WIDGETS = {
 
 def init() -> None:
     """Create every key with its empty value (idempotent)."""
-    for key in (DATA, FORECAST, PLAN, UPLOAD_ERROR):
+    for key in (DATA, FORECAST, PLAN, UPLOAD_ERROR, SCENARIO):
         st.session_state.setdefault(key, None)
     st.session_state.setdefault(WHATIF, [])
     for key, value in SETTING_WIDGETS.items():
@@ -230,3 +239,105 @@ def progress_callback(bar, text: str = ""):
         bar.progress(fraction, text=f"{text} {message}".strip())
 
     return callback
+
+
+# ----------------------------------------------------------------------------- rules
+@dataclass(frozen=True)
+class RuleSet:
+    """The scenario that supplies the rules of the schedule, and where it came from."""
+
+    scenario: Any  # wfm.scenarios.Scenario
+    source: str
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """Choices of the Schedule page that are not sidebar settings.
+
+    Attributes
+    ----------
+    mode : str
+        "coverage" or "service_level" (see :func:`solver.plan_shifts`).
+    time_limit_s : float
+        Time limit of each solve (shift plan, roster) [s].
+    roster : bool
+        Build a named roster from the scenario's agents after the shift plan.
+    simulate : bool
+        Check the plan by discrete-event simulation as well as Erlang.
+    replications : int
+        Simulation replications.
+    break_min_per_hour : float
+        Floor of break minutes per hour of shift.
+    """
+
+    mode: str = "coverage"
+    time_limit_s: float = 10.0
+    roster: bool = True
+    simulate: bool = True
+    replications: int = 3
+    break_min_per_hour: float = 5.0
+
+
+def demo_scenario_path() -> Path:
+    """The demo scenario shipped beside the demo history (``data/demo_scenario.yaml``)."""
+    import wfm.io
+
+    return wfm.io.demo_history_path().parent / "demo_scenario.yaml"
+
+
+def rules() -> RuleSet:
+    """The session's rule set; the demo scenario until the user loads another."""
+    current = get(SCENARIO)
+    if current is None:
+        from wfm.scenarios import load_scenario
+
+        current = RuleSet(load_scenario(demo_scenario_path()), "demo scenario")
+        st.session_state[SCENARIO] = current
+    return current
+
+
+def set_rules(scenario, source: str) -> None:
+    """Use another scenario's rules from now on (results solved with the old ones go)."""
+    st.session_state[SCENARIO] = RuleSet(scenario, source)
+    st.session_state[PLAN] = None
+    st.session_state[WHATIF] = []
+
+
+def plan_scenario(base, run: ForecastRun, s: Settings, options: SolveOptions,
+                  folder: Path) -> Any:
+    """The scenario the Schedule page solves: the base rules on the session's forecast.
+
+    The forecast of the Forecast page is written to ``folder`` and named as the
+    scenario's demand (the pipeline then skips forecasting); the horizon is the
+    forecast's; target, shrinkage and staffing model come from the sidebar; time limit,
+    mode, roster, simulation and break floor from ``options``.
+    """
+    import dataclasses
+
+    from wfm.scenarios import DataSource, Horizon, StaffingSettings
+    from wfm.types import BreakPolicy
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "forecast.csv"
+    run.forecast.to_csv(path, index=False)
+    weeks = max(1, round((run.end - run.start) / pd.Timedelta(days=7)))
+    agents = base.agents if options.roster else dataclasses.replace(base.agents, file=None,
+                                                                   n=None)
+    return dataclasses.replace(
+        base,
+        data=DataSource(forecast=path),
+        queues=(),
+        horizon=Horizon(week_start=pd.Timestamp(run.start), weeks=int(weeks)),
+        target=s.target,
+        shrinkage=s.shrink,
+        staffing=StaffingSettings(model=s.model, patience_s=s.patience_s,
+                                  min_staff_open=base.staffing.min_staff_open),
+        break_policy=BreakPolicy(options.break_min_per_hour),
+        agents=agents,
+        solver=dataclasses.replace(base.solver, mode=options.mode,
+                                   plan_time_limit_s=options.time_limit_s,
+                                   roster_time_limit_s=options.time_limit_s,
+                                   num_workers=min(2, base.solver.num_workers)),
+        simulation=dataclasses.replace(base.simulation, enabled=options.simulate,
+                                       replications=options.replications),
+    )
