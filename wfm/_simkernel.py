@@ -49,7 +49,7 @@ except ImportError:  # pragma: no cover
         return lambda f: f
 
 
-__all__ = ["fcfs_single_queue", "skills_priorities", "HAVE_NUMBA"]
+__all__ = ["fcfs_single_queue", "skills_priorities", "time_in_grid", "HAVE_NUMBA"]
 
 ANSWERED, ABANDONED, UNSERVED = 0, 1, 2
 
@@ -242,6 +242,10 @@ def skills_priorities(
     # agent state: -1 off, 0 idle, 1 busy
     state = np.full(c, -1, np.int64)
     idle_since = np.zeros(c)
+    # idle agents as an unordered set: idle[0:n_idle], idle_pos[g] its place or -1
+    idle = np.empty(c, np.int64)
+    idle_pos = np.full(c, -1, np.int64)
+    n_idle = 0
     cur = np.full(c, -1, np.int64)
     events = [(0.0, np.int64(0), np.int64(0), np.int64(0)) for _ in range(0)]
     for g in range(c):
@@ -255,6 +259,11 @@ def skills_priorities(
             if kind == _EV_OFF:
                 if cur[g] != w or state[g] != 0:
                     continue  # stale, or busy: the completion handles it
+                n_idle -= 1
+                moved = idle[n_idle]
+                idle[idle_pos[g]] = moved
+                idle_pos[moved] = idle_pos[g]
+                idle_pos[g] = -1
                 eff_end[w] = win_end[w]
                 last = win_first[g] + win_count[g] - 1
                 w2, ret = _next_window(w, win_end[w], False, win_start, win_end, last)
@@ -308,6 +317,9 @@ def skills_priorities(
             else:
                 state[g] = 0
                 idle_since[g] = t
+                idle[n_idle] = g
+                idle_pos[g] = n_idle
+                n_idle += 1
         else:
             i = nxt
             nxt += 1
@@ -317,11 +329,19 @@ def skills_priorities(
             # any call still waiting in k means no skilled agent is idle
             chosen = -1
             if head[k] == tail[k] - 1:
-                for g in range(c):
-                    if state[g] == 0 and skills[g, k] and t < win_end[cur[g]]:
-                        if chosen < 0 or idle_since[g] < idle_since[chosen]:
+                for j in range(n_idle):
+                    g = idle[j]
+                    if skills[g, k] and t < win_end[cur[g]]:
+                        if chosen < 0 or idle_since[g] < idle_since[chosen] or (
+                            idle_since[g] == idle_since[chosen] and g < chosen
+                        ):
                             chosen = g
             if chosen >= 0:
+                n_idle -= 1
+                moved = idle[n_idle]
+                idle[idle_pos[chosen]] = moved
+                idle_pos[moved] = idle_pos[chosen]
+                idle_pos[chosen] = -1
                 head[k] += 1
                 start[i] = t
                 agent[i] = chosen
@@ -332,3 +352,27 @@ def skills_priorities(
             i = fifo[j]
             outcome[i] = ABANDONED if math.isfinite(patience[i]) else UNSERVED
     return start, agent, outcome, eff_start, eff_end
+
+
+@njit(cache=True)
+def time_in_grid(t0, t1, base, step, n_cells):
+    """Total length of the segments ``[t0[i], t1[i])`` inside each cell of a regular grid.
+
+    Cell ``j`` is ``[base + j * step, base + (j + 1) * step)``; parts of segments
+    outside the grid are ignored.  Returns float64[n_cells] [s].
+    """
+    out = np.zeros(n_cells)
+    end_grid = base + n_cells * step
+    for i in range(t0.shape[0]):
+        a = max(t0[i], base)
+        b = min(t1[i], end_grid)
+        if not b > a:
+            continue
+        j = int((a - base) // step)
+        while a < b and j < n_cells:
+            edge = base + (j + 1) * step
+            cut = min(b, edge)
+            out[j] += cut - a
+            a = cut
+            j += 1
+    return out

@@ -258,37 +258,59 @@ def on_phone_windows(shifts: pd.DataFrame, breaks: pd.DataFrame | None) -> pd.Da
         pos = int(np.flatnonzero(dup)[0])
         raise DataError("duplicated shift_id in shifts", row=pos, column="shift_id",
                         value=ids[pos], has_value=True)
-    position = {sid: k for k, sid in enumerate(ids)}
-    cuts: dict[int, list[tuple[pd.Timestamp, pd.Timestamp]]] = {}
-    if breaks is not None and len(breaks):
+    n = len(ids)
+    s0 = s_start.to_numpy("datetime64[ns]").astype(np.int64)
+    s1 = s_end.to_numpy("datetime64[ns]").astype(np.int64)
+    if breaks is None or not len(breaks):
+        b_shift = np.zeros(0, np.int64)
+        b0 = b1 = np.zeros(0, np.int64)
+    else:
         _require(breaks, _BREAK_REQUIRED, "breaks")
         b_start = _timestamps(breaks, "start", "breaks")
         b_end = _timestamps(breaks, "end", "breaks")
         b_ids = breaks["shift_id"].astype(str).to_numpy()
-        for r, (sid, bs, be) in enumerate(zip(b_ids, b_start, b_end, strict=True)):
-            k = position.get(sid)
-            if k is None:
-                raise DataError("break of a shift that is not in shifts", row=r, column="shift_id",
-                                value=sid, has_value=True)
-            if not be > bs:
-                raise DataError("break must end after it starts", row=r, column="end",
-                                value=str(be), has_value=True)
-            if bs < s_start.iloc[k] or be > s_end.iloc[k]:
-                raise DataError(
-                    f"break outside its shift ({s_start.iloc[k]} - {s_end.iloc[k]})",
-                    row=r, column="start", value=str(bs), has_value=True,
-                )
-            cuts.setdefault(k, []).append((bs, be))
-    rows = []
-    for k in range(len(shifts)):
-        t = s_start.iloc[k]
-        for bs, be in sorted(cuts.get(k, ())):
-            if bs > t:
-                rows.append((k, ids[k], t, bs))
-            t = max(t, be)
-        if s_end.iloc[k] > t:
-            rows.append((k, ids[k], t, s_end.iloc[k]))
-    return pd.DataFrame(rows, columns=["shift", "shift_id", "start", "end"])
+        b_shift = pd.Index(ids).get_indexer(b_ids).astype(np.int64)
+        if (b_shift < 0).any():
+            r = int(np.flatnonzero(b_shift < 0)[0])
+            raise DataError("break of a shift that is not in shifts", row=r, column="shift_id",
+                            value=b_ids[r], has_value=True)
+        b0 = b_start.to_numpy("datetime64[ns]").astype(np.int64)
+        b1 = b_end.to_numpy("datetime64[ns]").astype(np.int64)
+        bad = ~(b1 > b0)
+        if bad.any():
+            r = int(np.flatnonzero(bad)[0])
+            raise DataError("break must end after it starts", row=r, column="end",
+                            value=str(b_end.iloc[r]), has_value=True)
+        bad = (b0 < s0[b_shift]) | (b1 > s1[b_shift])
+        if bad.any():
+            r = int(np.flatnonzero(bad)[0])
+            k = b_shift[r]
+            raise DataError(f"break outside its shift ({s_start.iloc[k]} - {s_end.iloc[k]})",
+                            row=r, column="start", value=str(b_start.iloc[r]), has_value=True)
+        # merge overlapping breaks of a shift into blocks
+        order = np.lexsort((b0, b_shift))
+        b_shift, b0, b1 = b_shift[order], b0[order], b1[order]
+        run_max = pd.Series(b1).groupby(b_shift).cummax().to_numpy()
+        prev_max = np.r_[np.iinfo(np.int64).min, run_max[:-1]]
+        new = np.r_[True, b_shift[1:] != b_shift[:-1]] | (b0 > prev_max)
+        first = np.flatnonzero(new)
+        b1 = np.maximum.reduceat(b1, first)
+        b_shift, b0 = b_shift[first], b0[first]
+    # windows: [shift start, block ends ...] paired with [block starts ..., shift end]
+    w_shift = np.r_[np.arange(n), b_shift]
+    starts = np.r_[s0, b1]
+    ends = np.r_[b0, s1]
+    o_start = np.lexsort((starts, w_shift))
+    o_end = np.lexsort((ends, np.r_[b_shift, np.arange(n)]))
+    w_shift, starts, ends = w_shift[o_start], starts[o_start], ends[o_end]
+    keep = ends > starts
+    w_shift = w_shift[keep]
+    return pd.DataFrame({
+        "shift": w_shift,
+        "shift_id": ids[w_shift],
+        "start": pd.to_datetime(starts[keep]),
+        "end": pd.to_datetime(ends[keep]),
+    })
 
 
 @dataclass(frozen=True)
@@ -658,38 +680,33 @@ def _draw_calls(grid: _Grid, gen, aht_cv, handle_sample, patience_s, patience_po
 
 
 def _time_in_slots(t0, t1, slot_start, interval_s):
-    """Total length of the segments [t0, t1) falling in each slot [s].
-
-    Uses ``F(x) = sum_i (min(x, t1_i) - min(x, t0_i))`` at both ends of every slot
-    (slots may have gaps between them).
-    """
-    if t0.size == 0:
-        return np.zeros(slot_start.size)
-
-    def cum(x, ends):
-        s = np.sort(ends)
-        csum = np.concatenate([[0.0], np.cumsum(s)])
-        k = np.searchsorted(s, x, side="left")  # ends below x
-        return csum[k] + x * (s.size - k)
-
-    lo = slot_start
-    hi = slot_start + interval_s
-    return (cum(hi, t1) - cum(hi, t0)) - (cum(lo, t1) - cum(lo, t0))
+    """Total length of the segments [t0, t1) falling in each slot [s] (slots may have gaps)."""
+    if slot_start.size == 0:
+        return np.zeros(0)
+    base = slot_start[0]
+    cell = np.rint((slot_start - base) / interval_s).astype(np.int64)
+    dense = _simkernel.time_in_grid(np.ascontiguousarray(t0, float), np.ascontiguousarray(t1, float),
+                                    float(base), float(interval_s), int(cell[-1]) + 1)
+    return dense[cell]
 
 
 def _break_minutes(eff_start, eff_end, win_first, win_count) -> float:
-    """Minutes off the phones between the windows of each shift, as really taken."""
-    total = 0.0
-    for f, c in zip(win_first, win_count, strict=True):
-        if c < 2:
-            continue
-        s = eff_start[f + 1 : f + c]
-        e = eff_end[f : f + c - 1]
-        # a window lost to an overrun: the break runs from the previous end to the next start
-        seg_end = pd.Series(e).ffill().to_numpy()
-        ok = ~np.isnan(s)
-        total += float(np.sum(s[ok] - seg_end[ok]))
-    return total / 60.0
+    """Minutes off the phones between the windows of each shift, as really taken.
+
+    A window lost entirely to an overrun has no times: its break runs from the last
+    window the agent really worked to the next one it starts.
+    """
+    m = eff_start.size
+    if m == 0:
+        return 0.0
+    pos = np.arange(m)
+    valid = ~np.isnan(eff_end)
+    last_valid = np.maximum.accumulate(np.where(valid, pos, 0))
+    first_of_shift = np.zeros(m, bool)
+    first_of_shift[win_first[win_count > 0]] = True
+    use = ~first_of_shift & ~np.isnan(eff_start)
+    prev_end = eff_end[last_valid[np.maximum(pos - 1, 0)]]
+    return float(np.sum(eff_start[use] - prev_end[use])) / 60.0
 
 
 def _calls_frame(r, grid, rows, arrival, start, service, agent, outcome, wait, shifts):

@@ -231,6 +231,25 @@ def test_no_call_is_answered_on_break_and_breaks_are_never_shortened():
     assert res.totals["break_min_per_agent_hour"].iloc[0] >= planned - 1e-9
 
 
+def test_overlapping_breaks_merge_and_break_at_shift_start():
+    shifts = agents(1, 0, 4 * 3600)
+    breaks = pd.DataFrame({"shift_id": ["a0"] * 3,
+                           "start": [ts(3600 + 600), ts(0), ts(3600)],
+                           "end": [ts(3600 + 1800), ts(600), ts(3600 + 900)]})
+    w = on_phone_windows(shifts, breaks)
+    assert list(w["start"]) == [ts(600), ts(3600 + 1800)]
+    assert list(w["end"]) == [ts(3600), ts(4 * 3600)]
+
+
+def test_time_in_slots_by_hand():
+    from wfm.simulate import _time_in_slots
+
+    # slots [0, 100), [100, 200), gap, [400, 500); segments 50-250 and 380-420
+    got = _time_in_slots(np.array([50.0, 380.0]), np.array([250.0, 420.0]),
+                         np.array([0.0, 100.0, 400.0]), 100.0)
+    np.testing.assert_allclose(got, [50.0, 100.0, 20.0])
+
+
 def test_on_phone_windows_cut_breaks_out():
     shifts = agents(1, 0, 8 * 3600)
     breaks = pd.DataFrame({"shift_id": ["a0", "a0"], "start": [ts(3600), ts(4 * 3600)],
