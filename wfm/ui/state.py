@@ -340,4 +340,7 @@ def plan_scenario(base, run: ForecastRun, s: Settings, options: SolveOptions,
                                    num_workers=min(2, base.solver.num_workers)),
         simulation=dataclasses.replace(base.simulation, enabled=options.simulate,
                                        replications=options.replications),
+        # The file text no longer describes this scenario: stores dump its fields instead.
+        source=None,
+        source_text=None,
     )

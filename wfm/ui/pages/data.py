@@ -107,8 +107,8 @@ def _report_lines(history: pd.DataFrame, *, source: str) -> tuple[str, ...]:
 
 def _source_section() -> None:
     io = backend("wfm.io", "load_history")
-    demo, history_tab, records_tab, agents_tab = st.tabs(
-        ["Demo data", "Interval history", "Call records", "Agents list"]
+    demo, history_tab, records_tab, rules_tab = st.tabs(
+        ["Demo data", "Interval history", "Call records", "Scenario and agents"]
     )
     with demo:
         st.write(
@@ -148,26 +148,76 @@ def _source_section() -> None:
                 "Call records", type=RECORD_TYPES, accept_multiple_files=True,
                 key="data.record_files", on_change=_on_records_upload,
             )
-    with agents_tab:
-        _agents_section()
+    with rules_tab:
+        _rules_section()
 
 
-def _agents_section() -> None:
-    st.write("Named agents with their contract, skills and availability, used for the roster.")
-    importer = backend("wfm.exports", "load_agents")
-    if importer is None:
-        pending("Importing an agents list")
-        return
-    uploaded = st.file_uploader("Agents list (CSV)", type=["csv"], key="data.agents_file")
+def _on_scenario_upload() -> None:
+    uploaded = st.session_state.get("data.scenario_file")
     if uploaded is None:
         return
+    from wfm.scenarios import load_scenario
+
     try:
-        agents = importer.load_agents(saved_upload(uploaded))
-    except Exception as exc:  # noqa: BLE001 - shown to the user
-        st.error(str(exc) if isinstance(exc, WfmError) else f"{uploaded.name}: {exc}")
+        scenario = load_scenario(saved_upload(uploaded))
+    except Exception as exc:  # noqa: BLE001 - shown to the user, rules kept
+        _reject(uploaded.name, exc)
         return
-    st.session_state["wfm.agents"] = agents
-    st.success(f"{len(agents)} agents read from {uploaded.name}.")
+    state.set_rules(scenario, f"scenario file {uploaded.name}")
+    st.session_state[state.UPLOAD_ERROR] = None
+
+
+def _on_agents_upload() -> None:
+    uploaded = st.session_state.get("data.agents_file")
+    if uploaded is None:
+        return
+    import dataclasses
+
+    from wfm.exports import load_agents_csv
+    from wfm.scenarios import AgentSource
+
+    ruleset = state.rules()
+    try:
+        path = saved_upload(uploaded)
+        agents = load_agents_csv(path, contracts=ruleset.scenario.contracts)
+    except Exception as exc:  # noqa: BLE001 - shown to the user, rules kept
+        _reject(uploaded.name, exc)
+        return
+    scenario = dataclasses.replace(ruleset.scenario, agents=AgentSource(file=path))
+    state.set_rules(scenario, f"{ruleset.source} + {len(agents)} agents from {uploaded.name}")
+    st.session_state[state.UPLOAD_ERROR] = None
+
+
+def _rules_section() -> None:
+    st.write(
+        "The rules of the schedule come from a scenario file (YAML or TOML: shift templates "
+        "and breaks, contracts, agents, costs; see docs/scenario.md). The demo scenario is "
+        "used until you load another. An agents list (CSV: `id`, `contract`, optional "
+        "`skills`, `team`, `cost_per_hour`, `preferred_start`, `preferred_days_off`, "
+        "`time_off`) replaces the scenario's agents."
+    )
+    if backend("wfm.scenarios", "load_scenario") is None:
+        pending("Loading a scenario")
+        return
+    try:
+        ruleset = state.rules()
+    except Exception as exc:  # noqa: BLE001 - the demo scenario could not be read
+        st.error(f"The demo scenario could not be read: {exc}")
+        return
+    s = ruleset.scenario
+    st.markdown(f"Rules in use: **{ruleset.source}** — {len(s.templates)} shift templates, "
+                f"{len(s.contracts)} contracts, agents: "
+                f"{s.agents.file.name if s.agents.file else s.agents.n or 'none'}.")
+    c1, c2 = st.columns(2)
+    c1.file_uploader("Scenario file", type=["yaml", "yml", "toml"], key="data.scenario_file",
+                     on_change=_on_scenario_upload)
+    if backend("wfm.exports", "load_agents_csv") is None:
+        with c2:
+            pending("Importing an agents list")
+    else:
+        c2.file_uploader("Agents list (CSV)", type=["csv"], key="data.agents_file",
+                         on_change=_on_agents_upload,
+                         help="Checked against the contracts of the rules in use.")
 
 
 def render() -> None:

@@ -1,16 +1,94 @@
-"""Export page."""
+"""Export page: the solved roster as CSV, an Excel workbook and iCalendar files."""
 
 from __future__ import annotations
 
+import io
+import tempfile
+import zipfile
+from pathlib import Path
+
+import pandas as pd
 import streamlit as st
 
-from wfm.ui.widgets import pending, require_data
+from wfm.ui.widgets import backend, pending, require_plan, show_frame
+
+_CACHE = "wfm.export_files"
+
+
+def _files(exports, plan) -> dict[str, bytes]:
+    """Every download of this plan, made once per plan (kept for the session)."""
+    cached = st.session_state.get(_CACHE)
+    if cached is not None and cached[0] is plan:
+        return cached[1]
+    final = plan.final
+    folder = Path(tempfile.mkdtemp(prefix="wfm-export-"))
+    table = exports.roster_table(final)
+    files = {
+        "roster.csv": exports.write_roster_csv(final, folder / "roster.csv").read_bytes(),
+    }
+    coverage = plan.coverage
+    if coverage is not None:
+        files["coverage.csv"] = exports.write_frame_csv(coverage,
+                                                        folder / "coverage.csv").read_bytes()
+    kpis = plan.evaluation.kpis if plan.evaluation is not None else plan.kpis
+    costs = plan.costs.summary() if plan.costs is not None else None
+    files["roster.xlsx"] = exports.write_excel(folder / "roster.xlsx", roster=table,
+                                               coverage=coverage, kpis=kpis,
+                                               costs=costs).read_bytes()
+    named = final.shifts["agent_id"].astype(str).str.len().gt(0).any()
+    if named:
+        paths = exports.write_icalendar(final, folder / "ics")
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+            for path in sorted(paths.values()):
+                zf.write(path, arcname=path.name)
+        files["calendars.zip"] = buffer.getvalue()
+    st.session_state[_CACHE] = (plan, files)
+    return files
 
 
 def render() -> None:
     st.title("Export")
-    require_data()
-    pending("The Export page")
+    st.caption("The roster for planners (CSV, Excel) and for agents (one calendar each). "
+               "Text cells that a spreadsheet would run as a formula are neutralised.")
+    run = require_plan()
+    exports = backend("wfm.exports", "roster_table", "write_roster_csv", "write_excel",
+                      "write_icalendar", "agent_calendar", "write_frame_csv")
+    if exports is None:
+        pending("Exporting")
+        return
+    plan = run.plan
+    files = _files(exports, plan)
+    name = f"{plan.scenario.name}-{pd.Timestamp(plan.scenario.horizon.week_start):%Y-%m-%d}"
+    c1, c2, c3 = st.columns(3)
+    c1.download_button("Roster (CSV)", files["roster.csv"], file_name=f"{name}-roster.csv",
+                       mime="text/csv", key="export.csv", type="primary",
+                       help="One row per shift: agent, date, start, end, paid hours, cost, "
+                       "breaks and activities spelled out.")
+    c2.download_button("Workbook (Excel)", files["roster.xlsx"], file_name=f"{name}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key="export.xlsx", help="Sheets: roster, coverage, KPIs, costs.")
+    if "coverage.csv" in files:
+        c3.download_button("Coverage (CSV)", files["coverage.csv"],
+                           file_name=f"{name}-coverage.csv", mime="text/csv",
+                           key="export.coverage")
+
+    st.subheader("Calendars")
+    if "calendars.zip" not in files:
+        st.info("The plan has no named agents (no roster was built): calendars need a named "
+                "roster.")
+    else:
+        st.download_button("Every agent's calendar (ZIP of .ics)", files["calendars.zip"],
+                           file_name=f"{name}-calendars.zip", mime="application/zip",
+                           key="export.ics_zip")
+        agents = sorted(a for a in plan.final.shifts["agent_id"].astype(str).unique() if a)
+        agent = st.selectbox("One agent", agents, key="export.agent")
+        ics = exports.agent_calendar(agent, plan.final.shifts, plan.final.breaks)
+        st.download_button(f"Calendar of {agent} (.ics)", ics, file_name=f"{agent}.ics",
+                           mime="text/calendar", key="export.ics_one")
+
+    st.subheader("Preview")
+    show_frame(exports.roster_table(plan.final).head(200), key="export.preview")
 
 
 if __name__ == "__main__":

@@ -1,16 +1,197 @@
-"""What-if page."""
+"""What-if page: overrides on the solved schedule, side by side; cost against service level."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from wfm.ui.widgets import pending, require_data
+from wfm.errors import WfmError
+from wfm.ui import charts, state
+from wfm.ui.widgets import backend, fmt_pct, pending, require_plan, show_frame
+
+#: Shown measures of the comparison: column -> (label, format).
+MEASURES = {
+    "weekly_cost": ("weekly cost", "%,.0f"),
+    "fte": ("FTE", "%.1f"),
+    "service_level_erlang": ("service level (Erlang)", "percent"),
+    "service_level_sim": ("service level (simulated)", "percent"),
+    "asa_s": ("ASA [s]", "%.1f"),
+    "abandon_rate_sim": ("abandoned (simulated)", "percent"),
+    "occupancy": ("occupancy", "percent"),
+    "break_min_per_agent_hour": ("breaks [min per agent-hour]", "%.1f"),
+    "cost_per_call": ("cost per call", "%.2f"),
+}
+CHART_MEASURES = ("weekly_cost", "fte", "service_level_erlang", "occupancy")
+
+
+def _overrides_form(base) -> tuple[str, dict] | None:
+    """The overrides form; returns (name, overrides) when submitted."""
+    t = base.target
+    with st.form("whatif.form", border=True):
+        st.markdown("**Change one thing or several; everything else stays as solved.**")
+        c1, c2, c3 = st.columns(3)
+        volume = c1.slider("Call volume [% of forecast]", 50, 200, 100, 5, key="whatif.volume",
+                           help="Multiplies the forecast calls (and their band).")
+        aht = c1.number_input("AHT change [s]", min_value=-120.0, max_value=600.0, value=0.0,
+                              step=10.0, format="%.0f", key="whatif.aht_delta_s",
+                              help="Added to the forecast handle time of every interval.")
+        sl = c2.slider("Service level target [%]", 50, 99, round(100 * t.service_level), 1,
+                       key="whatif.service_level")
+        within = c2.number_input("Answer within [s]", min_value=0.0, max_value=600.0,
+                                 value=float(t.answer_within_s), step=5.0, format="%.0f",
+                                 key="whatif.answer_within_s")
+        occ = c2.slider("Max occupancy [%]", 50, 100, round(100 * t.max_occupancy), 1,
+                        key="whatif.max_occupancy")
+        shrink = c3.slider("Shrinkage [%]", 0, 60, round(100 * base.shrinkage.fraction), 1,
+                           key="whatif.shrinkage")
+        brk = c3.number_input("Breaks at least [min per hour]", min_value=0.0, max_value=30.0,
+                              value=float(base.break_policy.min_break_min_per_hour), step=1.0,
+                              format="%.1f", key="whatif.break_min_per_hour")
+        cost = c3.number_input("Cost per hour [currency/h] (0 = as in the rules)",
+                               min_value=0.0, max_value=500.0, value=0.0, step=1.0,
+                               format="%.2f", key="whatif.cost_per_hour")
+        name = st.text_input("Name (optional)", key="whatif.name",
+                             help="Default: the changes, e.g. 'volume 115 %, AHT +30 s'.")
+        submitted = st.form_submit_button("Run what-if", type="primary")
+    if not submitted:
+        return None
+    changes: dict = {}
+    words = []
+    if volume != 100:
+        changes["volume_factor"] = volume / 100
+        words.append(f"volume {volume} %")
+    if aht:
+        changes["aht_delta_s"] = float(aht)
+        words.append(f"AHT {aht:+g} s")
+    if sl != round(100 * t.service_level):
+        changes["service_level"] = sl / 100
+        words.append(f"SL {sl} %")
+    if within != t.answer_within_s:
+        changes["answer_within_s"] = float(within)
+        words.append(f"within {within:g} s")
+    if occ != round(100 * t.max_occupancy):
+        changes["max_occupancy"] = occ / 100
+        words.append(f"occupancy ≤ {occ} %")
+    if shrink != round(100 * base.shrinkage.fraction):
+        changes["shrinkage"] = shrink / 100
+        words.append(f"shrinkage {shrink} %")
+    if brk != base.break_policy.min_break_min_per_hour:
+        changes["break_min_per_hour"] = float(brk)
+        words.append(f"breaks {brk:g} min/h")
+    if cost > 0:
+        changes["cost_per_hour"] = float(cost)
+        words.append(f"{cost:g}/h")
+    if not changes:
+        st.warning("Nothing changed: move a slider or change a value first.")
+        return None
+    return (name.strip() or ", ".join(words)), changes
+
+
+def _run_variant(pipeline, scenarios, base_run: state.PlanRun, name: str, changes: dict) -> None:
+    base = base_run.plan.scenario
+    stages = ("forecast", "requirements", "shifts") \
+        + (("roster",) if base_run.plan.roster is not None else ()) + ("evaluate",)
+    with st.status(f"What-if: {name}…", expanded=True) as box:
+        bar = st.progress(0.0, text="starting")
+        try:
+            variant = scenarios.apply_overrides(base, **changes)
+            plan = pipeline.run_plan(variant, progress=state.progress_callback(bar), stages=stages)
+        except WfmError as exc:
+            box.update(label=f"What-if {name}: no plan", state="error", expanded=True)
+            st.error(str(exc))
+            return
+        box.update(label=f"What-if {name}: {plan.final.status}", state="complete",
+                   expanded=False)
+    runs = [r for r in state.get(state.WHATIF) or [] if r[0] != name]
+    runs.append((name, changes, plan))
+    st.session_state[state.WHATIF] = runs
+
+
+def comparison_section(scenarios, base_run: state.PlanRun) -> None:
+    runs = state.get(state.WHATIF) or []
+    if not runs:
+        st.info("Run a what-if to compare it with the solved schedule.")
+        return
+    results = {"as solved": base_run.plan, **{name: plan for name, _, plan in runs}}
+    table = scenarios.compare(results, baseline="as solved")
+    st.subheader("Side by side")
+    shown = table[[c for c in MEASURES if c in table.columns]].copy()
+    for c in shown.columns:
+        delta = f"{c}_delta"
+        if delta in table.columns:
+            shown[f"Δ {MEASURES[c][0]}"] = table[delta]
+    shown.insert(0, "status", table["status"])
+    config = {c: st.column_config.NumberColumn(label, format=fmt)
+              for c, (label, fmt) in MEASURES.items()}
+    config.update({f"Δ {label}": st.column_config.NumberColumn(f"Δ {label}", format=fmt)
+                   for label, fmt in MEASURES.values()})
+    st.dataframe(shown, column_config=config, width="stretch", key="whatif.table")
+    chart = table.reset_index()
+    st.plotly_chart(charts.comparison_figure(chart, CHART_MEASURES, name="scenario"),
+                    key="whatif.chart")
+    if st.button("Clear what-ifs", key="whatif.clear"):
+        st.session_state[state.WHATIF] = []
+        st.rerun()
+
+
+def frontier_section(base_run: state.PlanRun) -> None:
+    st.subheader("Cost against service level")
+    st.caption("Each point is a full solve at another service-level target; the slope is "
+               "what one more point of service costs per week.")
+    sweeps = backend("wfm.sweeps", "service_level_frontier")
+    if sweeps is None:
+        pending("The service-level sweep")
+        return
+    with st.form("frontier.form", border=True):
+        targets = st.multiselect("Targets [%]", list(range(70, 100, 5)),
+                                 default=[70, 80, 90, 95], key="frontier.targets")
+        submitted = st.form_submit_button("Sweep")
+    if submitted and targets:
+        bar = st.progress(0.0, text="sweeping")
+        try:
+            points = sweeps.service_level_frontier(
+                base_run.plan.scenario, [t / 100 for t in sorted(targets)],
+                progress=state.progress_callback(bar))
+        except WfmError as exc:
+            bar.empty()
+            st.error(str(exc))
+            return
+        bar.empty()
+        st.session_state["wfm.frontier"] = points
+    points = st.session_state.get("wfm.frontier")
+    if points is None:
+        return
+    frame = points if isinstance(points, pd.DataFrame) else getattr(points, "points", points)
+    sl_col = "service_level_erlang" if "service_level_erlang" in frame.columns else "service_level"
+    st.plotly_chart(charts.frontier_figure(frame, x=sl_col, y="weekly_cost",
+                                           label="target" if "target" in frame.columns else None),
+                    key="frontier.chart")
+    from wfm.costs import marginal_cost_per_point
+
+    marginal = marginal_cost_per_point(frame, service_level=sl_col)
+    if len(marginal):
+        last = marginal.iloc[-1]
+        st.markdown(f"From {fmt_pct(last['from_service_level'])} to "
+                    f"{fmt_pct(last['to_service_level'])}: **{last['cost_per_point']:,.0f} per "
+                    "point of service level per week**.")
+        show_frame(marginal, key="frontier.marginal")
 
 
 def render() -> None:
     st.title("What-if")
-    require_data()
-    pending("The What-if page")
+    st.caption("Volume +15 %, AHT +30 s, 90/15 instead of 80/20, more shrinkage, real "
+               "breaks: each re-solved in full and set beside the schedule as solved.")
+    base_run = require_plan()
+    pipeline = backend("wfm.pipeline", "run_plan")
+    scenarios = backend("wfm.scenarios", "apply_overrides", "compare")
+    if pipeline is None or scenarios is None:
+        pending("Running what-ifs")
+        return
+    form = _overrides_form(base_run.plan.scenario)
+    if form is not None:
+        _run_variant(pipeline, scenarios, base_run, *form)
+    comparison_section(scenarios, base_run)
+    frontier_section(base_run)
 
 
 if __name__ == "__main__":
