@@ -1,0 +1,559 @@
+"""The end-to-end plan: history -> forecast -> requirements -> shifts -> roster ->
+evaluation -> costs and KPIs, driven by a :class:`wfm.scenarios.Scenario`.
+
+:func:`run_plan` is the one function the CLI, the app and the sweeps call.  It never
+prints; long steps report through ``progress(done, total, message)`` where ``message``
+starts with the stage name (``"shifts: ..."``) so that a front end can draw one bar
+per stage.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from wfm.errors import DataError, InputError
+from wfm.frames import validate_forecast
+from wfm.scenarios import Scenario
+
+__all__ = ["run_plan", "PlanResult", "STAGES", "load_demand", "adjusted_forecast",
+           "combine_results"]
+
+#: Stages in order.  Each needs the ones before it (the forecast stage is skipped when
+#: the scenario gives a ready forecast; the roster stage when it names no agents).
+STAGES = ("forecast", "requirements", "shifts", "roster", "evaluate")
+#: Share of the progress bar given to each stage (rough wall-time shares).
+_WEIGHTS = {"data": 0.05, "forecast": 0.10, "requirements": 0.02, "shifts": 0.33,
+            "roster": 0.33, "evaluate": 0.15, "costs": 0.02}
+
+Progress = Callable[[float, float, str], None]
+
+
+@dataclass
+class PlanResult:
+    """Everything one plan produced.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    history : DataFrame or None
+        The history the forecast was learned from (after queue and window selection).
+    forecast : DataFrame
+        Forecast of the horizon, after the scenario's volume and AHT overrides; several
+        queues are pooled into one (calls added, AHT workload-weighted).
+    requirements : DataFrame or None
+    shift_plan : SolveResult or None
+        Anonymous shift plan (weeks combined).
+    roster : SolveResult or None
+        Named roster (weeks combined); None without agents or when not run.
+    evaluation : Evaluation or None
+        Erlang and simulated KPIs of the roster (or of the shift plan without roster).
+    costs : CostReport or None
+    kpis : dict
+        Headline figures: see :data:`KPI_KEYS`.
+    agents : tuple of Agent
+    weeks : list of dict
+        Per planning week: ``week_start``, ``shift_plan``, ``roster`` (SolveResults).
+    timings : dict
+        Wall time per stage [s].
+    """
+
+    scenario: Scenario
+    history: pd.DataFrame | None = None
+    forecast: pd.DataFrame | None = None
+    requirements: pd.DataFrame | None = None
+    shift_plan: Any = None
+    roster: Any = None
+    evaluation: Any = None
+    costs: Any = None
+    kpis: dict = field(default_factory=dict)
+    agents: tuple = ()
+    weeks: list = field(default_factory=list)
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def final(self):
+        """The roster if built, else the shift plan."""
+        return self.roster if self.roster is not None else self.shift_plan
+
+    @property
+    def coverage(self) -> pd.DataFrame | None:
+        """Coverage frame of the evaluation (or of the final solve)."""
+        if self.evaluation is not None:
+            return self.evaluation.coverage
+        return None if self.final is None else self.final.coverage
+
+    def summary(self) -> str:
+        """A few lines for a terminal."""
+        k = self.kpis
+        cur = self.scenario.costs.currency
+
+        def pct(x):
+            return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.1%}"
+
+        def num(x, fmt):
+            return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, fmt)
+
+        lines = [
+            f"scenario {self.scenario.name}: {self.scenario.horizon.week_start:%Y-%m-%d}, "
+            f"{self.scenario.horizon.weeks} week(s)",
+            f"  shift plan: {k.get('plan_status', 'not run')}"
+            + (f", gap {pct(k.get('plan_gap'))}" if "plan_gap" in k else ""),
+            f"  roster:     {k.get('roster_status', 'not run')}"
+            + (f", gap {pct(k.get('roster_gap'))}" if "roster_gap" in k else ""),
+            f"  weekly cost {num(k.get('weekly_cost'), ',.0f')} {cur}, "
+            f"{num(k.get('fte'), '.1f')} FTE, cost per call {num(k.get('cost_per_call'), '.2f')} {cur}",
+            f"  service level {pct(k.get('service_level_erlang'))} (Erlang), "
+            f"{pct(k.get('service_level_sim'))} (simulated); target "
+            f"{self.scenario.target.service_level:.0%} in {self.scenario.target.answer_within_s:g} s",
+            f"  ASA {num(k.get('asa_s'), '.1f')} s, abandoned {pct(k.get('abandon_rate_sim'))} "
+            f"(simulated), occupancy {pct(k.get('occupancy'))}, "
+            f"breaks {num(k.get('break_min_per_agent_hour'), '.1f')} min per agent-hour",
+        ]
+        return "\n".join(lines)
+
+
+#: Keys of :attr:`PlanResult.kpis` (those that apply to the stages run).
+KPI_KEYS = (
+    "plan_status", "plan_gap", "roster_status", "roster_gap", "status",
+    "calls", "calls_handled", "requirement_hours", "weekly_cost", "paid_hours", "fte",
+    "cost_per_call", "overtime", "premiums", "agents", "shifts",
+    "service_level_erlang", "service_level_sim", "asa_s", "asa_s_sim", "abandon_rate",
+    "abandon_rate_sim", "occupancy", "occupancy_sim", "break_min_per_agent_hour",
+    "understaffed_intervals",
+)
+
+
+def _stage_progress(progress: Progress | None, stage: str, offset: float, weight: float):
+    if progress is None:
+        return None
+
+    def inner(done: float, total: float, message: str = "") -> None:
+        frac = 0.0 if total <= 0 else min(max(done / total, 0.0), 1.0)
+        progress(offset + weight * frac, 1.0, f"{stage}: {message}" if message else stage)
+
+    return inner
+
+
+# --------------------------------------------------------------------------------------
+# Demand
+# --------------------------------------------------------------------------------------
+
+
+def load_demand(scenario: Scenario) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """The history (or ready forecast) named by the scenario's ``data`` section.
+
+    Returns ``(history, None)`` or ``(None, forecast)``; the history is cut at the
+    horizon's start, to ``train_weeks`` if set, and to the scenario's queues.
+    """
+    import wfm.io as wio
+
+    src = scenario.data
+    if src.kind == "forecast":
+        fc = _read_forecast(Path(src.forecast))
+        return None, _select_queues(fc, scenario.queues, str(src.forecast))
+    if src.kind == "call_records":
+        history, _report = wio.load_call_records(list(src.call_records), mapping=src.mapping,
+                                                 interval_min=src.interval_min,
+                                                 answer_within_s=scenario.target.answer_within_s)
+        file = str(src.call_records[0])
+    else:
+        path = wio.demo_history_path() if src.history == "demo" else Path(src.history)
+        history = wio.load_history(path)
+        file = str(path)
+    history = _select_queues(history, scenario.queues, file)
+    start = scenario.horizon.week_start
+    history = history[history["interval_start"] < start]
+    if src.train_weeks is not None:
+        history = history[history["interval_start"] >= start - pd.Timedelta(weeks=src.train_weeks)]
+    if history.empty:
+        raise DataError(f"no history before the horizon start {start:%Y-%m-%d}"
+                        + (f" within {src.train_weeks} weeks" if src.train_weeks else ""),
+                        file=file)
+    return history.reset_index(drop=True), None
+
+
+def _read_forecast(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise DataError("forecast file not found", file=str(path))
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            frame = pd.read_parquet(path)
+        elif suffix in (".xlsx", ".xls"):
+            frame = pd.read_excel(path)
+        else:
+            frame = pd.read_csv(path, dtype={"queue": str})
+    except (ValueError, OSError) as exc:
+        raise DataError(f"cannot read the forecast: {exc}", file=str(path)) from None
+    return validate_forecast(frame, file=str(path))
+
+
+def _select_queues(frame: pd.DataFrame, queues: Sequence[str], file: str) -> pd.DataFrame:
+    if not queues:
+        return frame
+    known = set(frame["queue"].unique())
+    for q in queues:
+        if q not in known:
+            raise DataError(f"unknown queue; the data has {sorted(known)}", file=file,
+                            column="queue", value=q)
+    return frame[frame["queue"].isin(queues)].reset_index(drop=True)
+
+
+def adjusted_forecast(forecast: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """The forecast with the scenario's volume factor and AHT change, queues pooled.
+
+    Calls (and their bounds) are multiplied by ``volume_factor``; ``aht_delta_s`` is
+    added to the AHT of every interval with calls, which must stay > 0.
+    """
+    fc = validate_forecast(forecast)
+    ov = scenario.overrides
+    if ov.volume_factor != 1.0:
+        for col in ("calls", "calls_low", "calls_high"):
+            if col in fc.columns:
+                fc[col] = fc[col] * ov.volume_factor
+    if ov.aht_delta_s:
+        busy = fc["calls"] > 0
+        fc.loc[busy, "aht_s"] = fc.loc[busy, "aht_s"] + ov.aht_delta_s
+        bad = busy & ~(fc["aht_s"] > 0)
+        if bad.any():
+            raise InputError("aht_delta_s", ov.aht_delta_s,
+                             f"a change leaving AHT > 0 (interval {fc.loc[bad, 'interval_start'].iloc[0]})")
+    queues = fc["queue"].unique()
+    if len(queues) > 1:
+        fc["_work"] = fc["calls"] * fc["aht_s"].fillna(0.0)
+        g = fc.groupby("interval_start", as_index=False)
+        pooled = g.agg(calls=("calls", "sum"), calls_low=("calls_low", "sum"),
+                       calls_high=("calls_high", "sum"), _work=("_work", "sum"))
+        pooled["aht_s"] = np.where(pooled["calls"] > 0,
+                                   pooled["_work"] / pooled["calls"].where(pooled["calls"] > 0),
+                                   np.nan)
+        pooled.insert(0, "queue", "+".join(map(str, queues)))
+        fc = pooled.drop(columns="_work")[["queue", "interval_start", "calls", "aht_s",
+                                           "calls_low", "calls_high"]]
+    return fc.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------
+# Combining weeks
+# --------------------------------------------------------------------------------------
+
+_STATUS_ORDER = ("OPTIMAL", "FEASIBLE", "NO_SOLUTION", "INFEASIBLE", "MODEL_INVALID")
+
+
+def combine_results(results: Sequence[Any]):
+    """One :class:`solver.result.SolveResult` from the weekly ones (frames stacked).
+
+    Status is the worst of the weeks; objective, bound and wall time are summed; shift
+    ids get a ``w<k>-`` prefix when there are several weeks.
+    """
+    from solver.result import SolveResult
+
+    if len(results) == 1:
+        return results[0]
+    worst = max((r.status for r in results),
+                key=lambda s: _STATUS_ORDER.index(s) if s in _STATUS_ORDER else len(_STATUS_ORDER))
+    shifts, breaks, cov, pen = [], [], [], []
+    for k, r in enumerate(results):
+        s = r.shifts.copy()
+        b = r.breaks.copy()
+        s["shift_id"] = f"w{k}-" + s["shift_id"].astype(str)
+        b["shift_id"] = f"w{k}-" + b["shift_id"].astype(str)
+        shifts.append(s)
+        breaks.append(b)
+        cov.append(r.coverage)
+        pen.append(r.penalties)
+    return SolveResult(
+        status=worst,
+        objective=float(sum(r.objective for r in results)),
+        bound=float(sum(r.bound for r in results)),
+        wall_time_s=float(sum(r.wall_time_s for r in results)),
+        shifts=pd.concat(shifts, ignore_index=True),
+        breaks=pd.concat(breaks, ignore_index=True),
+        coverage=pd.concat(cov, ignore_index=True),
+        penalties=pd.concat(pen, ignore_index=True),
+        message=" | ".join(f"week {k + 1}: {r.message}" for k, r in enumerate(results) if r.message),
+        stats={"weeks": [r.stats for r in results]},
+    )
+
+
+# --------------------------------------------------------------------------------------
+# The plan
+# --------------------------------------------------------------------------------------
+
+
+def run_plan(scenario: Scenario, *, progress: Progress | None = None,
+             stages: Sequence[str] = STAGES) -> PlanResult:
+    """Run the scenario's plan end to end.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        From :func:`wfm.scenarios.load_scenario` (with overrides applied).
+    progress : callable, optional
+        ``progress(done, total, message)``; ``message`` starts with the stage name.
+    stages : sequence of str
+        Stages to run, a prefix of :data:`STAGES` in effect: e.g.
+        ``("forecast", "requirements")`` for requirements only, or without ``"roster"``
+        to evaluate and cost the anonymous shift plan.  ``"forecast"`` is implied when
+        the scenario gives a history.
+
+    Returns
+    -------
+    PlanResult
+
+    Raises
+    ------
+    InputError
+        Unknown stage, or a stage without the one it needs.
+    DataError
+        Bad or missing demand data.
+    SolveError
+        The solver found no plan (the message says which rules clash).
+    """
+    from wfm.errors import SolveError
+
+    stages = tuple(stages)
+    for s in stages:
+        if s not in STAGES:
+            raise InputError("stages", s, "stages among " + ", ".join(STAGES))
+    if "shifts" in stages and "requirements" not in stages:
+        raise InputError("stages", stages, "'requirements' before 'shifts'")
+    if "roster" in stages and "shifts" not in stages:
+        raise InputError("stages", stages, "'shifts' before 'roster'")
+    if "evaluate" in stages and "shifts" not in stages:
+        raise InputError("stages", stages, "'shifts' before 'evaluate'")
+
+    out = PlanResult(scenario=scenario)
+    done = 0.0
+
+    def step(name):
+        nonlocal done
+        w = _WEIGHTS[name]
+        cb = _stage_progress(progress, name, done, w)
+        done += w
+        return cb, time.perf_counter()
+
+    def report(cb, message=""):
+        if cb is not None:
+            cb(1.0, 1.0, message)
+
+    # -- demand
+    cb, t0 = step("data")
+    if cb:
+        cb(0.0, 1.0, "reading")
+    history, given_forecast = load_demand(scenario)
+    out.history = history
+    out.timings["data"] = time.perf_counter() - t0
+    report(cb, "read")
+
+    # -- forecast
+    cb, t0 = step("forecast")
+    hz = scenario.horizon
+    if given_forecast is not None:
+        fc = given_forecast[(given_forecast["interval_start"] >= hz.week_start)
+                            & (given_forecast["interval_start"] < hz.end)].reset_index(drop=True)
+        if fc.empty:
+            raise DataError(f"the forecast file has no interval in [{hz.week_start:%Y-%m-%d}, "
+                            f"{hz.end:%Y-%m-%d})", file=str(scenario.data.forecast))
+    else:
+        import forecasting
+
+        fc = forecasting.forecast(history, hz.week_start, hz.end, model=scenario.forecast.model,
+                                  holidays_country=scenario.forecast.holidays_country,
+                                  progress=cb)
+    out.forecast = adjusted_forecast(fc, scenario)
+    out.timings["forecast"] = time.perf_counter() - t0
+    report(cb, "done")
+    if "requirements" not in stages:
+        return _finish(out, progress)
+
+    # -- requirements
+    cb, t0 = step("requirements")
+    from wfm.staffing import requirements as staffing_requirements
+
+    out.requirements = staffing_requirements(
+        out.forecast, scenario.target, scenario.shrinkage, model=scenario.staffing.model,
+        patience_s=scenario.staffing.patience_s, min_staff_open=scenario.staffing.min_staff_open,
+    )
+    out.timings["requirements"] = time.perf_counter() - t0
+    report(cb, "done")
+    _requirement_kpis(out)
+    if "shifts" not in stages:
+        return _finish(out, progress)
+
+    # -- agents (checked before any solve, so a bad file fails fast)
+    want_roster = "roster" in stages and scenario.agents.given
+    if want_roster:
+        out.agents = scenario.resolve_agents()
+
+    # -- shifts and roster, week by week
+    import solver
+
+    weeks = [hz.week_start + pd.Timedelta(weeks=k) for k in range(hz.weeks)]
+    cb_s, t_s = step("shifts")
+    cb_r, _ = step("roster") if want_roster else (None, None)
+    t_roster = 0.0
+    for k, ws in enumerate(weeks):
+        req = out.requirements[(out.requirements["interval_start"] >= ws)
+                               & (out.requirements["interval_start"] < ws + pd.Timedelta(weeks=1))]
+        sub = _sub_progress(cb_s, k, len(weeks))
+        plan = solver.plan_shifts(
+            req.reset_index(drop=True), scenario.templates, mode=scenario.solver.mode,
+            target=scenario.target, break_policy=scenario.break_policy, week_start=ws,
+            service_level_target=scenario.solver.service_level_target,
+            budget=scenario.solver.budget, shortfall_penalty=scenario.solver.shortfall_penalty,
+            time_limit_s=scenario.solver.plan_time_limit_s,
+            num_workers=scenario.solver.num_workers, progress=sub, shrinkage=scenario.shrinkage,
+        )
+        if not plan.success:
+            raise SolveError(f"shift plan, week of {ws:%Y-%m-%d}: {plan.status}: {plan.message}")
+        week = {"week_start": ws, "shift_plan": plan, "roster": None}
+        if want_roster:
+            t1 = time.perf_counter()
+            roster = _build_roster()(
+                plan, out.agents, scenario.contracts, scenario.templates,
+                activities=scenario.activities, week_start=ws,
+                time_limit_s=scenario.solver.roster_time_limit_s,
+                num_workers=scenario.solver.num_workers, progress=_sub_progress(cb_r, k, len(weeks)),
+                target=scenario.target,
+            )
+            t_roster += time.perf_counter() - t1
+            if not roster.success:
+                raise SolveError(f"roster, week of {ws:%Y-%m-%d}: {roster.status}: {roster.message}")
+            week["roster"] = roster
+        out.weeks.append(week)
+    out.shift_plan = combine_results([w["shift_plan"] for w in out.weeks])
+    if want_roster:
+        out.roster = combine_results([w["roster"] for w in out.weeks])
+        out.timings["roster"] = t_roster
+        report(cb_r, "done")
+    out.timings["shifts"] = time.perf_counter() - t_s - t_roster
+    report(cb_s, "done")
+
+    # -- evaluation
+    if "evaluate" in stages:
+        cb, t0 = step("evaluate")
+        from wfm.evaluate import evaluate
+
+        sim = scenario.simulation
+        out.evaluation = evaluate(
+            out.final, out.forecast, scenario.target, patience_s=scenario.staffing.patience_s,
+            simulate=sim.enabled, replications=sim.replications, rng=sim.seed, progress=cb,
+        )
+        out.timings["evaluate"] = time.perf_counter() - t0
+        report(cb, "done")
+
+    # -- costs
+    cb, t0 = step("costs")
+    _costs(out)
+    out.timings["costs"] = time.perf_counter() - t0
+    report(cb, "done")
+    return _finish(out, progress)
+
+
+def _build_roster():
+    try:
+        from solver import build_roster
+    except ImportError:  # the package may not re-export it
+        from solver.roster import build_roster
+    return build_roster
+
+
+def _sub_progress(cb, k: int, n: int):
+    if cb is None:
+        return None
+
+    def inner(done, total, message=""):
+        frac = 0.0 if total <= 0 else min(max(done / total, 0.0), 1.0)
+        prefix = f"week {k + 1}/{n} " if n > 1 else ""
+        cb((k + frac) / n, 1.0, prefix + message)
+
+    return inner
+
+
+def _requirement_kpis(out: PlanResult) -> None:
+    req = out.requirements
+    step_h = _interval_hours(req)
+    weeks = out.scenario.horizon.weeks
+    out.kpis["calls"] = float(req["calls"].sum()) / weeks
+    out.kpis["requirement_hours"] = float(req["staff_needed"].sum()) * step_h / weeks
+    # lower bound on cost: required scheduled hours at the cheapest hourly rate
+    rates = [t.cost_per_hour for t in out.scenario.templates]
+    rates += [c.cost_per_hour for c in out.scenario.contracts.values() if c.cost_per_hour is not None]
+    out.kpis["requirement_cost"] = out.kpis["requirement_hours"] * min(rates)
+
+
+def _interval_hours(frame: pd.DataFrame) -> float:
+    starts = np.sort(frame["interval_start"].unique())
+    if len(starts) < 2:
+        return 0.5
+    return float(np.min(np.diff(starts)) / np.timedelta64(1, "h"))
+
+
+def _costs(out: PlanResult) -> None:
+    from wfm.costs import weekly_costs
+
+    s = out.scenario
+    final = out.final
+    ev = out.evaluation
+    kp = out.kpis
+    calls_total = float(out.forecast["calls"].sum())
+    handled = None
+    if ev is not None:
+        k = ev.kpis.set_index("kpi")
+        ab = k.loc["abandon_rate", "simulation"]
+        if not np.isfinite(ab):
+            ab = k.loc["abandon_rate", "erlang"]
+        handled = calls_total * (1.0 - float(ab))
+    out.costs = weekly_costs(
+        final.shifts, final.breaks, s.templates, contracts=s.contracts, agents=out.agents,
+        week_start=s.horizon.week_start, weeks=s.horizon.weeks,
+        fte_hours_week=s.costs.fte_hours_week, calls_handled=handled, currency=s.costs.currency,
+    )
+    c = out.costs
+    plan = out.shift_plan
+    kp["plan_status"] = plan.status
+    kp["plan_gap"] = float(plan.gap)
+    kp["plan_objective"] = float(plan.objective)
+    kp["plan_bound"] = float(plan.bound)
+    if out.roster is not None:
+        kp["roster_status"] = out.roster.status
+        kp["roster_gap"] = float(out.roster.gap)
+    kp["status"] = final.status
+    kp.update({
+        "weekly_cost": c.total, "paid_hours": c.paid_hours, "fte": c.fte,
+        "cost_per_call": c.cost_per_call, "overtime": c.overtime, "premiums": c.premiums,
+        "calls_handled": np.nan if c.calls_handled is None else c.calls_handled,
+        "shifts": float(len(final.shifts)) / s.horizon.weeks,
+        "agents": float(final.shifts["agent_id"].replace("", np.nan).nunique())
+        if out.roster is not None else np.nan,
+    })
+    if ev is not None:
+        k = ev.kpis.set_index("kpi")
+        kp["service_level_erlang"] = float(k.loc["service_level", "erlang"])
+        kp["service_level_sim"] = float(k.loc["service_level", "simulation"])
+        kp["asa_s"] = float(k.loc["asa_s", "erlang"])
+        kp["asa_s_sim"] = float(k.loc["asa_s", "simulation"])
+        kp["abandon_rate"] = float(k.loc["abandon_rate", "erlang"])
+        kp["abandon_rate_sim"] = float(k.loc["abandon_rate", "simulation"])
+        kp["occupancy"] = float(k.loc["occupancy", "erlang"])
+        kp["occupancy_sim"] = float(k.loc["occupancy", "simulation"])
+        kp["break_min_per_agent_hour"] = float(k.loc["break_min_per_agent_hour", "erlang"])
+        cov = ev.coverage
+        kp["understaffed_intervals"] = float(
+            ((cov["on_phone"] + 1e-9 < cov["agents_needed"]) & (cov["calls"] > 0)).sum()
+        )
+
+
+def _finish(out: PlanResult, progress: Progress | None) -> PlanResult:
+    if progress is not None:
+        progress(1.0, 1.0, "done")
+    return out
