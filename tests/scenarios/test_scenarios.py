@@ -266,12 +266,12 @@ def test_headcount_regenerates_generated_agents():
 def test_demo_agents_resolve_with_headcount():
     s = load_scenario(DEMO)
     agents = s.resolve_agents()
-    assert len(agents) == 60 and {a.contract for a in agents} == {"full-time", "part-time"}
+    assert len(agents) == 56 and {a.contract for a in agents} == {"full-time", "part-time"}
     fewer = apply_overrides(s, headcount=45, cost_per_hour=25).resolve_agents()
     assert [a.id for a in fewer] == [a.id for a in agents[:45]]
     assert all(a.cost_per_hour == 25 for a in fewer)
     with pytest.raises(InputError, match="headcount"):
-        apply_overrides(s, headcount=61).resolve_agents()
+        apply_overrides(s, headcount=57).resolve_agents()
 
 
 def test_headcount_needs_agents():
