@@ -144,7 +144,10 @@ def _check_intervals(frame: pd.DataFrame, file: str | None) -> pd.Timedelta | No
     steps = order.dropna()
     if steps.empty:
         return None
-    step = steps.min()
+    # The interval length is the most common step (ties: the shortest), so that one
+    # stray start (09:07 among half hours) is reported, not taken as the grid.
+    counts = steps.value_counts()
+    step = counts.index[counts == counts.max()].min()
     if step <= pd.Timedelta(0):  # pragma: no cover - duplicates caught above
         return None
     ns = step.value

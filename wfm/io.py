@@ -422,7 +422,7 @@ class LoadReport:
         "(excluded from AHT)",
         "vru_exit_before_entry": "voice-response exit before entry (kept as recorded)",
         "duration_mismatch": "recorded duration differs from clock times (recorded used)",
-        "served_without_start": "answered but service start is the 0:00:00 marker",
+        "served_without_start": "answered, service start is the 0:00:00 marker",
     }
 
     @property
@@ -451,20 +451,46 @@ class LoadReport:
 
 
 def _clock_seconds(values: pd.Series, path: Path, column: str, lines: np.ndarray) -> np.ndarray:
-    """``H:MM:SS`` strings -> seconds since midnight; a bad value is a DataError."""
-    parts = values.str.split(":", n=2, expand=True)
-    if parts.shape[1] != 3:
-        pos = 0
+    """``H:MM:SS`` / ``HH:MM:SS`` strings -> seconds since midnight (vectorised).
+
+    A value that is not a clock time is a DataError naming file, line, column, value.
+    """
+    arr = values.to_numpy(dtype=str)
+    n = len(arr)
+    try:
+        raw = arr.astype("S9")
+    except UnicodeEncodeError:
+        pos = next(i for i, v in enumerate(arr) if not v.isascii())
+        raise DataError("not a clock time H:MM:SS", file=str(path), row=int(lines[pos]),
+                        column=column, value=values.iloc[pos]) from None
+    buf = raw.view(np.uint8).reshape(n, 9) if n else np.zeros((0, 9), np.uint8)
+    length = (buf != 0).sum(axis=1)
+    ok = (length == 7) | (length == 8)
+    idx = np.arange(n)
+    last = np.where(ok, length, 8)
+
+    def digit(offset):
+        d = buf[idx, np.clip(last - offset, 0, 8)].astype(np.int64) - ord("0")
+        return d, (d >= 0) & (d <= 9)
+
+    s1, ok1 = digit(1)
+    s10, ok2 = digit(2)
+    m1, ok3 = digit(4)
+    m10, ok4 = digit(5)
+    h1, ok5 = digit(7)
+    h10, ok6 = digit(8)
+    two_digit_hour = length == 8
+    colons = (buf[idx, np.clip(last - 3, 0, 8)] == ord(":")) & (
+        buf[idx, np.clip(last - 6, 0, 8)] == ord(":"))
+    ok &= ok1 & ok2 & ok3 & ok4 & ok5 & colons & (~two_digit_hour | ok6)
+    ok &= (s10 < 6) & (m10 < 6)
+    hours = h1 + np.where(two_digit_hour, 10 * h10, 0)
+    ok &= hours < 48
+    if not ok.all():
+        pos = int(np.flatnonzero(~ok)[0])
         raise DataError("not a clock time H:MM:SS", file=str(path), row=int(lines[pos]),
                         column=column, value=values.iloc[pos])
-    nums = parts.apply(pd.to_numeric, errors="coerce")
-    bad = nums.isna().any(axis=1) | (nums[1] >= 60) | (nums[2] >= 60) | (nums[0] >= 48)
-    bad |= (nums < 0).any(axis=1)
-    if bad.any():
-        pos = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError("not a clock time H:MM:SS", file=str(path), row=int(lines[pos]),
-                        column=column, value=values.iloc[pos])
-    return (nums[0] * 3600 + nums[1] * 60 + nums[2]).to_numpy(dtype=np.int64)
+    return hours * 3600 + (10 * m10 + m1) * 60 + 10 * s10 + s1
 
 
 def _int_column(values: pd.Series, path: Path, column: str, lines: np.ndarray) -> np.ndarray:
@@ -539,8 +565,13 @@ def _read_israeli_file(path: Path, *, max_talk_s: float, max_wrap_s: float):
     wrap_any = np.zeros(n, dtype=bool)
     mismatch = np.zeros(n, dtype=bool)
     end_before_start = np.zeros(n, dtype=bool)
-    q_cross = queued & (sec["q_start"] < sec["vru_exit"])  # queue entered after midnight
-    wrap_any |= q_cross & real
+    # The caller may leave the voice-response unit after midnight (exit before entry
+    # on the clock, with a recorded vru_time confirming the crossing) ...
+    vru_diff = sec["vru_exit"] - sec["vru_entry"]
+    vru_cross = (vru_diff < 0) & (vru_diff + day_s == dur["vru_time"])
+    # ... or join the queue after midnight.
+    q_cross = queued & (sec["q_start"] < sec["vru_exit"])
+    wrap_any |= (vru_cross | q_cross) & real
     for start, end, d, active in (("q_start", "q_exit", "q_time", queued),
                                   ("ser_start", "ser_exit", "ser_time",
                                    sec["ser_start"] != 0)):
@@ -554,7 +585,8 @@ def _read_israeli_file(path: Path, *, max_talk_s: float, max_wrap_s: float):
         mismatch |= active & ~crossed & (wrapped != dur[d]) & real
         mismatch |= crossed & (wrapped != dur[d]) & real
     served_without_start = answered & (sec["ser_start"] == 0)
-    vru_back = (dur["vru_time"] < 0) & real
+    vru_back = (vru_diff < 0) & ~vru_cross & real
+    mismatch |= ~vru_cross & (vru_diff != dur["vru_time"]) & real
 
     talk = dur["ser_time"].astype(float)
     zero_talk = answered & (talk == 0)
@@ -579,7 +611,8 @@ def _read_israeli_file(path: Path, *, max_talk_s: float, max_wrap_s: float):
     # The caller asks for an agent when leaving the voice-response unit (vru_exit,
     # equal to q_start for queued calls); a vru_exit before vru_entry on the clock
     # with a negative vru_time is a recording error, not a midnight crossing.
-    arrival = day.to_numpy() + pd.to_timedelta(sec["vru_exit"], unit="s").to_numpy()
+    arrival_s = sec["vru_exit"] + np.where(vru_cross, day_s, 0)
+    arrival = day.to_numpy() + pd.to_timedelta(arrival_s, unit="s").to_numpy()
     records = pd.DataFrame({
         "type": raw["type"].to_numpy()[keep],
         "priority": raw["priority"].to_numpy()[keep],
