@@ -1,0 +1,336 @@
+"""The rules of the shift-planning model, one function each (OR-Tools MathOpt).
+
+Each ``add_*`` function adds one rule's variables and constraints to the model and
+returns its cost or penalty terms as a ``{variable: coefficient}`` mapping (summed
+into the objective by the caller).  Variables carry readable names:
+``x[early 8h|Mon|06:15]`` agents starting that shift, ``b[...|lunch|+3:30|45]``
+agents of that shift taking their lunch 3 h 30 after the start for 45 min,
+``short[Tue 10:15]`` agents missing in a slot.
+
+The break formulation is Aykin's (1996) implicit one: instead of one column per
+shift × break placement (set covering, Dantzig 1954), integer counts ``b`` of agents
+of a shift taking each break at each start link to the shift count ``x`` by
+``sum b = x``; on-phone agents in a slot are ``sum x (covering) - sum b (covering)``.
+The order of breaks and their minimum gaps hold agent by agent thanks to the
+"forward" counting constraints of :func:`add_break_order`.
+
+References
+----------
+Aykin, T. (1996). Optimal shift scheduling with multiple break windows.
+Management Science 42(4), 591-602. https://doi.org/10.1287/mnsc.42.4.591
+Bechtold, S. E., & Jacobs, L. W. (1990). Implicit modeling of flexible break
+assignments in optimal shift scheduling. Management Science 36(11), 1339-1351.
+https://doi.org/10.1287/mnsc.36.11.1339
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.math_opt.python import mathopt
+
+from solver.shift_grid import BreakOption, Candidates, Demand
+from wfm.types import WEEKDAYS
+
+__all__ = [
+    "PlanModel",
+    "add_shift_counts",
+    "add_template_max_count",
+    "add_breaks",
+    "add_break_order",
+    "add_coverage",
+    "add_on_phone",
+    "add_service_curves",
+    "add_service_target",
+    "add_occupancy_floor",
+    "add_queue_floor",
+    "add_budget",
+    "add_break_placement_preference",
+]
+
+Terms = dict  # {mathopt.Variable: float}
+
+
+@dataclass
+class PlanModel:
+    """The model under construction and the handles the rules share."""
+
+    model: mathopt.Model
+    demand: Demand
+    cand: Candidates
+    integer_slack: bool = False
+    integer_breaks: bool = True
+    x: list = field(default_factory=list)
+    #: (shift index, BreakOption, variable) for every break placement
+    b: list = field(default_factory=list)
+    #: slot -> list of (variable, +1/-1): on-phone agents in the slot
+    on_phone_terms: dict = field(default_factory=lambda: defaultdict(list))
+    on_phone: dict = field(default_factory=dict)
+    answered: dict = field(default_factory=dict)
+    #: rule name -> {subject: variable} of the slack variables, for the penalties frame
+    slacks: dict = field(default_factory=lambda: defaultdict(dict))
+
+    def slot_label(self, t: int) -> str:
+        ts = self.demand.week_start + np.timedelta64(int(t * self.demand.slot_min), "m")
+        return f"{WEEKDAYS[ts.weekday()]} {ts:%H:%M}"
+
+    def shift_label(self, s: int) -> str:
+        c = self.cand
+        tpl = c.templates[c.template[s]]
+        minute = int(c.start[s] * self.demand.slot_min - c.day[s] * 1440)
+        wd = WEEKDAYS[(self.demand.week_start.weekday() + int(c.day[s])) % 7]
+        return f"{tpl.name}|{wd}|{_hhmm(minute)}"
+
+    def slack(self, ub: float, name: str):
+        if self.integer_slack:
+            return self.model.add_integer_variable(lb=0, ub=math.ceil(ub), name=name)
+        return self.model.add_variable(lb=0, ub=ub, name=name)
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _constraint(model, terms, *, lb=-math.inf, ub=math.inf, name=""):
+    con = model.add_linear_constraint(lb=lb, ub=ub, name=name)
+    for var, coef in terms:
+        con.set_coefficient(var, coef)
+    return con
+
+
+def add_shift_counts(pm: PlanModel, ub: int) -> Terms:
+    """Integer agents ``x[s]`` starting each candidate shift; returns their cost.
+
+    The cost of a shift counts every minute at the template's hourly cost with its
+    night (22:00-06:00) and weekend premiums; unpaid breaks give theirs back in
+    :func:`add_breaks`.
+    """
+    c = pm.cand
+    n = pm.demand.n_slots
+    cost = {}
+    for s in range(len(c)):
+        tpl = c.templates[c.template[s]]
+        upper = ub if tpl.max_count is None else min(ub, tpl.max_count)
+        var = pm.model.add_integer_variable(lb=0, ub=upper, name=f"x[{pm.shift_label(s)}]")
+        pm.x.append(var)
+        cost[var] = float(c.cost[s])
+        for t in c.slots(s, n):
+            pm.on_phone_terms[int(t)].append((var, 1.0))
+    return cost
+
+
+def add_template_max_count(pm: PlanModel) -> Terms:
+    """At most ``max_count`` shifts of a template in the week (hard)."""
+    c = pm.cand
+    for ti, tpl in enumerate(c.templates):
+        if tpl.max_count is None:
+            continue
+        members = [pm.x[s] for s in np.flatnonzero(c.template == ti)]
+        if members:
+            _constraint(pm.model, [(v, 1.0) for v in members], ub=tpl.max_count,
+                        name=f"max_count[{tpl.name}]")
+    return {}
+
+
+def add_breaks(pm: PlanModel) -> Terms:
+    """Every agent of a shift takes each of its template's breaks exactly once.
+
+    ``sum over placements b[s, k, start, length] = x[s]`` for each shift ``s`` and
+    break ``k``; an agent on break is off the phones during the break's slots.
+    Returns the cost given back by unpaid break minutes (negative terms).
+    """
+    c = pm.cand
+    n = pm.demand.n_slots
+    slot = pm.demand.slot_min
+    saving = {}
+    for s in range(len(c)):
+        ti = int(c.template[s])
+        tpl = c.templates[ti]
+        for k, opts in enumerate(c.options[ti]):
+            rule = tpl.breaks[k]
+            group = []
+            for opt in opts:
+                name = (f"b[{pm.shift_label(s)}|{k + 1}.{rule.name}|+{_hhmm(opt.offset * slot)}|"
+                        f"{opt.length * slot}]")
+                var = (pm.model.add_integer_variable if pm.integer_breaks else pm.model.add_variable)(
+                    lb=0, ub=pm.x[s].upper_bound, name=name)
+                pm.b.append((s, opt, var))
+                group.append(var)
+                covered = (c.start[s] + opt.offset + np.arange(opt.length)) % n
+                for t in covered:
+                    pm.on_phone_terms[int(t)].append((var, -1.0))
+                if not rule.paid:
+                    saving[var] = -float(c.slot_cost[ti][covered].sum())
+            _constraint(pm.model, [(v, 1.0) for v in group] + [(pm.x[s], -1.0)], lb=0, ub=0,
+                        name=f"take[{pm.shift_label(s)}|{k + 1}.{rule.name}]")
+    return saving
+
+
+def add_break_order(pm: PlanModel) -> Terms:
+    """Breaks in template order, each ``min_gap_min`` after the end of the previous one.
+
+    With counts instead of agents, an agent-by-agent assignment exists if and only if,
+    for every start ``v`` of break ``k+1``, the agents starting it at or before ``v``
+    are no more than those whose break ``k`` ends (plus the gap) at or before ``v``
+    (match the i-th earliest of one with the i-th earliest of the other).
+    """
+    c = pm.cand
+    slot = pm.demand.slot_min
+    by_shift = defaultdict(lambda: defaultdict(list))
+    for s, opt, var in pm.b:
+        by_shift[s][opt.rule].append((opt, var))
+    for s, rules in by_shift.items():
+        tpl = c.templates[c.template[s]]
+        for k in range(1, len(tpl.breaks)):
+            gap = math.ceil(tpl.breaks[k].min_gap_min / slot)
+            prev = [(o.offset + o.length + gap, v) for o, v in rules[k - 1]]
+            latest_ready = max(e for e, _ in prev)
+            nxt = sorted(rules[k], key=lambda ov: ov[0].offset)
+            for v_start in sorted({o.offset for o, _ in nxt}):
+                if v_start >= latest_ready:
+                    break  # every agent is ready: the constraint cannot bind
+                lhs = [(v, 1.0) for o, v in nxt if o.offset <= v_start]
+                rhs = [(v, -1.0) for e, v in prev if e <= v_start]
+                _constraint(pm.model, lhs + rhs, ub=0,
+                            name=f"order[{pm.shift_label(s)}|{k + 1}.{tpl.breaks[k].name}|{v_start}]")
+    return {}
+
+
+def add_coverage(pm: PlanModel, need: np.ndarray, penalty_per_slot: float) -> Terms:
+    """On-phone agents (scheduled minus on break) cover ``need`` in every slot.
+
+    A slack ``short[slot]`` at ``penalty_per_slot`` per agent makes the rule soft, so
+    a demand no shift can meet leaves unmet slots instead of an infeasible model.
+    """
+    penalty = {}
+    for t in np.flatnonzero(need > 0):
+        t = int(t)
+        short = pm.slack(float(need[t]), f"short[{pm.slot_label(t)}]")
+        pm.slacks["coverage"][t] = short
+        penalty[short] = penalty_per_slot
+        _constraint(pm.model, pm.on_phone_terms.get(t, []) + [(short, 1.0)], lb=float(need[t]),
+                    name=f"cover[{pm.slot_label(t)}]")
+    return penalty
+
+
+def add_on_phone(pm: PlanModel, slots) -> Terms:
+    """A variable ``n[slot]`` = on-phone agents in the slot, for the slots given."""
+    for t in slots:
+        t = int(t)
+        var = pm.model.add_variable(lb=0, name=f"n[{pm.slot_label(t)}]")
+        pm.on_phone[t] = var
+        _constraint(pm.model, pm.on_phone_terms.get(t, []) + [(var, -1.0)], lb=0, ub=0,
+                    name=f"on_phone[{pm.slot_label(t)}]")
+    return {}
+
+
+def add_service_curves(pm: PlanModel, curves: dict, keep: float) -> Terms:
+    """Calls answered within t in each slot, under its concave piecewise-linear curve.
+
+    ``answered[slot] <= slope_k * keep * n[slot] + intercept_k`` for every segment
+    ``k`` of the slot's curve (``keep = 1 - shrinkage`` turns scheduled on-phone
+    agents into available agents).  Below the curve's ``n_floor`` the first segment,
+    extended, under-states the calls answered (down to negative values): a slot left
+    overloaded is never credited with service it would not give.
+    """
+    for t, (slopes, inter, top, _floor) in curves.items():
+        var = pm.model.add_variable(lb=-math.inf, ub=top, name=f"answered[{pm.slot_label(t)}]")
+        pm.answered[t] = var
+        n = pm.on_phone[t]
+        for k, (a, b0) in enumerate(zip(slopes, inter, strict=True)):
+            if a <= 0:
+                continue
+            _constraint(pm.model, [(var, 1.0), (n, -a * keep)], ub=float(b0),
+                        name=f"curve[{pm.slot_label(t)}|{k}]")
+    return {}
+
+
+def add_service_target(pm: PlanModel, calls_total: float, target: float,
+                       penalty_per_call: float) -> Terms:
+    """Weekly volume-weighted service level: ``sum answered >= target * sum calls``.
+
+    Soft: ``sl_short`` calls below the target cost ``penalty_per_call`` each.
+    """
+    short = pm.slack(target * calls_total, "sl_short[week]")
+    pm.slacks["service_level_target"]["week"] = short
+    _constraint(pm.model, [(v, 1.0) for v in pm.answered.values()] + [(short, 1.0)],
+                lb=target * calls_total, name="service_level_target")
+    return {short: penalty_per_call}
+
+
+def add_occupancy_floor(pm: PlanModel, traffic: np.ndarray, keep: float, max_occupancy: float,
+                        penalty_per_slot: float) -> Terms:
+    """Enough agents that occupancy stays at or below ``max_occupancy`` in every slot.
+
+    ``n[slot] >= ceil(traffic / max_occupancy / keep)`` whole scheduled on-phone agents
+    (soft, ``occ_short[slot]`` agents at ``penalty_per_slot`` each).
+    """
+    penalty = {}
+    for t, n in pm.on_phone.items():
+        floor = _whole(traffic[t] / max_occupancy / keep)
+        if floor <= 0:
+            continue
+        short = pm.slack(floor, f"occ_short[{pm.slot_label(t)}]")
+        pm.slacks["occupancy"][t] = short
+        penalty[short] = penalty_per_slot
+        _constraint(pm.model, [(n, 1.0), (short, 1.0)], lb=floor,
+                    name=f"occupancy[{pm.slot_label(t)}]")
+    return penalty
+
+
+def add_queue_floor(pm: PlanModel, curves: dict, keep: float, penalty: float | np.ndarray
+                    ) -> Terms:
+    """At least the agents where a slot's service curve turns concave (soft).
+
+    Below that point the queue is overloaded or nearly so: service is near zero and
+    the piecewise-linear curve is not exact.  ``n[slot] >= ceil(n_floor / keep)``, with
+    ``queue_short[slot]`` agents at ``penalty`` (per agent; an array gives one per slot).
+    """
+    terms = {}
+    for t, (_s, _i, _top, n_floor) in curves.items():
+        floor = _whole(n_floor / keep)
+        if floor <= 0:
+            continue
+        short = pm.slack(floor, f"queue_short[{pm.slot_label(t)}]")
+        pm.slacks["stable_queue"][t] = short
+        terms[short] = float(penalty[t]) if np.ndim(penalty) else float(penalty)
+        _constraint(pm.model, [(pm.on_phone[t], 1.0), (short, 1.0)], lb=floor,
+                    name=f"queue_floor[{pm.slot_label(t)}]")
+    return terms
+
+
+def _whole(value: float) -> int:
+    """Smallest whole number of agents >= value, guarded against float round-off."""
+    near = round(value)
+    return int(near) if abs(value - near) <= 1e-9 * max(1.0, abs(value)) else math.ceil(value)
+
+
+def add_budget(pm: PlanModel, cost: Terms, budget: float) -> Terms:
+    """Weekly cost (shifts with premiums, less unpaid breaks) at most ``budget``."""
+    _constraint(pm.model, list(cost.items()), ub=budget, name="budget")
+    return {}
+
+
+def add_break_placement_preference(pm: PlanModel, weight: np.ndarray, eps: float) -> Terms:
+    """A tiny cost per agent on break, larger where demand is high.
+
+    Among plans of equal cost and coverage, breaks then land where ``weight`` (the
+    requirement or the calls) is lowest within their windows.
+    """
+    top = float(weight.max()) if weight.size and weight.max() > 0 else 1.0
+    n = pm.demand.n_slots
+    terms = {}
+    for s, opt, var in pm.b:
+        covered = (pm.cand.start[s] + opt.offset + np.arange(opt.length)) % n
+        w = float(weight[covered].sum()) / top
+        if w > 0:
+            terms[var] = eps * w
+    return terms
+
+
+def option_slots(cand: Candidates, s: int, opt: BreakOption, n_slots: int) -> np.ndarray:
+    """Week slots of one break placement (wrapped)."""
+    return (cand.start[s] + opt.offset + np.arange(opt.length)) % n_slots
