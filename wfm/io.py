@@ -383,6 +383,9 @@ class LoadReport:
         (after fixing midnight wraps); the recorded durations are used.
     served_without_start : int
         Answered calls whose service start is the ``0:00:00`` "never served" marker.
+    excluded_from_aht : int
+        Answered calls left out of the AHT for any of the reasons above (a call may
+        have several, so this is not the sum of those counts).
     burst_days : tuple of str
         Days (ISO dates) flagged by :func:`flag_burst_days`: kept, not dropped.
     max_talk_s : float
@@ -404,6 +407,7 @@ class LoadReport:
     vru_exit_before_entry: int = 0
     duration_mismatch: int = 0
     served_without_start: int = 0
+    excluded_from_aht: int = 0
     burst_days: tuple[str, ...] = ()
     max_talk_s: float = 7200.0
 
@@ -423,19 +427,13 @@ class LoadReport:
         "vru_exit_before_entry": "voice-response exit before entry (kept as recorded)",
         "duration_mismatch": "recorded duration differs from clock times (recorded used)",
         "served_without_start": "answered, service start is the 0:00:00 marker",
+        "excluded_from_aht": "answered calls kept in the counts, left out of the AHT",
     }
-
-    @property
-    def excluded_from_aht(self) -> int:
-        """Answered calls kept in the counts but left out of the AHT."""
-        return self.zero_talk_time + self.extreme_talk_time + self.end_before_start
 
     def to_frame(self) -> pd.DataFrame:
         """One row per count: ``item``, ``count``, ``meaning``."""
         rows = [(name, getattr(self, name), self._DESCRIPTIONS[name])
                 for name in self._DESCRIPTIONS]
-        rows.append(("excluded_from_aht", self.excluded_from_aht,
-                     "answered calls kept in counts, left out of AHT"))
         rows.append(("burst_days", len(self.burst_days),
                      "days with an abnormal burst (flagged, kept): "
                      + (", ".join(self.burst_days) or "none")))
@@ -606,6 +604,7 @@ def _read_israeli_file(path: Path, *, max_talk_s: float, max_wrap_s: float):
         vru_exit_before_entry=int(vru_back.sum()),
         duration_mismatch=int(mismatch.sum()),
         served_without_start=int(served_without_start.sum()),
+        excluded_from_aht=int((answered & ~use_talk).sum()),
     )
     keep = answered | abandoned
     # The caller asks for an agent when leaving the voice-response unit (vru_exit,
@@ -714,7 +713,8 @@ def _read_generic_file(path: Path, mapping: ColumnMapping, *, max_talk_s: float)
     counts = dict(rows_read=n, phantom_dropped=int(ignored.sum()),
                   offered=int(keep.sum()), answered=int(answered.sum()),
                   abandoned=int(abandoned.sum()), zero_talk_time=int(zero_talk.sum()),
-                  extreme_talk_time=int(extreme.sum()))
+                  extreme_talk_time=int(extreme.sum()),
+                  excluded_from_aht=int((answered & (zero_talk | extreme)).sum()))
     return records, counts
 
 
