@@ -14,9 +14,12 @@ Models
     Mean, linearly weighted mean (recent weeks weigh more) or median of the last
     8 usable days of the same weekday, interval by interval.
 ``daily_profile``
-    Daily total (per weekday, mean of the last 4 usable weeks) times an intraday
-    profile (share of the day per interval, last 8 weeks, half weekday-specific and half
-    pooled over days of the same kind, lightly smoothed).
+    Daily total times an intraday profile.  The daily total of a weekday is half its
+    own level (mean of its last 4 usable days) and half a level shared by all weekdays
+    (last 3 weeks, over weekday weights of the last 12 weeks).  The profile (share of
+    the day per interval) is half the weekday's own shape over 8 weeks and half the
+    shape of the last 2 weeks of all days of the same kind (busy weekdays together),
+    trimmed means of daily shares, lightly smoothed.
 ``daily_profile_month``
     As ``daily_profile`` with a day-of-month effect on daily totals (bills, salaries and
     statements make the first days of a month busier in many centres), learned by
@@ -147,35 +150,58 @@ def weekday_groups(training: Training) -> np.ndarray:
     return group
 
 
-def intraday_profiles(training: Training, weeks: int = 8, pool: float = 0.5) -> np.ndarray:
+def _trimmed_shares(counts: np.ndarray, trim: float) -> np.ndarray:
+    """Trimmed mean, slot by slot, of each day's share of its total (days with calls)."""
+    totals = counts.sum(axis=1)
+    rows = counts[totals > 0] / totals[totals > 0, None]
+    if len(rows) == 0:
+        return np.zeros(counts.shape[1])
+    cut = int(trim * len(rows))
+    rows = np.sort(rows, axis=0)[cut:len(rows) - cut]
+    shares = rows.mean(axis=0)
+    return shares / shares.sum()
+
+
+def intraday_profiles(training: Training, weeks: int = 8, pool: float = 0.5,
+                      pool_weeks: int = 2, trim: float = 0.2) -> np.ndarray:
     """Share of each weekday's calls per interval, ``(7, slots)``; rows sum to 1 or 0.
+
+    Each weekday's profile blends its own shape (trimmed mean of the daily shares of
+    its last ``weeks`` usable days) with the recent shape of its group (same trimmed
+    mean over the usable days of the last ``pool_weeks`` weeks of all weekdays in the
+    group, see :func:`weekday_groups`): the shape of busy days drifts slowly with the
+    season, and the last two weeks of five busy days see it better than eight weeks of
+    one weekday.
 
     Parameters
     ----------
     training : Training
     weeks : int
-        Usable same-weekday days used per weekday.
+        Usable same-weekday days behind each weekday's own profile.
     pool : float
-        Weight of the profile pooled over the weekday's group (see
-        :func:`weekday_groups`); the rest is the weekday's own profile.
+        Weight of the recent group profile, 0..1.
+    pool_weeks : int
+        Weeks of usable group days behind the group profile.
+    trim : float
+        Share of days trimmed at each end, slot by slot (robust to odd days).
     """
     counts = training.counts
     group = weekday_groups(training)
     own = np.zeros((7, training.slots))
-    sums = np.zeros((7, training.slots))
     have = np.zeros(7, dtype=bool)
     for w in range(7):
         idx = training.same_weekday(w, weeks)
         if len(idx):
-            sums[w] = counts[idx].sum(axis=0)
-            have[w] = sums[w].sum() > 0
-            if have[w]:
-                own[w] = sums[w] / sums[w].sum()
+            own[w] = _trimmed_shares(counts[idx], trim)
+            have[w] = own[w].sum() > 0
     out = np.zeros((7, training.slots))
     for w in range(7):
-        members = (group == group[w]) & have
-        pooled = sums[members].sum(axis=0)
-        pooled = pooled / pooled.sum() if pooled.sum() > 0 else own[w]
+        members = np.flatnonzero((group == group[w]) & have)
+        if len(members):
+            idx = np.concatenate([training.same_weekday(m, pool_weeks) for m in members])
+            pooled = _trimmed_shares(counts[idx], trim)
+        else:
+            pooled = own[w]
         mix = (1 - pool) * own[w] + pool * pooled if have[w] else pooled
         if mix.sum() > 0:
             out[w] = _smooth(mix, training.open[w])
@@ -220,7 +246,9 @@ class DailyProfile(Model):
     profile_weeks : int
         Usable same-weekday days behind each intraday profile.
     pool : float
-        Weight of the pooled (same-kind weekdays) profile, 0..1.
+        Weight of the recent profile pooled over same-kind weekdays, 0..1.
+    pool_weeks : int
+        Weeks behind the pooled profile (see :func:`intraday_profiles`).
     month_effect : bool
         Learn a day-of-month factor on daily totals (needs a few months of history to
         matter; with less it shrinks towards 1).
@@ -228,14 +256,22 @@ class DailyProfile(Model):
         Days of evidence at which a day-of-month factor is halfway to 1.
     month_smoothing : float
         Weight of each neighbouring day of the month in the smoothed factor.
+    pooled_level : float
+        Weight (0..1) of a level shared by all weekdays (mean of the last
+        ``pooled_days`` usable days over their weekday weights of the last
+        ``weekday_weeks`` weeks) against each weekday's own level.
     """
 
     level_weeks: int = 4
     profile_weeks: int = 8
     pool: float = 0.5
+    pool_weeks: int = 2
     month_effect: bool = False
     month_shrink: float = 1.0
     month_smoothing: float = 0.25
+    pooled_level: float = 0.5
+    pooled_days: int = 21
+    weekday_weeks: int = 12
     name: str = "daily_profile"
 
     def daily_totals(self, training: Training, days: pd.DatetimeIndex) -> np.ndarray:
@@ -253,10 +289,35 @@ class DailyProfile(Model):
             idx = training.same_weekday(w, self.level_weeks)
             _need(idx, w, "a daily level")
             level[w] = adjusted[idx].mean()
+        if self.pooled_level > 0:
+            level = ((1 - self.pooled_level) * level
+                     + self.pooled_level * self._pooled_level(training, adjusted))
         return level[days.weekday] * factors[days.day.to_numpy() - 1]
 
+    def _pooled_level(self, training: Training, adjusted: np.ndarray) -> np.ndarray:
+        """Weekday levels from one level shared by all days of the last weeks.
+
+        Weekday weights come from the last ``weekday_weeks`` weeks (each weekday's mean
+        over the weekly mean); the shared level is the mean of the last
+        ``pooled_days`` usable days divided by their weekday weights.
+        """
+        weight = np.zeros(7)
+        for w in range(7):
+            idx = training.same_weekday(w, self.weekday_weeks)
+            weight[w] = adjusted[idx].mean() if len(idx) else 0.0
+        if weight.sum() <= 0:
+            return weight
+        weight = weight / weight.mean()
+        recent = np.flatnonzero(training.usable)
+        recent = recent[recent >= len(adjusted) - self.pooled_days]
+        recent = recent[weight[training.weekday[recent]] > 0]
+        if len(recent) == 0:
+            return np.zeros(7)
+        shared = np.mean(adjusted[recent] / weight[training.weekday[recent]])
+        return shared * weight
+
     def predict(self, training, days):
-        profiles = intraday_profiles(training, self.profile_weeks, self.pool)
+        profiles = intraday_profiles(training, self.profile_weeks, self.pool, self.pool_weeks)
         return self.daily_totals(training, days)[:, None] * profiles[days.weekday]
 
 
@@ -274,6 +335,7 @@ class StatsForecastDaily(Model):
     method: str = "mstl"
     profile_weeks: int = 8
     pool: float = 0.5
+    pool_weeks: int = 2
     name: str = "mstl_daily"
 
     def __post_init__(self):
@@ -297,7 +359,7 @@ class StatsForecastDaily(Model):
         future = np.asarray(model.forecast(y=series.astype(float), h=horizon)["mean"])
         past = np.clip(len(series) - 1 + steps, 0, len(series) - 1)
         daily = np.where(steps >= 1, future[np.clip(steps - 1, 0, horizon - 1)], series[past])
-        profiles = intraday_profiles(training, self.profile_weeks, self.pool)
+        profiles = intraday_profiles(training, self.profile_weeks, self.pool, self.pool_weeks)
         return np.maximum(daily, 0.0)[:, None] * profiles[days.weekday]
 
 
