@@ -1,7 +1,9 @@
 """Cached calls into the pipeline, so that reruns and page switches stay fast.
 
 Each function is a thin ``st.cache_data`` wrapper around one pipeline function with the
-same arguments; results are keyed on the arguments (frames are hashed by content).
+same arguments; results are keyed on the arguments (frames are hashed by content).  No
+progress callback goes in: a cached function must not draw on elements made outside it
+(Streamlit replays a cached function's elements), so the pages show a spinner instead.
 """
 
 from __future__ import annotations
@@ -86,8 +88,7 @@ def erlang_table(
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def forecast(history: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, model: str,
-             holidays_country: str | None = None, _progress=None
-             ) -> tuple[pd.DataFrame, tuple[str, ...]]:
+             holidays_country: str | None = None) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """:func:`forecasting.forecast` of every queue over ``[start, end)``.
 
     Returns the forecast frame and the lines of its report (model per queue, backtest
@@ -96,7 +97,7 @@ def forecast(history: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, mode
     import forecasting
 
     frame = forecasting.forecast(history, start, end, model=model,
-                                 holidays_country=holidays_country, progress=_progress)
+                                 holidays_country=holidays_country)
     report = frame.attrs.get("report")
     lines = tuple(report.lines()) if report is not None else ()
     frame = frame.copy()
@@ -106,9 +107,8 @@ def forecast(history: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, mode
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def backtest(history: pd.DataFrame, models: tuple[str, ...], horizon_days: int,
-             n_origins: int, _progress=None) -> pd.DataFrame:
+             n_origins: int) -> pd.DataFrame:
     """:func:`forecasting.backtest`: ``n_origins`` weekly origins, ``horizon_days`` ahead."""
     import forecasting
 
-    return forecasting.backtest(history, models, origins=n_origins, horizon=horizon_days,
-                                progress=_progress)
+    return forecasting.backtest(history, models, origins=n_origins, horizon=horizon_days)

@@ -20,17 +20,12 @@ def _models(fc_mod) -> list[str]:
 def _make(data: state.LoadedData, start, weeks: int, model: str, country) -> None:
     start = pd.Timestamp(start)
     end = start + pd.Timedelta(days=7 * weeks)
-    bar = st.progress(0.0, text="Forecasting…")
     try:
-        frame, lines = compute.forecast(
-            data.history, start, end, model, country,
-            _progress=state.progress_callback(bar, "Forecasting"),
-        )
+        with st.spinner(f"Forecasting {start:%Y-%m-%d} to {end:%Y-%m-%d} with {model}…"):
+            frame, lines = compute.forecast(data.history, start, end, model, country)
     except WfmError as exc:
-        bar.empty()
         st.error(str(exc))
         return
-    bar.empty()
     state.set_forecast(state.ForecastRun(
         forecast=frame, start=start, end=end, model=model, data_version=data.version,
         backtest=None, report=lines,
@@ -110,15 +105,13 @@ def backtest_section(fc_mod, data: state.LoadedData) -> None:
         if not models:
             st.warning("Choose at least one model.")
             return
-        bar = st.progress(0.0, text="Backtesting…")
         try:
-            table = compute.backtest(data.history, tuple(models), int(horizon), int(origins),
-                                     _progress=state.progress_callback(bar, "Backtesting"))
+            with st.spinner(f"Backtesting {len(models)} model(s) over {origins} week(s)…"):
+                table = compute.backtest(data.history, tuple(models), int(horizon),
+                                         int(origins))
         except WfmError as exc:
-            bar.empty()
             st.error(str(exc))
             return
-        bar.empty()
         st.session_state["wfm.backtest"] = (data.version, table)
     stored = st.session_state.get("wfm.backtest")
     if not stored or stored[0] != data.version:
