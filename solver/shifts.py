@@ -52,7 +52,7 @@ def plan_shifts(
     progress: Callable[[float, float, str], None] | None = None,
     shrinkage: Shrinkage | float | None = None,
     solver: str = DEFAULT_SOLVER,
-    relative_gap: float = 1e-4,
+    relative_gap: float = 1e-3,
     method: str = "lp_rounding",
 ) -> SolveResult:
     """Choose how many agents start each shift and where each agent's breaks go.
