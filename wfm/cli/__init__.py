@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "calculator",
     "forecast",
     "simulate",
+    "schedule",
 )
 
 for _name in COMMAND_MODULES:
