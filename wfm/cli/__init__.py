@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "forecast",
     "simulate",
     "schedule",
+    "data",
 )
 
 for _name in COMMAND_MODULES:
