@@ -154,6 +154,16 @@ def plan_shifts(
     if mode == "budget" and (budget is None or not budget >= 0):
         raise InputError("budget", budget, "a weekly cost >= 0 in mode 'budget'")
 
+    if not isinstance(requirements, pd.DataFrame):
+        raise InputError("requirements", type(requirements).__name__, "a pandas DataFrame")
+    queues = (list(pd.unique(requirements["queue"].astype(str)))
+              if "queue" in requirements.columns else [])
+    if len(queues) > 1:
+        if mode == "budget":
+            raise InputError("mode", mode, "one queue in mode 'budget' (how to split the budget "
+                             f"between queues {queues[:5]} is a planning decision: plan each "
+                             "queue with its own budget)")
+        return _plan_by_queue(requirements, queues, report, t0, locals())
     report(0, 1, "reading requirements")
     columns = ("staff_needed",) if mode == "coverage" else ("calls", "aht_s", "traffic")
     extra = tuple(c for c in ("staff_needed", "agents_needed", "calls", "aht_s", "traffic")
@@ -252,6 +262,58 @@ def plan_shifts(
         status=result["status"], objective=objective_value, bound=bound,
         wall_time_s=time.perf_counter() - t0, shifts=out["shifts"], breaks=out["breaks"],
         coverage=out["coverage"], penalties=out["penalties"], message=message, stats=stats,
+    )
+
+
+def _plan_by_queue(requirements, queues, report, t0, args) -> SolveResult:
+    """Plan each queue on its own (agents dedicated to a queue) and stack the results.
+
+    The time limit is shared in proportion to each queue's requirement; in mode
+    "service_level" every queue reaches the weekly target.
+    """
+    keys = ("templates", "mode", "target", "break_policy", "week_start", "service_level_target",
+            "budget", "shortfall_penalty", "num_workers", "shrinkage", "solver", "relative_gap",
+            "method")
+    kw = {k: args[k] for k in keys}
+    q = requirements["queue"].astype(str)
+    col = "staff_needed" if "staff_needed" in requirements.columns else "calls"
+    weight = (pd.to_numeric(requirements[col], errors="coerce").fillna(0).clip(lower=0)
+              .groupby(q).sum() if col in requirements.columns else None)
+    total = float(weight.sum()) if weight is not None else 0.0
+    parts = []
+    for i, name in enumerate(queues):
+        share = (float(weight[name]) / total) if total > 0 else 1 / len(queues)
+        limit = max(1.0, args["time_limit_s"] * share)
+
+        def sub(done, tot, message="", i=i, name=name):
+            report((i + done / max(tot, 1e-12)) / len(queues), 1, f"{name}: {message}")
+
+        frame = requirements[q == name].reset_index(drop=True)
+        parts.append((name, plan_shifts(frame, time_limit_s=limit, progress=sub, **kw)))
+    order = ["MODEL_INVALID", "INFEASIBLE", "NO_SOLUTION", "FEASIBLE", "OPTIMAL"]
+    status = min((r.status for _, r in parts), key=order.index)
+    shifts, breaks = [], []
+    for name, r in parts:
+        prefix = f"{name}:"
+        shifts.append(r.shifts.assign(shift_id=prefix + r.shifts["shift_id"].astype(str),
+                                      queue=name))
+        breaks.append(r.breaks.assign(shift_id=prefix + r.breaks["shift_id"].astype(str)))
+    ok = all(r.success for _, r in parts)
+    stats = {"queues": {name: r.stats for name, r in parts}}
+    for key in ("cost", "paid_hours", "agent_shifts", "needed_hours"):
+        stats[key] = sum(r.stats.get(key, 0.0) for _, r in parts)
+    return SolveResult(
+        status=status,
+        objective=sum(r.objective for _, r in parts) if ok else math.nan,
+        bound=sum(r.bound for _, r in parts),
+        wall_time_s=time.perf_counter() - t0,
+        shifts=pd.concat(shifts, ignore_index=True),
+        breaks=pd.concat(breaks, ignore_index=True),
+        coverage=pd.concat([r.coverage for _, r in parts], ignore_index=True),
+        penalties=pd.concat([r.penalties.assign(subject=name + " " + r.penalties["subject"])
+                             for name, r in parts], ignore_index=True),
+        message=" | ".join(f"{name}: {r.message}" for name, r in parts),
+        stats=stats,
     )
 
 

@@ -297,6 +297,18 @@ def test_occupancy_cap_binds_in_service_level_mode():
     assert len(capped.shifts) > len(free.shifts)
 
 
+def test_queues_are_planned_one_by_one():
+    a = frame(480, [1, 2, 1])
+    b = frame(480, [2, 2, 2, 2]).assign(queue="b")
+    t = [tpl(length=30, latest=510, cost_per_hour=10), tpl("h", length=60, cost_per_hour=10)]
+    both = solve(pd.concat([a, b], ignore_index=True), t)
+    ra, rb = solve(a, t), solve(b, t)
+    assert both.objective == pytest.approx(ra.objective + rb.objective)
+    assert set(both.shifts["queue"]) == {"q", "b"}
+    assert both.shifts["shift_id"].is_unique
+    assert len(both.coverage) == len(a) + len(b)
+
+
 # ----------------------------------------------------------------------------- validation
 
 
@@ -307,8 +319,10 @@ def test_bad_inputs_are_named():
     with pytest.raises(DataError, match="staff_needed"):
         plan_shifts(frame(480, [1]).drop(columns="staff_needed"), t)
     two = pd.concat([frame(480, [1]), frame(480, [1]).assign(queue="other")])
-    with pytest.raises(DataError, match="queue"):
-        plan_shifts(two, t)
+    with pytest.raises(InputError, match="budget"):
+        plan_shifts(erlang_frame([10]).assign(queue=["a"]).pipe(
+            lambda f: pd.concat([f, f.assign(queue="b")])), t, mode="budget", budget=10.0)
+    assert len(plan_shifts(two, t, week_start=WS, time_limit_s=5).shifts) == 2
     with pytest.raises(DataError, match="outside the planning week"):
         plan_shifts(frame(480, [1], day=8), t, week_start=WS)
     with pytest.raises(DataError, match="staff_needed"):
