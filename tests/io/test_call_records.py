@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
+from wfm.cli import app
 from wfm.errors import DataError, InputError
 from wfm.io import (
     ISRAELI_BANK_FIELDS,
@@ -385,3 +387,28 @@ def test_aggregate_without_fill(records_file):
     sparse = aggregate_records(records, fill_days=False)
     assert (sparse["calls"] > 0).all()
     assert sparse["calls"].sum() == 12
+
+
+# ------------------------------------------------------------------------- CLI
+
+def test_load_calls_writes_history_and_prints_report(tmp_path):
+    records = tmp_path / "march.txt"
+    records.write_text(HEADER + "\n" + "\n".join(ROWS) + "\n")
+    out = tmp_path / "history.csv"
+    report = tmp_path / "report.csv"
+    result = CliRunner().invoke(app, ["load-calls", str(records), "-o", str(out), "--pooled",
+                                      "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    assert "phantom_dropped" in result.output and "wrote 48 intervals" in result.output
+    history = pd.read_csv(out)
+    assert history["calls"].sum() == 12 and set(history["queue"]) == {"bank"}
+    counts = pd.read_csv(report).set_index("item")["count"]
+    assert counts["rows_read"] == 14 and counts["midnight_wraps_fixed"] == 3
+
+
+def test_load_calls_bad_file_is_a_wfm_error(tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("")
+    result = CliRunner().invoke(app, ["load-calls", str(bad), "-o", str(tmp_path / "h.csv")])
+    assert result.exit_code != 0
+    assert "empty file" in str(result.exception)
