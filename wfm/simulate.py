@@ -16,8 +16,9 @@ Arrivals
     quieter as a whole, as real days are.  Or ``call_records`` replays real calls.
 Handle times
     Lognormal with the interval's ``aht_s`` as mean and ``aht_cv`` as coefficient of
-    variation (talk times of the Israeli bank data fit a CV of about 1.1-1.3, see
-    :func:`fit_lognormal_cv`), or resampled from an empirical sample (``handle_times``),
+    variation (talk times of the Israeli bank data: sample CV 1.32, lognormal MLE CV
+    2.0 because of many very short calls; see :func:`fit_lognormal_cv` and
+    ``docs/calibration.md``), or resampled from an empirical sample (``handle_times``),
     rescaled so that its mean is the interval's AHT.
 Patience
     Exponential with mean ``patience_s``, or resampled from ``patience_sample``, or
