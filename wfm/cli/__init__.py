@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "forecast",
     "simulate",
     "schedule",
+    "plan",
     "data",
 )
 
