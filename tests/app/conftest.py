@@ -108,3 +108,64 @@ def _figures(at):
 @pytest.fixture
 def figures():
     return _figures
+
+
+def _tiny_forecast() -> pd.DataFrame:
+    """One week of light demand (3-14 calls per 30 min, 08:00-20:00), AHT 200 s."""
+    idx = pd.date_range("2024-01-15", periods=7 * 48, freq="30min")
+    hour = idx.hour + idx.minute / 60
+    open_ = (hour >= 8) & (hour < 20)
+    calls = np.where(open_, np.round(8 + 6 * np.sin((hour - 8) / 12 * np.pi)), 0.0)
+    fc = pd.DataFrame({"queue": "q1", "interval_start": idx, "calls": calls, "aht_s": 200.0})
+    fc["calls_low"] = 0.9 * fc["calls"]
+    fc["calls_high"] = 1.1 * fc["calls"]
+    return fc
+
+
+@pytest.fixture(scope="session")
+def solved(tmp_path_factory):
+    """(data, forecast run, plan run): the demo rules solved once on a tiny week.
+
+    Shift plan only (no named roster), Erlang evaluation only, 2 s time limit.
+    """
+    from wfm.pipeline import run_plan
+    from wfm.scenarios import load_scenario
+    from wfm.ui import state
+
+    fc = _tiny_forecast()
+    data = state.LoadedData(history=fc, source="test", version=1)
+    run = state.ForecastRun(forecast=fc, start=pd.Timestamp("2024-01-15"),
+                            end=pd.Timestamp("2024-01-22"), model="test", data_version=1)
+    options = state.SolveOptions(time_limit_s=2.0, roster=False, simulate=False)
+    base = load_scenario(ROOT / "data" / "demo_scenario.yaml")
+    scenario = state.plan_scenario(base, run, state.Settings(), options,
+                                   tmp_path_factory.mktemp("plan"))
+    plan = run_plan(scenario, stages=("forecast", "requirements", "shifts", "evaluate"))
+    plan_run = state.PlanRun(plan=plan, settings=state.Settings(), options=options,
+                             forecast_start=run.start, data_version=1,
+                             rules_source="demo scenario")
+    return data, run, plan_run
+
+
+def _inject(at, data=None, forecast=None, plan=None):
+    """Run once, then put the given stages into the session (as the pages would)."""
+    from wfm.ui import state
+
+    at.run()
+    if data is not None:
+        at.session_state[state.DATA] = data
+    if forecast is not None:
+        at.session_state[state.FORECAST] = forecast
+    if plan is not None:
+        at.session_state[state.PLAN] = plan
+    return at
+
+
+@pytest.fixture
+def inject():
+    return _inject
+
+
+@pytest.fixture
+def tiny_forecast():
+    return _tiny_forecast

@@ -63,10 +63,8 @@ def render() -> None:
     else:
         from wfm.costs import marginal_cost_per_point
 
-        frame = points if hasattr(points, "columns") else getattr(points, "points", points)
-        sl_col = "service_level_erlang" if "service_level_erlang" in frame.columns \
-            else "service_level"
-        marginal = marginal_cost_per_point(frame, service_level=sl_col)
+        ok = points[points["status"] != "ERROR"]
+        marginal = marginal_cost_per_point(ok, service_level="service_level_erlang")
         show_frame(marginal, key="cost.marginal", column_config={
             "cost_per_point": st.column_config.NumberColumn(
                 f"cost per point [{cur}/week]", format="%,.0f")})

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import pandas as pd
+import concurrent.futures as cf
+
 import streamlit as st
 
 from wfm.errors import WfmError
@@ -22,6 +23,8 @@ MEASURES = {
     "cost_per_call": ("cost per call", "%.2f"),
 }
 CHART_MEASURES = ("weekly_cost", "fte", "service_level_erlang", "occupancy")
+#: Session key of the last cost-against-service-level sweep (read by the Cost page too).
+FRONTIER = "wfm.frontier"
 
 
 def _overrides_form(base) -> tuple[str, dict] | None:
@@ -148,33 +151,42 @@ def frontier_section(base_run: state.PlanRun) -> None:
         submitted = st.form_submit_button("Sweep")
     if submitted and targets:
         bar = st.progress(0.0, text="sweeping")
+        stages = ("forecast", "requirements", "shifts", "evaluate")
         try:
-            points = sweeps.service_level_frontier(
-                base_run.plan.scenario, [t / 100 for t in sorted(targets)],
-                progress=state.progress_callback(bar))
+            # Threads, not processes: the app's server is not forked, and CP-SAT and the
+            # simulation kernels release the GIL.
+            with cf.ThreadPoolExecutor(max_workers=2) as pool:
+                points = sweeps.service_level_frontier(
+                    base_run.plan.scenario, [t / 100 for t in sorted(targets)], stages=stages,
+                    pool=pool, solver_workers=1, progress=state.progress_callback(bar, "sweep"))
         except WfmError as exc:
             bar.empty()
             st.error(str(exc))
             return
         bar.empty()
-        st.session_state["wfm.frontier"] = points
-    points = st.session_state.get("wfm.frontier")
+        st.session_state[FRONTIER] = points
+    points = st.session_state.get(FRONTIER)
     if points is None:
         return
-    frame = points if isinstance(points, pd.DataFrame) else getattr(points, "points", points)
-    sl_col = "service_level_erlang" if "service_level_erlang" in frame.columns else "service_level"
-    st.plotly_chart(charts.frontier_figure(frame, x=sl_col, y="weekly_cost",
-                                           label="target" if "target" in frame.columns else None),
-                    key="frontier.chart")
+    failed = points[points["status"] == "ERROR"]
+    for _, row in failed.iterrows():
+        st.error(f"{row['label']}: {row['error']}")
+    ok = points[points["status"] != "ERROR"]
+    if ok.empty:
+        return
+    st.plotly_chart(charts.frontier_figure(ok, x="service_level_erlang", y="weekly_cost",
+                                           label="label"), key="frontier.chart")
     from wfm.costs import marginal_cost_per_point
 
-    marginal = marginal_cost_per_point(frame, service_level=sl_col)
+    marginal = marginal_cost_per_point(ok, service_level="service_level_erlang")
     if len(marginal):
         last = marginal.iloc[-1]
         st.markdown(f"From {fmt_pct(last['from_service_level'])} to "
                     f"{fmt_pct(last['to_service_level'])}: **{last['cost_per_point']:,.0f} per "
                     "point of service level per week**.")
         show_frame(marginal, key="frontier.marginal")
+    with st.expander("Every point"):
+        show_frame(points, key="frontier.points")
 
 
 def render() -> None:

@@ -1,0 +1,174 @@
+"""Schedule, What-if, Cost, Scenarios and Export pages on a plan solved once (tiny week)."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from wfm.ui import state
+
+
+def _metric(at, prefix: str) -> str:
+    return next(m.value for m in at.metric if m.label.startswith(prefix))
+
+
+def _trace(fig, name):
+    return next(t for t in fig["data"] if t.get("name") == name)
+
+
+# ------------------------------------------------------------------------- schedule
+def test_schedule_shows_kpis_gantt_and_coverage(app, open_page, inject, solved, figures):
+    data, run, plan_run = solved
+    plan = plan_run.plan
+    at = open_page(inject(app, data, run, plan_run), "schedule")
+    assert _metric(at, "Solver status") == plan.final.status
+    assert _metric(at, "Weekly cost") == f"{plan.costs.total:,.0f}"
+    figs = figures(at)
+    gantt, coverage = figs[0], figs[1]
+    # One bar per shift, on one row per (anonymous) shift label.
+    assert len(_trace(gantt, "shift")["y"]) == len(plan.final.shifts)
+    n_breaks = sum(len(t["y"]) for t in gantt["data"] if t.get("name") != "shift")
+    assert n_breaks == len(plan.final.breaks)
+    cov = plan.coverage.sort_values("interval_start")
+    assert np.allclose(np.asarray(_trace(coverage, "required on phones")["y"], float),
+                       cov["agents_needed"].to_numpy(float))
+    assert np.allclose(np.asarray(_trace(coverage, "service level [%]")["y"], float),
+                       100 * cov["service_level"].to_numpy(float))
+
+
+def test_schedule_gantt_day_filter(app, open_page, inject, solved, figures):
+    data, run, plan_run = solved
+    shifts = plan_run.plan.final.shifts
+    at = open_page(inject(app, data, run, plan_run), "schedule")
+    day = pd.Timestamp("2024-01-17")
+    at.selectbox(key="schedule.gantt_day").set_value(f"{day:%a %d %b}").run()
+    expected = (pd.to_datetime(shifts["start"]).dt.normalize() == day).sum()
+    assert 0 < expected < len(shifts)
+    assert len(_trace(figures(at)[0], "shift")["y"]) == expected
+
+
+def test_schedule_bent_rules_match_the_solver(app, open_page, inject, solved):
+    data, run, plan_run = solved
+    pen = plan_run.plan.final.penalties
+    at = open_page(inject(app, data, run, plan_run), "schedule")
+    if pen.empty:
+        assert any("No rule bent" in s.value for s in at.success)
+    else:
+        table = next(d.value for d in at.dataframe if "times" in d.value.columns)
+        assert table["times"].sum() == len(pen)
+        assert np.isclose(table["amount"].sum(), pen["amount"].sum())
+
+
+def test_schedule_warns_when_settings_change_after_solving(app, open_page, inject, solved):
+    data, run, plan_run = solved
+    at = open_page(inject(app, data, run, plan_run), "schedule")
+    assert not any("changed since" in w.value for w in at.warning)
+    at.number_input(key="set.shrinkage_pct").set_value(40.0).run()
+    assert any("changed since this schedule was solved" in w.value for w in at.warning)
+
+
+def test_schedule_solves_from_the_page(app, open_page, inject, tiny_forecast):
+    fc = tiny_forecast()
+    data = state.LoadedData(history=fc, source="test", version=1)
+    run = state.ForecastRun(forecast=fc, start=pd.Timestamp("2024-01-15"),
+                            end=pd.Timestamp("2024-01-22"), model="test", data_version=1)
+    at = open_page(inject(app, data, run), "schedule")
+    assert any("press **Solve**" in i.value for i in at.info)
+    at.slider(key="schedule.time_limit_s").set_value(2)
+    at.toggle(key="schedule.roster").set_value(False)
+    at.toggle(key="schedule.simulate").set_value(False)
+    at.button(key="FormSubmitter:schedule.form-Solve").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    solved = at.session_state[state.PLAN]
+    assert solved.options.time_limit_s == 2 and not solved.options.roster
+    assert solved.plan.final.status in ("OPTIMAL", "FEASIBLE")
+    assert at.status[0].label.startswith(f"Solved: {solved.plan.final.status}")
+    assert _metric(at, "Solver status") == solved.plan.final.status
+    # The plan was solved on the page's forecast, with the sidebar target.
+    assert solved.plan.scenario.target.service_level == 0.8
+    assert solved.plan.scenario.horizon.week_start == run.start
+    assert len(solved.plan.forecast) == len(fc)
+
+
+# -------------------------------------------------------------------------- what-if
+def test_what_if_needs_a_change(app, open_page, inject, solved):
+    at = open_page(inject(app, *solved), "what_if")
+    at.button(key="FormSubmitter:whatif.form-Run what-if").click().run()
+    assert any("Nothing changed" in w.value for w in at.warning)
+    assert at.session_state[state.WHATIF] == []
+
+
+def test_what_if_volume_runs_and_compares(app, open_page, inject, solved):
+    data, run, plan_run = solved
+    at = open_page(inject(app, data, run, plan_run), "what_if")
+    at.slider(key="whatif.volume").set_value(150)
+    at.button(key="FormSubmitter:whatif.form-Run what-if").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    (name, changes, variant), = at.session_state[state.WHATIF]
+    assert name == "volume 150 %" and changes == {"volume_factor": 1.5}
+    assert np.isclose(variant.forecast["calls"].sum(), 1.5 * plan_run.plan.forecast["calls"].sum())
+    table = at.dataframe[0].value
+    assert list(table.index) == ["as solved", "volume 150 %"]
+    base_cost, var_cost = table["weekly_cost"]
+    assert np.isclose(table.loc["volume 150 %", "Δ weekly cost"], var_cost - base_cost)
+    assert np.isclose(base_cost, plan_run.plan.costs.total)
+    # Half as many calls again need more paid hours.
+    assert table.loc["volume 150 %", "fte"] > table.loc["as solved", "fte"]
+
+
+# ----------------------------------------------------------------------------- cost
+def test_cost_page_shows_the_cost_report(app, open_page, inject, solved):
+    data, run, plan_run = solved
+    report = plan_run.plan.costs
+    at = open_page(inject(app, data, run, plan_run), "cost")
+    assert _metric(at, "Weekly cost") == f"{report.total:,.0f}"
+    assert _metric(at, "FTE") == f"{report.fte:,.1f}"
+    by_contract = at.dataframe[0].value
+    assert np.isclose(by_contract["total"].sum(), report.total * report.weeks)
+    assert any("sweep on the What-if page" in i.value for i in at.info)
+
+
+# --------------------------------------------------------------------------- export
+def test_export_offers_csv_and_excel_of_the_plan(app, open_page, inject, solved):
+    import openpyxl
+
+    data, run, plan_run = solved
+    at = open_page(inject(app, data, run, plan_run), "export")
+    labels = [b.label for b in at.get("download_button")]
+    assert labels[:3] == ["Roster (CSV)", "Workbook (Excel)", "Coverage (CSV)"]
+    # No named roster in this plan: no calendars, and the page says why.
+    assert any("no named agents" in i.value for i in at.info)
+    _, files = at.session_state["wfm.export_files"]
+    roster = pd.read_csv(io.BytesIO(files["roster.csv"]))
+    assert len(roster) == len(plan_run.plan.final.shifts)
+    book = openpyxl.load_workbook(io.BytesIO(files["roster.xlsx"]))
+    assert book.sheetnames == ["roster", "coverage", "KPIs", "costs"]
+
+
+# ------------------------------------------------------------------------ scenarios
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    monkeypatch.setenv("WFM_DATABASE_URL", f"sqlite:///{tmp_path / 'wfm.sqlite3'}")
+
+
+def test_scenarios_save_list_and_publish(app, open_page, inject, solved, db):
+    data, run, plan_run = solved
+    at = open_page(inject(app, data, run, plan_run), "scenarios")
+    assert any("No roster saved yet" in i.value for i in at.info)
+    at.text_input(key="store.name").set_value("week 3")
+    at.button(key="FormSubmitter:store.save-Save").click().run()
+    assert any("Saved 'week 3'" in s.value and "roster v1" in s.value for s in at.success)
+    rosters = at.dataframe[0].value
+    assert list(rosters["name"]) == ["week 3"] and rosters["n_shifts"].iloc[0] == len(
+        plan_run.plan.final.shifts)
+    assert _metric(at, "Published") == "no"
+    at.button(key="store.publish").click().run()
+    assert _metric(at, "Published") == "yes"
+    # Saving again makes version 2; the published version stays 1.
+    at.button(key="FormSubmitter:store.save-Save").click().run()
+    rosters = at.dataframe[0].value
+    assert list(rosters["version"]) == [1, 2]
+    assert list(rosters["published"]) == [True, False]
