@@ -138,16 +138,29 @@ def _queue_matrices(history: pd.DataFrame, interval: pd.Timedelta) -> dict[str, 
     for queue, rows in history.groupby("queue", sort=False):
         matrix = day_matrix(rows["interval_start"], rows["calls"].to_numpy(float),
                             rows["aht_s"].to_numpy(float), interval, queue=str(queue))
-        span = (matrix.last - matrix.first + 1) * interval
-        if span < MIN_HISTORY_DAYS * _DAY:
+        if not _two_weeks(matrix):
+            first, last = rows["interval_start"].iloc[0], rows["interval_start"].iloc[-1]
             raise DataError(
-                f"queue {queue!r}: the history covers {span / _DAY:.1f} days "
-                f"({rows['interval_start'].iloc[0]} .. {rows['interval_start'].iloc[-1]}); "
-                f"at least {MIN_HISTORY_DAYS} days (two full weeks) are needed, "
+                f"queue {queue!r}: the history covers {first} .. {last} "
+                f"({len(matrix.days)} calendar days); at least two weeks are needed "
+                f"({MIN_HISTORY_DAYS} days, every weekday with calls seen twice), "
                 "8 weeks or more for good weekly profiles",
                 column="interval_start")
         out[str(queue)] = matrix
     return out
+
+
+def _two_weeks(matrix: DayMatrix) -> bool:
+    """Every weekday that has rows occurs at least twice between the first and last day.
+
+    A Monday-Friday centre with two working weeks passes (weekends have no rows); a
+    24/7 centre needs 14 days.
+    """
+    weekday = matrix.days.weekday.to_numpy()
+    present = np.isfinite(matrix.calls).any(axis=1)
+    occurs = np.bincount(weekday, minlength=7)
+    has_rows = np.bincount(weekday[present], minlength=7) > 0
+    return bool(has_rows.any() and (occurs[has_rows] >= 2).all())
 
 
 def _years(history: pd.DataFrame, end: pd.Timestamp) -> range:
@@ -198,7 +211,8 @@ def _rolling(matrix: DayMatrix, calendar: DayCalendar, flags: np.ndarray,
     an actual value (flattened over origins).
     """
     end = _complete_days(matrix)
-    origins = [end - 7 * k for k in range(weeks, 0, -1) if end - 7 * k >= MIN_HISTORY_DAYS]
+    origins = [end - 7 * k for k in range(weeks, 0, -1)
+               if end - 7 * k > 0 and _two_weeks(matrix.head(end - 7 * k))]
     pairs: dict[str, tuple[list, list]] = {m.name: ([], []) for m in models}
     for origin in origins:
         head = matrix.head(origin)
@@ -384,7 +398,7 @@ def _origin_days(matrix: DayMatrix, origins, horizon_days: int) -> list[int]:
         if origins < 1:
             raise InputError("origins", origins, "a number of origins >= 1 or a list of dates")
         found = [end - horizon_days - 7 * k for k in range(int(origins) - 1, -1, -1)]
-        return [o for o in found if o >= MIN_HISTORY_DAYS]
+        return [o for o in found if o > 0 and _two_weeks(matrix.head(o))]
     out = []
     for value in origins:
         ts = _timestamp(value, "origins")
@@ -446,15 +460,15 @@ def backtest(history: pd.DataFrame,
     rows = []
     plan = [(q, m, o) for q, m in matrices.items() for o in _origin_days(m, origins, horizon_days)]
     if not plan:
-        raise DataError(f"no backtest origin leaves {MIN_HISTORY_DAYS} days of history before "
+        raise DataError("no backtest origin leaves two weeks of history before "
                         "it and a full horizon after it; give a longer history or earlier "
                         "origins", column="interval_start")
     for step, (queue, matrix, origin) in enumerate(plan):
         if progress is not None:
             progress(step, len(plan), f"{queue} {matrix.days[0] + origin * _DAY:%Y-%m-%d}")
-        if origin < MIN_HISTORY_DAYS or origin >= len(matrix.days):
+        if origin <= 0 or origin >= len(matrix.days) or not _two_weeks(matrix.head(origin)):
             raise InputError("origins", str(matrix.days[0] + origin * _DAY),
-                             f"dates at least {MIN_HISTORY_DAYS} days after the start of the "
+                             "dates at least two weeks after the start of the "
                              "history and before its end")
         head = matrix.head(origin)
         flags = calendar.flags(head.days)

@@ -36,7 +36,7 @@ def test_frame_covers_every_queue_and_interval(history_factory):
 
 def test_short_history_says_how_much_is_needed(history_factory):
     history, _ = history_factory(weeks=1)
-    with pytest.raises(DataError, match="14 days"):
+    with pytest.raises(DataError, match="two weeks"):
         forecast(history, "2024-01-08", "2024-01-15")
 
 
@@ -87,3 +87,22 @@ def test_backtest_explicit_origins_must_be_midnights(history_factory):
     history, _ = history_factory(weeks=5)
     with pytest.raises(InputError, match="midnight"):
         backtest(history, ["week_mean"], origins=["2024-01-29 12:00"])
+
+
+def test_two_working_weeks_are_enough_for_a_five_day_centre(history_factory):
+    history, _ = history_factory(weeks=2, weekday_totals=[500, 500, 500, 500, 500, 0, 0])
+    assert history["interval_start"].iloc[-1] < pd.Timestamp("2024-01-13")  # Friday
+    out = forecast(history, "2024-01-15", "2024-01-22")
+    report = out.attrs["report"]["sales"]
+    assert report.model == "daily_profile"
+    assert any("too short" in note for note in report.notes)
+    daily = out.groupby(out["interval_start"].dt.weekday)["calls"].sum()
+    np.testing.assert_allclose(daily[:5], 500, rtol=0.1)
+
+
+def test_thirteen_days_of_a_24_7_centre_are_not_enough(history_factory, shape_factory):
+    history, _ = history_factory(weeks=2, weekday_totals=[300] * 7,
+                                 shape=shape_factory(48, 0, 24))
+    history = history[history["interval_start"] < "2024-01-14"]
+    with pytest.raises(DataError, match="two weeks"):
+        forecast(history, "2024-01-15", "2024-01-22")

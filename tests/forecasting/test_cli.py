@@ -62,4 +62,4 @@ def test_short_history_is_a_data_error(tmp_path, history_factory):
     result = CliRunner().invoke(app, ["forecast", str(path), "--start", "2024-01-08",
                                       "--end", "2024-01-09", "--quiet"])
     assert isinstance(result.exception, DataError)
-    assert "14 days" in str(result.exception)
+    assert "two weeks" in str(result.exception)
