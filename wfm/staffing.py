@@ -19,7 +19,7 @@ from wfm.errors import DataError, InputError
 from wfm.frames import REQUIREMENTS_COLUMNS, interval_length, validate_forecast
 from wfm.types import ServiceTarget, Shrinkage
 
-__all__ = ["requirements", "service_level_curves", "interval_seconds"]
+__all__ = ["requirements", "service_level_curves", "interval_seconds", "fill_missing_aht"]
 
 Model = Literal["erlang_c", "erlang_a"]
 
@@ -32,6 +32,43 @@ def interval_seconds(frame: pd.DataFrame, interval: pd.Timedelta | str | None = 
             raise InputError("interval", interval, "a positive duration such as '30min'")
         return td.total_seconds()
     return interval_length(frame).total_seconds()
+
+
+def fill_missing_aht(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Give intervals with calls but no measured AHT their queue's volume-weighted AHT.
+
+    In a history, an interval where every caller hung up has calls but no handle
+    time.  Staffing such a history needs an AHT there; this makes the choice
+    explicit and counts it.
+
+    Returns
+    -------
+    (DataFrame, int)
+        A copy with ``aht_s`` filled, and how many intervals were filled.
+
+    Raises
+    ------
+    DataError
+        A queue with calls but no AHT at all.
+    """
+    out = frame.copy()
+    aht = pd.to_numeric(out["aht_s"], errors="coerce") if "aht_s" in out else pd.Series(np.nan, out.index)
+    calls = pd.to_numeric(out["calls"], errors="coerce").fillna(0.0)
+    queue = out["queue"] if "queue" in out else pd.Series("default", index=out.index)
+    missing = aht.isna() & (calls > 0)
+    if not missing.any():
+        return out, 0
+    known = aht.notna() & (calls > 0)
+    weight = (aht.where(known, 0.0) * calls.where(known, 0.0)).groupby(queue).sum()
+    volume = calls.where(known, 0.0).groupby(queue).sum()
+    mean = weight / volume.replace(0.0, np.nan)
+    fill = queue[missing].map(mean)
+    if fill.isna().any():
+        name = queue[missing][fill.isna()].iloc[0]
+        raise DataError("queue has calls but no handle time at all", column="aht_s", value=name)
+    aht[missing] = fill
+    out["aht_s"] = aht
+    return out, int(missing.sum())
 
 
 def _patience(frame: pd.DataFrame, patience_s, model: Model) -> np.ndarray | None:

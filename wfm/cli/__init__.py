@@ -33,6 +33,7 @@ def _root() -> None:
 #: Command modules under wfm.cli, each with a register(app) function.
 COMMAND_MODULES = (
     "calculator",
+    "staff",
     "forecast",
     "simulate",
     "schedule",
