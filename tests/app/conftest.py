@@ -33,6 +33,12 @@ def _make_forecast(week_start: str = "2024-01-15", interval_min: int = 30) -> pd
     return fc
 
 
+@pytest.fixture(autouse=True)
+def _private_store(tmp_path, monkeypatch):
+    """Every app test gets its own SQLite store (never the user's data directory)."""
+    monkeypatch.setenv("WFM_DATABASE_URL", f"sqlite:///{tmp_path / 'wfm.sqlite3'}")
+
+
 @pytest.fixture
 def app():
     """A fresh AppTest of the whole app (navigation + sidebar), not yet run."""

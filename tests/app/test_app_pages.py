@@ -21,7 +21,8 @@ def test_app_starts_on_data_page_with_default_settings(app):
         assert "[" in widget.label and "]" in widget.label
 
 
-@pytest.mark.parametrize("stem", [s for s, _, _ in PAGES if s not in ("data", "staffing")])
+@pytest.mark.parametrize("stem", [s for s, _, _ in PAGES
+                                  if s not in ("data", "staffing", "scenarios")])
 def test_pages_without_data_say_where_to_start(app, open_page, stem):
     at = open_page(app, stem)
     title = dict((s, t) for s, t, _ in PAGES)[stem]
@@ -34,3 +35,9 @@ def test_sidebar_settings_persist_across_pages(app, open_page):
     at.number_input(key="set.shrinkage_pct").set_value(35).run()
     open_page(at, "staffing")
     assert at.number_input(key="set.shrinkage_pct").value == 35
+
+
+def test_scenarios_page_browses_the_store_without_data(app, open_page):
+    at = open_page(app, "scenarios")
+    assert any("Solve a schedule first" in i.value for i in at.info)
+    assert any("No roster saved yet" in i.value for i in at.info)

@@ -6,7 +6,6 @@ import io
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from wfm.ui import state
 
@@ -149,14 +148,10 @@ def test_export_offers_csv_and_excel_of_the_plan(app, open_page, inject, solved)
 
 
 # ------------------------------------------------------------------------ scenarios
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    monkeypatch.setenv("WFM_DATABASE_URL", f"sqlite:///{tmp_path / 'wfm.sqlite3'}")
-
-
-def test_scenarios_save_list_and_publish(app, open_page, inject, solved, db):
+def test_scenarios_save_list_and_publish(app, open_page, inject, solved, tmp_path):
     data, run, plan_run = solved
     at = open_page(inject(app, data, run, plan_run), "scenarios")
+    assert any(str(tmp_path) in c.value for c in at.caption)  # the test's own store
     assert any("No roster saved yet" in i.value for i in at.info)
     at.text_input(key="store.name").set_value("week 3")
     at.button(key="FormSubmitter:store.save-Save").click().run()
