@@ -448,7 +448,7 @@ class LoadReport:
         return "\n".join(lines)
 
 
-def _clock_seconds(values: pd.Series, path: Path, column: str, lines: np.ndarray) -> np.ndarray:
+def _clock_seconds(values: pd.Series, path: Path, column: str, lines) -> np.ndarray:
     """``H:MM:SS`` / ``HH:MM:SS`` strings -> seconds since midnight (vectorised).
 
     A value that is not a clock time is a DataError naming file, line, column, value.
@@ -491,7 +491,9 @@ def _clock_seconds(values: pd.Series, path: Path, column: str, lines: np.ndarray
     return hours * 3600 + (10 * m10 + m1) * 60 + 10 * s10 + s1
 
 
-def _int_column(values: pd.Series, path: Path, column: str, lines: np.ndarray) -> np.ndarray:
+def _int_column(values: pd.Series, path: Path, column: str, lines) -> np.ndarray:
+    if pd.api.types.is_integer_dtype(values):
+        return values.to_numpy(dtype=np.int64)
     nums = pd.to_numeric(values, errors="coerce")
     bad = nums.isna() | (nums != np.round(nums))
     if bad.any():
@@ -501,11 +503,158 @@ def _int_column(values: pd.Series, path: Path, column: str, lines: np.ndarray) -
     return nums.to_numpy(dtype=np.int64)
 
 
+class _FileLines:
+    """File line number (header = line 1) of the i-th data row, computed on demand."""
+
+    def __init__(self, text: str):
+        self._text = text
+        self._lines: np.ndarray | None = None
+
+    def __getitem__(self, pos: int) -> int:
+        if self._lines is None:
+            nonblank = [bool(s.strip()) for s in self._text.splitlines()]
+            self._lines = np.flatnonzero(nonblank)[1:] + 1
+        return int(self._lines[pos])
+
+
+def _arrow_clock_seconds(array) -> np.ndarray | None:
+    """Seconds since midnight of an Arrow string array of ``H:MM:SS`` times, read
+    straight from its byte buffer; None if any value is not such a time."""
+    if array.null_count:
+        return None
+    n = len(array)
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset: array.offset + n + 1]
+    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)
+    end = offsets[1:].astype(np.int64)
+    length = end - offsets[:-1]
+    if n == 0 or not np.isin(length, (7, 8)).all():
+        return None
+    top = len(data) - 1
+
+    def at(back):
+        return data[np.clip(end - back, 0, top)].astype(np.int64)
+
+    digits = [at(k) - ord("0") for k in (1, 2, 4, 5, 7)]
+    ok = np.all([(d >= 0) & (d <= 9) for d in digits], axis=0)
+    ok &= (at(3) == ord(":")) & (at(6) == ord(":"))
+    two = length == 8
+    h10 = np.where(two, at(8) - ord("0"), 0)
+    ok &= (h10 >= 0) & (h10 <= 4)
+    s1, s10, m1, m10, h1 = digits
+    hours = 10 * h10 + h1
+    ok &= (s10 < 6) & (m10 < 6) & (hours < 48)
+    if not ok.all():
+        return None
+    return hours * 3600 + (10 * m10 + m1) * 60 + 10 * s10 + s1
+
+
+_CLOCKS = ("vru_entry", "vru_exit", "q_start", "q_exit", "ser_start", "ser_exit")
+_DURATIONS = ("vru_time", "q_time", "ser_time")
+_OUTCOMES = ("AGENT", "HANG", "PHANTOM")
+
+
+def _israeli_fast(text: str) -> dict | None:
+    """Parse the records with Arrow's CSV reader; None on anything unusual (the careful
+    reader then finds and names the problem)."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyarrow import csv as pacsv
+
+    spaced = 0
+    if " " in text:
+        lines = text.split("\n")
+        for i in range(1, len(lines)):
+            line = lines[i]
+            if " " in line:
+                spaced += " " in line.strip()
+                lines[i] = "\t".join(line.split())
+        text = "\n".join(lines)
+    types = {c: (pa.int64() if c in _DURATIONS else pa.string()) for c in ISRAELI_BANK_FIELDS}
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(text.encode()),
+            read_options=pacsv.ReadOptions(use_threads=False),
+            parse_options=pacsv.ParseOptions(delimiter="\t"),
+            convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
+                                                 quoted_strings_can_be_null=True),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if tuple(table.column_names) != ISRAELI_BANK_FIELDS or table.num_rows == 0:
+        return None
+    col = {name: table.column(name).combine_chunks() for name in table.column_names}
+    if any(col[c].null_count for c in ISRAELI_BANK_FIELDS):
+        return None
+    sec = {}
+    for c in _CLOCKS:
+        sec[c] = _arrow_clock_seconds(col[c])
+        if sec[c] is None:
+            return None
+    outcome = col["outcome"].to_numpy(zero_copy_only=False)
+    if not np.isin(outcome, _OUTCOMES).all():
+        return None
+    dates = pc.dictionary_encode(col["date"])
+    try:
+        uniq = pd.to_datetime(dates.dictionary.to_numpy(zero_copy_only=False), format="%y%m%d")
+    except (ValueError, TypeError):
+        return None
+    day = uniq.to_numpy()[dates.indices.to_numpy()]
+    return dict(
+        n=table.num_rows, spaced=spaced, outcome=outcome, day=day, sec=sec,
+        dur={c: col[c].to_numpy() for c in _DURATIONS},
+        type=col["type"].to_numpy(zero_copy_only=False),
+        priority=col["priority"].to_numpy(zero_copy_only=False),
+    )
+
+
+def _israeli_careful(text: str, path: Path) -> dict:
+    """Parse the records with pandas, checking every field; a bad one is a DataError
+    naming file, line, column and value."""
+    from io import StringIO
+
+    spaced = 0
+    if " " in text:
+        spaced = sum(1 for line in text.splitlines()[1:] if " " in line.strip())
+    try:
+        raw = pd.read_csv(StringIO(text), sep=r"\s+", dtype=str)
+    except pd.errors.ParserError as exc:
+        raise DataError(f"rows do not all have 17 fields: {exc}", file=str(path)) from None
+    n = len(raw)
+    if n == 0:
+        raise DataError("no call records (header only)", file=str(path))
+    lines = _FileLines(text)
+    # A short row leaves its last fields empty.
+    short = raw.isna().any(axis=1).to_numpy()
+    if short.any():
+        pos = int(np.flatnonzero(short)[0])
+        col = raw.columns[int(np.argmax(raw.iloc[pos].isna().to_numpy()))]
+        raise DataError("missing field (row has fewer than 17 fields)", file=str(path),
+                        row=lines[pos], column=col)
+    outcome = raw["outcome"].to_numpy()
+    unknown = ~np.isin(outcome, _OUTCOMES)
+    if unknown.any():
+        pos = int(np.flatnonzero(unknown)[0])
+        raise DataError("unknown outcome (expected AGENT, HANG or PHANTOM)", file=str(path),
+                        row=lines[pos], column="outcome", value=outcome[pos])
+    day = pd.to_datetime(raw["date"], format="%y%m%d", errors="coerce")
+    if day.isna().any():
+        pos = int(np.flatnonzero(day.isna().to_numpy())[0])
+        raise DataError("unparsable date (expected YYMMDD)", file=str(path),
+                        row=lines[pos], column="date", value=raw["date"].iloc[pos])
+    return dict(
+        n=n, spaced=spaced, outcome=outcome, day=day.to_numpy(),
+        sec={c: _clock_seconds(raw[c], path, c, lines) for c in _CLOCKS},
+        dur={c: _int_column(raw[c], path, c, lines) for c in _DURATIONS},
+        type=raw["type"].to_numpy(), priority=raw["priority"].to_numpy(),
+    )
+
+
 def _read_israeli_file(path: Path, *, max_talk_s: float, max_wrap_s: float):
     """One file of the Israeli bank records -> (normalised records, counts)."""
     text = _read_text(path)
-    lines_text = text.splitlines()
-    header = lines_text[0].split()
+    header = text[: text.find("\n") if "\n" in text else len(text)].split()
     if tuple(header) != ISRAELI_BANK_FIELDS:
         missing = [f for f in ISRAELI_BANK_FIELDS if f not in header]
         raise DataError(
@@ -513,40 +662,9 @@ def _read_israeli_file(path: Path, *, max_talk_s: float, max_wrap_s: float):
             f"{list(ISRAELI_BANK_FIELDS)}, found {header}",
             file=str(path), row=1, column=missing[0] if missing else None,
         )
-    # A data line is "space separated" when a field boundary is a run of spaces.
-    spaced = sum(1 for line in lines_text[1:] if " " in line.strip())
-    from io import StringIO
-
-    try:
-        raw = pd.read_csv(StringIO(text), sep=r"\s+", dtype=str, skip_blank_lines=True)
-    except pd.errors.ParserError as exc:
-        raise DataError(f"rows do not all have 17 fields: {exc}", file=str(path)) from None
-    n = len(raw)
-    # File line of each data row (header = line 1), for error messages.
-    nonblank = np.flatnonzero([bool(s.strip()) for s in lines_text]) + 1
-    lines = nonblank[1 : n + 1]
-    if raw.isna().any().any():
-        pos, col = np.argwhere(raw.isna().to_numpy())[0]
-        raise DataError("missing field (row has fewer than 17 fields)", file=str(path),
-                        row=int(lines[pos]), column=raw.columns[col])
-    counts = dict(rows_read=n, space_separated_rows=spaced)
-
-    outcome = raw["outcome"].to_numpy()
-    unknown = ~np.isin(outcome, ("AGENT", "HANG", "PHANTOM"))
-    if unknown.any():
-        pos = int(np.flatnonzero(unknown)[0])
-        raise DataError("unknown outcome (expected AGENT, HANG or PHANTOM)", file=str(path),
-                        row=int(lines[pos]), column="outcome", value=outcome[pos])
-    try:
-        day = pd.to_datetime(raw["date"], format="%y%m%d")
-    except (ValueError, TypeError):
-        day = pd.to_datetime(raw["date"], format="%y%m%d", errors="coerce")
-        pos = int(np.flatnonzero(day.isna().to_numpy())[0])
-        raise DataError("unparsable date (expected YYMMDD)", file=str(path),
-                        row=int(lines[pos]), column="date", value=raw["date"].iloc[pos]) from None
-    sec = {c: _clock_seconds(raw[c], path, c, lines)
-           for c in ("vru_entry", "vru_exit", "q_start", "q_exit", "ser_start", "ser_exit")}
-    dur = {c: _int_column(raw[c], path, c, lines) for c in ("vru_time", "q_time", "ser_time")}
+    f = _israeli_fast(text) or _israeli_careful(text, path)
+    n, outcome, day, sec, dur = f["n"], f["outcome"], f["day"], f["sec"], f["dur"]
+    counts = dict(rows_read=n, space_separated_rows=f["spaced"])
 
     phantom = outcome == "PHANTOM"
     answered = outcome == "AGENT"
@@ -611,10 +729,10 @@ def _read_israeli_file(path: Path, *, max_talk_s: float, max_wrap_s: float):
     # equal to q_start for queued calls); a vru_exit before vru_entry on the clock
     # with a negative vru_time is a recording error, not a midnight crossing.
     arrival_s = sec["vru_exit"] + np.where(vru_cross, day_s, 0)
-    arrival = day.to_numpy() + pd.to_timedelta(arrival_s, unit="s").to_numpy()
+    arrival = day + pd.to_timedelta(arrival_s, unit="s").to_numpy()
     records = pd.DataFrame({
-        "type": raw["type"].to_numpy()[keep],
-        "priority": raw["priority"].to_numpy()[keep],
+        "type": f["type"][keep],
+        "priority": f["priority"][keep],
         "arrival": arrival[keep],
         "outcome": np.where(answered[keep], "answered", "abandoned"),
         "wait_s": dur["q_time"][keep].astype(float),
@@ -765,8 +883,8 @@ def read_call_records(
     Returns
     -------
     records : DataFrame
-        :data:`RECORD_COLUMNS`: ``queue``, ``arrival`` (datetime at which the caller
-        asks for an agent), ``outcome`` ("answered" / "abandoned"), ``wait_s`` (until
+        In file order, :data:`RECORD_COLUMNS`: ``queue``, ``arrival`` (datetime at
+        which the caller asks for an agent), ``outcome`` ("answered" / "abandoned"), ``wait_s`` (until
         answer or hang-up), ``talk_s`` (NaN for abandoned), ``use_talk`` (talk time
         enters the AHT).
     counts : dict
@@ -794,7 +912,6 @@ def read_call_records(
     records = pd.concat(parts, ignore_index=True)
     if queues == "pooled":
         records["queue"] = pooled_name
-    records = records.sort_values(["queue", "arrival"], kind="stable").reset_index(drop=True)
     totals["files"] = tuple(str(p) for p in files)
     totals["max_talk_s"] = float(max_talk_s)
     return records[list(RECORD_COLUMNS)], totals

@@ -412,3 +412,27 @@ def test_load_calls_bad_file_is_a_wfm_error(tmp_path):
     result = CliRunner().invoke(app, ["load-calls", str(bad), "-o", str(tmp_path / "h.csv")])
     assert result.exit_code != 0
     assert "empty file" in str(result.exception)
+
+
+def test_non_integer_duration(tmp_path):
+    path = tmp_path / "m.txt"
+    row = ROWS[2].replace("\t60\tHANG", "\tsixty\tHANG")
+    path.write_text(HEADER + "\n" + ROWS[0] + "\n\n" + row + "\n")
+    with pytest.raises(DataError) as info:
+        load_call_records(path)
+    assert (info.value.row, info.value.column, info.value.value) == (4, "q_time", "sixty")
+
+
+def test_fast_and_careful_readers_agree(records_file):
+    from wfm.io import _israeli_careful, _israeli_fast
+
+    text = records_file.read_text()
+    fast = _israeli_fast(text)
+    careful = _israeli_careful(text, records_file)
+    assert fast is not None  # the quirks of the sample do not need the careful reader
+    assert fast["n"] == careful["n"] == 14 and fast["spaced"] == careful["spaced"] == 1
+    for key in ("outcome", "day", "type", "priority"):
+        np.testing.assert_array_equal(fast[key], careful[key])
+    for group in ("sec", "dur"):
+        for name, values in fast[group].items():
+            np.testing.assert_array_equal(values, careful[group][name])
