@@ -884,9 +884,9 @@ def read_call_records(
     -------
     records : DataFrame
         In file order, :data:`RECORD_COLUMNS`: ``queue``, ``arrival`` (datetime at
-        which the caller asks for an agent), ``outcome`` ("answered" / "abandoned"), ``wait_s`` (until
-        answer or hang-up), ``talk_s`` (NaN for abandoned), ``use_talk`` (talk time
-        enters the AHT).
+        which the caller asks for an agent), ``outcome`` ("answered" /
+        "abandoned"), ``wait_s`` (until answer or hang-up), ``talk_s`` (NaN for
+        abandoned), ``use_talk`` (talk time enters the AHT).
     counts : dict
         The fields of :class:`LoadReport` (without burst days).
     """
@@ -1093,6 +1093,12 @@ def load_call_records(
     """
     records, counts = read_call_records(paths, mapping=mapping, queues=queues,
                                         pooled_name=pooled_name, max_talk_s=max_talk_s)
+    if len(records) == 0:
+        raise DataError(
+            f"no call offered to agents in {len(counts['files'])} file(s): "
+            f"{counts['rows_read']} rows read, {counts['phantom_dropped']} not real calls, "
+            f"{counts.get('vru_only', 0)} ended in the voice-response unit",
+            file=counts["files"][0] if len(counts["files"]) == 1 else None)
     history = aggregate_records(records, interval_min=interval_min,
                                 answer_within_s=answer_within_s)
     bursts = flag_burst_days(records, ratio=burst_ratio, min_excess=burst_min_excess,

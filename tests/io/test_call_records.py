@@ -436,3 +436,11 @@ def test_fast_and_careful_readers_agree(records_file):
     for group in ("sec", "dur"):
         for name, values in fast[group].items():
             np.testing.assert_array_equal(values, careful[group][name])
+
+
+def test_file_without_offered_calls(tmp_path):
+    path = tmp_path / "m.txt"
+    path.write_text(HEADER + "\n" + ROWS[5] + "\n" + ROWS[6] + "\n")  # VRU-only, PHANTOM
+    with pytest.raises(DataError, match="no call offered to agents") as info:
+        load_call_records(path)
+    assert "1 not real calls" in str(info.value) and info.value.file == str(path)
