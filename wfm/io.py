@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Literal
 
@@ -857,7 +857,7 @@ def _as_paths(paths) -> list[Path]:
 def read_call_records(
     paths: str | Path | Iterable[str | Path],
     *,
-    mapping: Literal["israeli_bank"] | ColumnMapping = "israeli_bank",
+    mapping: Literal["israeli_bank"] | ColumnMapping | Mapping = "israeli_bank",
     queues: Literal["type", "pooled"] = "type",
     pooled_name: str = "bank",
     max_talk_s: float = 7200.0,
@@ -869,8 +869,9 @@ def read_call_records(
     ----------
     paths : path or iterable of paths
         Record files (a directory means every ``.txt`` / ``.csv`` file in it).
-    mapping : "israeli_bank" or ColumnMapping
-        The ready reader of the Israeli bank records, or a generic column mapping.
+    mapping : "israeli_bank", ColumnMapping or dict
+        The ready reader of the Israeli bank records, or a generic column mapping
+        (a dict is taken as the keyword arguments of :class:`ColumnMapping`).
     queues : {"type", "pooled"}
         Israeli bank records: one queue per service type (``PS``, ``NW``, ...) or all
         types pooled into one queue named ``pooled_name``.  With a ColumnMapping,
@@ -894,6 +895,13 @@ def read_call_records(
         raise InputError("queues", queues, '"type" or "pooled"')
     if max_talk_s <= 0:
         raise InputError("max_talk_s", max_talk_s, "seconds > 0")
+    if isinstance(mapping, Mapping):
+        known = {f.name for f in fields(ColumnMapping)}
+        unknown = sorted(set(mapping) - known)
+        if unknown:
+            raise InputError("mapping", dict(mapping),
+                             f"ColumnMapping fields {sorted(known)}; unknown {unknown}")
+        mapping = ColumnMapping(**mapping)
     files = _as_paths(paths)
     parts, totals = [], {}
     for path in files:
@@ -1043,7 +1051,7 @@ def flag_burst_days(
 def load_call_records(
     paths: str | Path | Iterable[str | Path],
     *,
-    mapping: Literal["israeli_bank"] | ColumnMapping = "israeli_bank",
+    mapping: Literal["israeli_bank"] | ColumnMapping | Mapping = "israeli_bank",
     interval_min: int = 30,
     answer_within_s: float = 20.0,
     queues: Literal["type", "pooled"] = "type",
@@ -1059,9 +1067,10 @@ def load_call_records(
     ----------
     paths : path or iterable of paths
         Record files, or a directory of them.
-    mapping : "israeli_bank" or ColumnMapping
+    mapping : "israeli_bank", ColumnMapping or dict
         The ready reader of the Israeli bank records (17 whitespace-separated
-        fields, see ``../shared/data/README.md``) or a generic mapping.
+        fields, see ``../shared/data/README.md``) or a generic mapping (a dict is
+        taken as the keyword arguments of :class:`ColumnMapping`).
     interval_min : int, default 30
         Interval length [min] (15, 30, 60...).
     answer_within_s : float, default 20

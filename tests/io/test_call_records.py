@@ -444,3 +444,16 @@ def test_file_without_offered_calls(tmp_path):
     with pytest.raises(DataError, match="no call offered to agents") as info:
         load_call_records(path)
     assert "1 not real calls" in str(info.value) and info.value.file == str(path)
+
+
+def test_mapping_as_dict(tmp_path):
+    path = tmp_path / "calls.csv"
+    path.write_text(GENERIC)
+    as_dict = dict(arrival="arrived", outcome="result", answered_values=["ok"],
+                   abandoned_values=["lost"], ignore_values=["test"], queue="skill",
+                   answered_at="answered_at", ended_at="ended_at")
+    history, _ = load_call_records(path, mapping=as_dict)
+    expected, _ = load_call_records(path, mapping=MAPPING)
+    pd.testing.assert_frame_equal(history, expected)
+    with pytest.raises(InputError, match="unknown"):
+        load_call_records(path, mapping={**as_dict, "colour": "x"})
