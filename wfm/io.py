@@ -44,6 +44,8 @@ __all__ = [
     "LoadReport",
     "ISRAELI_BANK_FIELDS",
     "RECORD_COLUMNS",
+    "PATIENCE_COLUMNS",
+    "shared_calls_dir",
     "demo_history_path",
     "make_demo_history",
 ]
