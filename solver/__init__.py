@@ -1,3 +1,4 @@
 """OR-Tools models: shift planning with breaks, named-agent rostering."""
 
+from solver.roster import build_roster  # noqa: F401
 from solver.shifts import plan_shifts  # noqa: F401

@@ -1,0 +1,1494 @@
+"""Named-agent rostering with CP-SAT: contracts, labour rules, availability, fairness, activities.
+
+:func:`build_roster` turns a shift plan (or a requirement) into a roster of named
+agents in two passes:
+
+1. **Shifts and meetings.**  One boolean per agent and candidate shift; every
+   contract and labour rule is a function of :mod:`solver.roster_rules`.  Agents are
+   aggregated into classes of equal skills and lead status for coverage: the number of
+   agents of each class on each shift, and how many of them take each break at each
+   position (an implicit break model), so the coverage rows stay small and exact.  A
+   multi-skilled agent serves one queue per interval (flows per class).  Team meetings
+   choose their slot where they cost the least service.
+2. **Breaks.**  With the shifts fixed, each agent's breaks are placed (in order, with
+   their gaps, clear of meetings), lowest-volume positions preferred.
+
+The candidate shifts come from the shift plan (or from the support of the LP relaxation
+of the anonymous shift-covering problem, :func:`solver.roster_bound.lp_bound`), plus
+neighbouring starts so the solver can deviate where the rules demand.  The LP optimum
+is the reported lower bound (with the CP-SAT bound of pass 1, whichever is higher).
+
+Before the big solve each distinct agent profile is checked on its own (contract vs
+availability vs time off); an agent who cannot be rostered is named with the rules that
+clash.  If the crew rules (team leads) make the model infeasible, CP-SAT assumptions
+name the rules and agents involved.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from ortools.sat.python import cp_model
+
+from solver import roster_rules as rules
+from solver.result import BREAK_COLUMNS, PENALTY_COLUMNS, SHIFT_COLUMNS, SolveResult
+from solver.roster_bound import lp_bound, round_plan
+from solver.roster_data import (
+    ShiftOption,
+    Week,
+    agent_rate,
+    allowed_by_availability,
+    allowed_by_time_off,
+    breaks_avoiding,
+    check_inputs,
+    expand_templates,
+    fmt_min,
+    model_unit,
+    requirement_matrix,
+)
+from wfm.errors import DataError, InputError
+from wfm.types import WEEKDAYS, Activity, Agent, Contract, ServiceTarget, ShiftTemplate
+
+__all__ = ["build_roster", "schedule_table", "ALL_QUEUES"]
+
+#: Queue name used when the requirement has no queues: every agent counts for it.
+ALL_QUEUES = "*"
+_STATUS = {
+    cp_model.OPTIMAL: "OPTIMAL",
+    cp_model.FEASIBLE: "FEASIBLE",
+    cp_model.INFEASIBLE: "INFEASIBLE",
+    cp_model.UNKNOWN: "NO_SOLUTION",
+    cp_model.MODEL_INVALID: "MODEL_INVALID",
+}
+Progress = Callable[[float, float, str], None]
+
+
+# --------------------------------------------------------------------------- problem
+
+
+@dataclass
+class _Problem:
+    week: Week
+    queues: list[str]
+    req: np.ndarray  # agents (Q, T)
+    req_units: np.ndarray  # int units (Q, T)
+    options: list[ShiftOption]
+    agents: list[Agent]
+    contracts: Mapping[str, Contract]
+    activities: list[Activity]
+    weights: dict
+    target: ServiceTarget
+    traffic: np.ndarray | None = None  # (Q, T)
+    aht_s: np.ndarray | None = None
+    plan_counts: dict = field(default_factory=dict)
+    allowed: list = field(default_factory=list)  # per agent: set of option index
+    cand: list = field(default_factory=list)  # per agent: sorted list of option index
+    lead_ratio: int = 15
+    classes: list = field(default_factory=list)
+    class_of: list = field(default_factory=list)
+
+    def rate(self, ai: int, o: ShiftOption) -> float:
+        a = self.agents[ai]
+        return agent_rate(a, self.contracts[a.contract], o.template)
+
+    def shift_cost(self, ai: int, o: ShiftOption) -> float:
+        return self.rate(ai, o) * o.weighted_paid_h
+
+
+def _cents(x: float) -> int:
+    return int(round(x * 100))
+
+
+def _as_plan(plan_or_requirements):
+    """(shifts, breaks, coverage, requirements) from whatever was passed."""
+    if isinstance(plan_or_requirements, SolveResult):
+        r = plan_or_requirements
+        if not r.success:
+            raise InputError("plan_or_requirements", r.status, "a solved shift plan")
+        return r.shifts, r.breaks, r.coverage, None
+    if isinstance(plan_or_requirements, pd.DataFrame):
+        f = plan_or_requirements
+        if {"template", "start"} <= set(f.columns):
+            return f, None, None, None
+        if "interval_start" in f.columns:
+            return None, None, None, f
+        raise DataError(
+            "expected a shift plan (columns template, start, ...) or a requirements frame "
+            f"(columns queue, interval_start, staff_needed, ...); found {list(f.columns)}",
+            column="template",
+        )
+    raise InputError(
+        "plan_or_requirements",
+        type(plan_or_requirements).__name__,
+        "a SolveResult of plan_shifts, its shifts frame, or a requirements frame",
+    )
+
+
+def _week_of(week_start, frames, step_default: int) -> tuple[pd.Timestamp, int]:
+    """Week start (midnight) and interval length [min]."""
+    step = None
+    first = None
+    for f, col in frames:
+        if f is None or len(f) == 0 or col not in f.columns:
+            continue
+        ts = pd.to_datetime(f[col])
+        first = ts.min() if first is None else min(first, ts.min())
+        if col == "interval_start":
+            keys = f["queue"] if "queue" in f.columns else pd.Series(0, index=f.index)
+            diffs = ts.groupby(keys.to_numpy()).diff().dropna()
+            diffs = diffs[diffs > pd.Timedelta(0)]
+            if len(diffs):
+                step = int(diffs.min() / pd.Timedelta(minutes=1))
+    if week_start is None:
+        if first is None:
+            raise InputError("week_start", None, "a Timestamp (no frame to infer it from)")
+        week_start = first.normalize()
+    week_start = pd.Timestamp(week_start)
+    if week_start != week_start.normalize():
+        raise InputError("week_start", week_start, "a Timestamp at midnight")
+    if step is None:
+        step = step_default
+    if 1440 % step:
+        raise InputError("interval length", step, "minutes dividing a day")
+    return week_start, step
+
+
+def _plan_keys(shifts: pd.DataFrame, week_start: pd.Timestamp, templates) -> list:
+    names = {t.name for t in templates}
+    keys = []
+    for pos, (name, start) in enumerate(zip(shifts["template"], shifts["start"], strict=True)):
+        if name not in names:
+            raise DataError(
+                f"shift plan: unknown template; known: {sorted(names)}",
+                row=pos,
+                column="template",
+                value=name,
+                has_value=True,
+            )
+        start = pd.Timestamp(start)
+        minutes = int((start - week_start) / pd.Timedelta(minutes=1))
+        if minutes < 0 or minutes >= 7 * 1440:
+            raise DataError(
+                f"shift plan: start outside the week starting {week_start}",
+                row=pos,
+                column="start",
+                value=str(start),
+                has_value=True,
+            )
+        keys.append((name, minutes // 1440, minutes % 1440))
+    return keys
+
+
+def _plan_requirement(shifts, breaks, week: Week) -> np.ndarray:
+    """On-phone agents of an anonymous plan (shifts minus their breaks), in agents."""
+    req = np.zeros(week.n_intervals)
+    for start, end in zip(shifts["start"], shifts["end"], strict=True):
+        a = int((pd.Timestamp(start) - week.start) / pd.Timedelta(minutes=1))
+        b = int((pd.Timestamp(end) - week.start) / pd.Timedelta(minutes=1))
+        for t, u in week.cover(a, b - a):
+            req[t] += u / week.units_per_interval
+    if breaks is not None and len(breaks):
+        for start, end in zip(breaks["start"], breaks["end"], strict=True):
+            a = int((pd.Timestamp(start) - week.start) / pd.Timedelta(minutes=1))
+            b = int((pd.Timestamp(end) - week.start) / pd.Timedelta(minutes=1))
+            for t, u in week.cover(a, b - a):
+                req[t] -= u / week.units_per_interval
+    return np.maximum(req, 0.0)
+
+
+def _prepare(
+    plan_or_requirements,
+    agents,
+    contracts,
+    templates,
+    activities,
+    weights,
+    week_start,
+    requirements,
+    cover,
+    target,
+) -> _Problem:
+    check_inputs(agents, contracts, templates)
+    shifts, breaks, coverage, req_frame = _as_plan(plan_or_requirements)
+    if requirements is not None:
+        req_frame = requirements
+    w = dict(rules.DEFAULT_WEIGHTS)
+    for k, v in (weights or {}).items():
+        if k not in w:
+            raise InputError("weights", k, f"one of {sorted(w)}")
+        if not (isinstance(v, int | float) and v >= 0 and math.isfinite(v)):
+            raise InputError(f"weights[{k!r}]", v, "a price >= 0")
+        w[k] = float(v)
+    unit0 = model_unit(15, templates, activities)
+    ws, step = _week_of(
+        week_start,
+        [(req_frame, "interval_start"), (coverage, "interval_start"), (shifts, "start")],
+        math.gcd(15, unit0),
+    )
+    unit = model_unit(step, templates, activities)
+    week = Week(ws, step, math.gcd(unit, step))
+    traffic = aht = None
+    if req_frame is not None:
+        if cover not in req_frame.columns:
+            raise DataError(
+                f"requirements: missing column '{cover}' (the agents to cover); "
+                f"found {list(map(str, req_frame.columns))}",
+                column=cover,
+            )
+        queues, req = requirement_matrix(req_frame, week, cover)
+        if "queue" not in req_frame.columns:
+            queues = [ALL_QUEUES]
+        if {"traffic", "aht_s"} <= set(req_frame.columns):
+            _, traffic = requirement_matrix(req_frame, week, "traffic")
+            _, aht = requirement_matrix(req_frame.fillna({"aht_s": 0}), week, "aht_s")
+    elif coverage is not None and len(coverage) and "agents_needed" in coverage.columns:
+        queues, req = requirement_matrix(coverage, week, "agents_needed", what="plan coverage")
+        if "queue" not in coverage.columns:
+            queues = [ALL_QUEUES]
+    else:
+        queues, req = [ALL_QUEUES], _plan_requirement(shifts, breaks, week)[None, :]
+    upi = week.units_per_interval
+    req_units = np.ceil(req * upi - 1e-9).astype(int)
+    extra = _plan_keys(shifts, ws, templates) if shifts is not None else []
+    options = expand_templates(templates, week, extra)
+    index = {(o.template.name, o.day, o.start_min): o.index for o in options}
+    plan_counts: dict[int, int] = defaultdict(int)
+    for k in extra:
+        plan_counts[index[(k[0], k[1], k[2])]] += 1
+    for act in activities:
+        if not isinstance(act, Activity):
+            raise InputError("activities", act, "Activity objects")
+    p = _Problem(
+        week=week,
+        queues=list(queues),
+        req=req,
+        req_units=req_units,
+        options=options,
+        agents=list(agents),
+        contracts=contracts,
+        activities=list(activities),
+        weights=w,
+        target=target,
+        traffic=traffic,
+        aht_s=aht,
+        plan_counts=dict(plan_counts),
+    )
+    for a in p.agents:
+        c = contracts[a.contract]
+        p.allowed.append(
+            {
+                o.index
+                for o in options
+                if o.paid_min <= c.max_hours_week * 60 + 1e-9
+                and allowed_by_availability(a, o)
+                and allowed_by_time_off(a, o, week)
+            }
+        )
+    keys = [rules.class_key(a, p.queues) if p.queues != [ALL_QUEUES] else
+            (frozenset({ALL_QUEUES}), bool(a.is_lead)) for a in p.agents]
+    p.classes = sorted(set(keys), key=lambda k: (sorted(k[0]), k[1]))
+    cix = {k: i for i, k in enumerate(p.classes)}
+    p.class_of = [cix[k] for k in keys]
+    return p
+
+
+def _usable_templates(p: _Problem, contract: Contract) -> set[str]:
+    """Templates that can be part of a legal week of the contract (hours and days)."""
+    temps = {o.template.name: o.paid_min for o in p.options}
+    best = max(temps.values())
+    need = contract.min_hours_week * 60 - 1e-9
+    days = max(contract.max_days_week, 1)
+    return {
+        name
+        for name, paid in temps.items()
+        if paid <= contract.max_hours_week * 60 + 1e-9 and paid + (days - 1) * best >= need
+    }
+
+
+def _candidates(p: _Problem, base: set[int], grid_min: int = 120) -> None:
+    """Candidate shifts per agent.
+
+    The base shifts (plan or LP support) with one start step either side, plus every
+    template on a ``grid_min`` grid; restricted to what the agent may work and to the
+    templates its contract can use.  Agents with limited availability keep every
+    shift they can work.
+    """
+    by_key = {(o.template.name, o.day, o.start_min): o.index for o in p.options}
+    wide = set()
+    for i in base:
+        o = p.options[i]
+        for k in (-1, 0, 1):
+            j = by_key.get((o.template.name, o.day, o.start_min + k * o.template.start_step_min))
+            if j is not None:
+                wide.add(j)
+    wide |= {
+        o.index
+        for o in p.options
+        if (o.start_min - o.template.earliest_start_min) % grid_min == 0
+    }
+    usable = {}
+    for ai, a in enumerate(p.agents):
+        c = p.contracts[a.contract]
+        if a.contract not in usable:
+            usable[a.contract] = _usable_templates(p, c)
+        ok = usable[a.contract]
+        allowed = {i for i in p.allowed[ai] if p.options[i].template.name in ok}
+        cand = allowed if a.availability else wide & allowed
+        p.cand.append(sorted(cand))
+
+
+# --------------------------------------------------------------------------- explanations
+
+
+def _describe_rule(name: str, a: Agent, c: Contract, week: Week) -> str:
+    if name == "weekly hours":
+        return f"weekly hours ({c.min_hours_week:g}-{c.max_hours_week:g} h)"
+    if name == "days per week":
+        return f"days per week ({c.min_days_week}-{c.max_days_week})"
+    if name == "max consecutive days":
+        return f"at most {c.max_consecutive_days} days in a row"
+    if name == "min rest":
+        return f"{c.min_rest_h:g} h rest between shifts"
+    if name == "two consecutive days off":
+        return "two consecutive days off"
+    if name == "weekend limit":
+        return f"at most {c.max_weekend_days} weekend days"
+    if name == "availability":
+        win = ", ".join(
+            f"{WEEKDAYS[w.day]} {fmt_min(w.start_min)}-{fmt_min(w.end_min)}" for w in a.availability
+        )
+        return f"availability ({win})"
+    if name == "time off":
+        return "time off (" + ", ".join(str(d) for d in a.time_off) + ")"
+    return name
+
+
+def _agent_feasible(p: _Problem, ai: int, options: list[ShiftOption], names) -> bool | None:
+    a = p.agents[ai]
+    m = cp_model.CpModel()
+    av = rules.AgentVars.create(m, a, p.contracts[a.contract], p.week, options)
+    rules.one_shift_per_day(m, av)
+    for name in names:
+        rules.AGENT_HARD_RULES[name](m, av)
+    s = cp_model.CpSolver()
+    s.parameters.num_workers = 1
+    s.parameters.max_time_in_seconds = 5.0
+    st = s.solve(m)
+    if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return True
+    return False if st == cp_model.INFEASIBLE else None
+
+
+def _agent_check(p: _Problem, ai: int, options: list[ShiftOption]) -> list[str] | None:
+    """None if the agent can be rostered alone; else a minimal set of clashing rules.
+
+    A deletion filter over the hard agent rules: drop each rule in turn and keep it
+    out if the rest is still infeasible; what remains clashes, and dropping any one of
+    those rules would make the agent feasible.
+    """
+    names = list(rules.AGENT_HARD_RULES)
+    ok = _agent_feasible(p, ai, options, names)
+    if ok is None:
+        return ["(undecided within 5 s)"]
+    if ok:
+        return None
+    keep = list(names)
+    for name in names:
+        trial = [n for n in keep if n != name]
+        if _agent_feasible(p, ai, options, trial) is False:
+            keep = trial
+    return keep or ["one shift per day"]
+
+
+def _precheck(p: _Problem) -> list[str]:
+    """Check each distinct agent profile alone; return one sentence per agent that cannot work."""
+    problems = []
+    seen: dict = {}
+    for ai, a in enumerate(p.agents):
+        c = p.contracts[a.contract]
+        key = (a.contract, a.availability, a.time_off, tuple(p.cand[ai]))
+        if key not in seen:
+            opts = [p.options[i] for i in p.cand[ai]]
+            clash = _agent_check(p, ai, opts)
+            if clash is not None and not a.availability and not a.time_off:
+                seen[key] = clash
+            elif clash is not None:
+                # explain against all shifts of the templates (hourly), not only candidates
+                fits = [
+                    o
+                    for o in p.options
+                    if o.paid_min <= c.max_hours_week * 60 + 1e-9
+                    and (o.start_min - o.template.earliest_start_min) % 60 == 0
+                ]
+                seen[key] = _agent_check(p, ai, fits) or clash
+            else:
+                seen[key] = None
+        clash = seen[key]
+        if clash:
+            what = " vs ".join(_describe_rule(n, a, c, p.week) for n in clash)
+            problems.append(f"agent {a.id} (contract '{a.contract}'): {what}")
+    return problems
+
+
+def _lead_gaps(p: _Problem) -> list[str]:
+    """Open intervals that no team lead can cover with any of its candidate shifts."""
+    open_t = np.flatnonzero(p.req_units.sum(axis=0) > 0)
+    covered = np.zeros(p.week.n_intervals, bool)
+    for ai, a in enumerate(p.agents):
+        if a.is_lead:
+            for i in p.cand[ai]:
+                for t, _ in p.options[i].cover:
+                    covered[t] = True
+    gaps = [int(t) for t in open_t if not covered[t]]
+    return _ranges(gaps, p.week)
+
+
+def _ranges(ts: list[int], week: Week) -> list[str]:
+    out = []
+    for t in ts:
+        if out and out[-1][1] == t - 1:
+            out[-1][1] = t
+        else:
+            out.append([t, t])
+    text = []
+    for a, b in out:
+        s = week.timestamp(a * week.step_min)
+        e = week.timestamp((b + 1) * week.step_min)
+        text.append(f"{WEEKDAYS[s.weekday()]} {s:%H:%M}-{e:%H:%M}")
+    return text
+
+
+# --------------------------------------------------------------------------- pass 1
+
+
+@dataclass
+class _Pass1:
+    model: cp_model.CpModel
+    avs: list
+    penalties: list
+    cost_terms: list
+    meetings: list  # (activity, slots, y vars, members)
+    crew: rules.Crew
+    lits: dict = field(default_factory=dict)
+    brk: dict = field(default_factory=dict)  # (class, option, rule, offset) -> count var
+    handles: dict = field(default_factory=dict)
+
+
+def _meeting_slots(p: _Problem, act: Activity) -> list[tuple[int, int]]:
+    step = max(30, p.week.step_min)
+    slots = []
+    for d in range(7):
+        if p.week.weekday(d) not in act.days:
+            continue
+        for s in range(act.earliest_start_min, act.latest_start_min + 1, step):
+            slots.append((d * 1440 + s, act.length_min))
+    return slots
+
+
+def _meeting_members(p: _Problem, act: Activity) -> list[int]:
+    return [
+        ai
+        for ai, a in enumerate(p.agents)
+        if (act.team is not None and a.team == act.team) or a.id in act.attendees
+    ]
+
+
+_COMPAT_CACHE: dict = {}
+
+
+def _compatible(o: ShiftOption, s: int, length: int) -> bool:
+    if not (o.abs_start <= s and s + length <= o.abs_end):
+        return False
+    key = (o.template, s - o.abs_start, length)
+    hit = _COMPAT_CACHE.get(key)
+    if hit is None:
+        hit = breaks_avoiding(o, [(s, s + length)]) is not None
+        _COMPAT_CACHE[key] = hit
+    return hit
+
+
+def _fair_shares(p: _Problem, plan: dict[int, int]) -> tuple[list[int], list[int]]:
+    evening = sum(n for i, n in plan.items() if p.options[i].evening)
+    weekend_total = sum(n for i, n in plan.items() if p.options[i].weekday in (5, 6))
+    cap = [p.contracts[a.contract].max_days_week for a in p.agents]
+    can_e = [any(p.options[i].evening for i in p.cand[ai]) for ai in range(len(p.agents))]
+    can_w = [any(p.options[i].weekday in (5, 6) for i in p.cand[ai]) for ai in range(len(p.agents))]
+    tot_e = sum(c for c, ok in zip(cap, can_e, strict=True) if ok) or 1
+    tot_w = sum(c for c, ok in zip(cap, can_w, strict=True) if ok) or 1
+    fe = [math.ceil(evening * c / tot_e) for c in cap]
+    fw = [math.ceil(weekend_total * c / tot_w) for c in cap]
+    return fe, fw
+
+
+_FLUID_SCALE = 12
+_FLUID_CACHE: dict = {}
+
+
+def _fluid_on(o: ShiftOption, scale: int) -> dict[int, int]:
+    """Expected on-phone units x ``scale`` per interval, breaks spread over their positions."""
+    key = (o.index, scale)
+    hit = _FLUID_CACHE.get(key)
+    if hit is not None:
+        return hit
+    on = defaultdict(float)
+    for t, u in o.cover:
+        on[t] += u
+    for slots in o.breaks:
+        for s in slots:
+            for t, u in s.cover:
+                on[t] -= u / len(slots)
+    out = {t: int(round(v * scale)) for t, v in on.items()}
+    _FLUID_CACHE[key] = out
+    return out
+
+
+def _build_pass1(p: _Problem, plan: dict[int, int], crew_lits: bool = False) -> _Pass1:
+    m = cp_model.CpModel()
+    w = p.weights
+    crew = rules.Crew(p.week, p.queues, p.req_units, p.classes, scale=_FLUID_SCALE)
+    avs, penalties, cost_terms = [], [], []
+    fair_e, fair_w = _fair_shares(p, plan)
+    lits = {}
+    brk = {}
+    # agents
+    groups: dict[tuple[int, int], list] = defaultdict(list)  # (class, option) -> x vars
+    for ai, a in enumerate(p.agents):
+        c = p.contracts[a.contract]
+        opts = [p.options[i] for i in p.cand[ai]]
+        av = rules.AgentVars.create(m, a, c, p.week, opts)
+        avs.append(av)
+        rules.one_shift_per_day(m, av)
+        lit = None
+        if crew_lits and a.is_lead:
+            lit = m.new_bool_var(f"contract rules of lead {a.id}")
+            lits[f"contract rules of lead {a.id}"] = lit
+        for fn in rules.AGENT_HARD_RULES.values():
+            fn(m, av, lit)
+        penalties += rules.preferred_start(m, av, w["preferred start"])
+        penalties += rules.preferred_days_off(m, av, w["preferred day off"])
+        penalties += rules.start_consistency(m, av, w["start consistency"])
+        penalties += rules.evening_fairness(m, av, fair_e[ai], w["evening fairness"])
+        penalties += rules.weekend_fairness(m, av, fair_w[ai], w["weekend fairness"])
+        penalties += rules.overtime(m, av)
+        for o, v in zip(opts, av.x, strict=True):
+            cost_terms.append((_cents(p.shift_cost(ai, o)), v))
+            groups[(p.class_of[ai], o.index)].append(v)
+    # aggregated counts per class and shift.  Breaks enter as their expected share
+    # (every position of each break equally likely); pass 2 places them exactly.
+    for (ci, oi), xs in groups.items():
+        o = p.options[oi]
+        n = m.new_int_var(0, len(xs), f"class {ci} on {o.label}")
+        m.add(n == sum(xs))
+        for t, u in o.cover:
+            crew.sched[ci][t].append((u, n))
+        for t, k in _fluid_on(o, crew.scale).items():
+            if k:
+                crew.on[ci][t].append((k, n))
+    # meetings
+    meetings = []
+    for act in p.activities:
+        members = _meeting_members(p, act)
+        slots = _meeting_slots(p, act)
+        if not members or not slots:
+            continue
+        pen, y = rules.team_meeting(
+            m,
+            crew,
+            act.name,
+            slots,
+            [(avs[ai], p.class_of[ai]) for ai in members],
+            _compatible,
+            w["meeting absence"],
+        )
+        penalties += pen
+        meetings.append((act, slots, y, members))
+    pen, handles = rules.coverage(m, crew, w["unmet requirement"])
+    penalties += pen
+    if any(a.is_lead for a in p.agents) or True:
+        lit1 = lit2 = None
+        if crew_lits:
+            lit1 = lits["lead on shift"] = m.new_bool_var("lead on shift")
+            lit2 = lits["lead ratio"] = m.new_bool_var("lead ratio")
+        if p.lead_ratio > 0:
+            rules.lead_on_shift(m, crew, lit1)
+            rules.lead_ratio(m, crew, p.lead_ratio, lit2)
+    obj = [(c, v) for c, v in cost_terms]
+    for pen_ in penalties:
+        obj_coef = _cents(pen_.weight * pen_.per_unit)
+        if obj_coef:
+            obj.append((obj_coef, pen_.var))
+    m.minimize(sum(c * v for c, v in obj))
+    return _Pass1(m, avs, penalties, cost_terms, meetings, crew, lits, brk, handles)
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    def __init__(self, progress, lo, hi, limit, label):
+        super().__init__()
+        self._p, self._lo, self._hi, self._limit, self._label = progress, lo, hi, limit, label
+        self._t0 = time.perf_counter()
+
+    def on_solution_callback(self):
+        frac = min(1.0, (time.perf_counter() - self._t0) / max(self._limit, 1e-9))
+        self._p(
+            self._lo + (self._hi - self._lo) * frac,
+            1.0,
+            f"{self._label}: cost {self.objective_value / 100:,.0f}, bound {self.best_objective_bound / 100:,.0f}",
+        )
+
+
+def _solve(m, time_limit_s, num_workers, progress=None, lo=0.0, hi=1.0, label=""):
+    s = cp_model.CpSolver()
+    s.parameters.max_time_in_seconds = max(0.5, float(time_limit_s))
+    s.parameters.num_workers = int(num_workers)
+    # probing during presolve costs more than it brings on these large covering models
+    s.parameters.cp_model_probing_level = 0
+    cb = _Progress(progress, lo, hi, time_limit_s, label) if progress else None
+    st = s.solve(m, cb)
+    return s, st
+
+
+# --------------------------------------------------------------------------- pass 2
+
+
+@dataclass
+class _Pass2:
+    breaks: dict  # (agent, day) -> list of (BreakSlot)
+    short_units: dict  # (queue index, t) -> units
+    served: np.ndarray  # (Q, T) units served
+    status: str
+    wall_s: float
+
+
+def _place_breaks(
+    p: _Problem,
+    assign: list[dict[int, int]],
+    meeting_times: dict[int, tuple[int, int]],
+    time_limit_s: float,
+    num_workers: int,
+    hint: dict | None = None,
+) -> _Pass2:
+    """Pass 2: place every agent's breaks given the shifts (and meetings attended)."""
+    t0 = time.perf_counter()
+    m = cp_model.CpModel()
+    crew = rules.Crew(p.week, p.queues, p.req_units, p.classes)
+    one = m.new_constant(1)
+    sched = [defaultdict(int) for _ in p.classes]
+    off_const = [defaultdict(int) for _ in p.classes]
+    z = {}  # (ai, day, r) -> list of (slot, var)
+    tie = []
+    total_req = p.req_units.sum(axis=0)
+    fallback = {}
+    for ai, days in enumerate(assign):
+        ci = p.class_of[ai]
+        for d, oi in days.items():
+            o = p.options[oi]
+            for t, u in o.cover:
+                sched[ci][t] += u
+            busy = []
+            mt = meeting_times.get(ai)
+            if mt is not None and o.abs_start <= mt[0] and mt[0] + mt[1] <= o.abs_end:
+                busy = [(mt[0], mt[0] + mt[1])]
+                for t, u in p.week.cover(mt[0], mt[1]):
+                    off_const[ci][t] += u
+            first = breaks_avoiding(o, busy)
+            if first is None:  # cannot happen for meetings placed in pass 1
+                first = breaks_avoiding(o, [])
+                busy = []
+            fallback[(ai, d)] = list(first)
+            starts = []
+            for r, slots in enumerate(o.breaks):
+                ok = [
+                    s
+                    for s in slots
+                    if not any(
+                        o.abs_start + s.offset_min < be and bs < o.abs_start + s.offset_min + s.length_min
+                        for bs, be in busy
+                    )
+                ]
+                vs = [m.new_bool_var(f"{p.agents[ai].id} d{d} {s.name}+{s.offset_min}") for s in ok]
+                m.add_exactly_one(vs)
+                z[(ai, d, r)] = list(zip(ok, vs, strict=True))
+                for s, v in zip(ok, vs, strict=True):
+                    for t, u in s.cover:
+                        crew.off[ci][t].append((u, v))
+                        tie.append((int(total_req[t]) * u, v))
+                start = cp_model.LinearExpr.weighted_sum(vs, [s.offset_min for s in ok])
+                length = o.template.breaks[r].length_min
+                gap = o.template.breaks[r].min_gap_min
+                if starts:
+                    m.add(start >= starts[-1][0] + starts[-1][1] + gap)
+                elif gap:
+                    m.add(start >= gap)
+                starts.append((start, length))
+                if hint is not None:
+                    for s, v in zip(ok, vs, strict=True):
+                        m.add_hint(v, int(s.offset_min == hint.get((ai, d, r), -1)))
+    for ci in range(len(p.classes)):
+        for t, u in sched[ci].items():
+            crew.sched[ci][t].append((u, one))
+            crew.on[ci][t].append((u, one))
+        for t, u in off_const[ci].items():
+            crew.off[ci][t].append((u, one))
+    pen, _ = rules.coverage(m, crew, p.weights["unmet requirement"])
+    obj = []
+    for pen_ in pen:
+        obj.append(_cents(pen_.weight * pen_.per_unit) * pen_.var)
+    m.minimize(sum(obj) + sum(c * v for c, v in tie))
+    s, st = _solve(m, time_limit_s, num_workers)
+    status = _STATUS.get(st, "NO_SOLUTION")
+    placed = {}
+    if status in ("OPTIMAL", "FEASIBLE"):
+        for (ai, d, _r), lst in z.items():
+            for slot, v in lst:
+                if s.value(v):
+                    placed.setdefault((ai, d), []).append(slot)
+    else:  # keep the earliest legal placement and measure its coverage
+        placed = fallback
+    on = _on_phone_units(p, assign, placed, meeting_times)
+    served, short = _serve(p, on)
+    return _Pass2(placed, short, served, status, time.perf_counter() - t0)
+
+
+def _on_phone_units(p, assign, placed, meeting_times) -> np.ndarray:
+    """On-phone units per class and interval of a full roster."""
+    on = np.zeros((len(p.classes), p.week.n_intervals), int)
+    for ai, days in enumerate(assign):
+        ci = p.class_of[ai]
+        for d, oi in days.items():
+            o = p.options[oi]
+            for t, u in o.cover:
+                on[ci, t] += u
+            for slot in placed.get((ai, d), []):
+                for t, u in slot.cover:
+                    on[ci, t] -= u
+            mt = meeting_times.get(ai)
+            if mt is not None and o.abs_start <= mt[0] and mt[0] + mt[1] <= o.abs_end:
+                for t, u in p.week.cover(mt[0], mt[1]):
+                    on[ci, t] -= u
+    return on
+
+
+def _serve(p: _Problem, on: np.ndarray) -> tuple[np.ndarray, dict]:
+    """Assign on-phone units of each class to its queues (max flow per interval).
+
+    A small LP-free greedy is exact here only for nested skills; use a max-flow per
+    interval through scipy for the general case.
+    """
+    from scipy.optimize import linprog
+
+    Q, T = p.req_units.shape
+    served = np.zeros((Q, T))
+    short = {}
+    skill = np.array(
+        [[1.0 if q in k[0] or k[0] == frozenset({ALL_QUEUES}) else 0.0 for q in p.queues]
+         for k in p.classes]
+    )
+    for t in range(T):
+        need = p.req_units[:, t].astype(float)
+        have = on[:, t].astype(float)
+        if have.sum() == 0:
+            for qi in range(Q):
+                if need[qi] > 0:
+                    short[(qi, t)] = int(need[qi])
+            continue
+        pairs = [(c, q) for c in range(len(p.classes)) for q in range(Q) if skill[c, q]]
+        if Q == 1:
+            tot = sum(have[c] for c, _ in pairs)
+            served[0, t] = tot
+            if need[0] > tot:
+                short[(0, t)] = int(need[0] - tot)
+            continue
+        # maximise served min(need) first, then spread the rest: two-stage LP
+        n = len(pairs)
+        A_ub, b_ub = [], []
+        for c in range(len(p.classes)):
+            row = [1.0 if pc == c else 0.0 for pc, _ in pairs]
+            A_ub.append(row)
+            b_ub.append(have[c])
+        capped = np.zeros(n)
+        res = linprog(
+            -np.ones(n),
+            A_ub=np.array(A_ub + [[1.0 if pq == q else 0.0 for _, pq in pairs] for q in range(Q)]),
+            b_ub=np.array(b_ub + list(need)),
+            bounds=(0, None),
+            method="highs",
+        )
+        capped = res.x if res.status == 0 else capped
+        for (_c, q), v in zip(pairs, capped, strict=True):
+            served[q, t] += v
+        for qi in range(Q):
+            gap = need[qi] - served[qi, t]
+            if gap > 1e-6:
+                short[(qi, t)] = int(round(gap))
+        # idle agents go to the busiest queue they know (reporting only)
+        left = have.copy()
+        for (c, _q), v in zip(pairs, capped, strict=True):
+            left[c] -= v
+        for c in range(len(p.classes)):
+            if left[c] > 1e-9:
+                qs = [q for q in range(Q) if skill[c, q]]
+                if qs:
+                    served[max(qs, key=lambda q: need[q]), t] += left[c]
+    return served, short
+
+
+# --------------------------------------------------------------------------- results
+
+
+def _frames(p: _Problem, assign, placed, meeting_times, meeting_names):
+    week = p.week
+    srows, brows = [], []
+    k = 0
+    for ai, days in enumerate(assign):
+        a = p.agents[ai]
+        for d in sorted(days):
+            o = p.options[days[d]]
+            k += 1
+            sid = f"S{k:05d}"
+            unpaid = sum(s.length_min for s in placed.get((ai, d), []) if not s.paid)
+            srows.append(
+                {
+                    "shift_id": sid,
+                    "agent_id": a.id,
+                    "template": o.template.name,
+                    "day": week.date(d),
+                    "start": week.timestamp(o.abs_start),
+                    "end": week.timestamp(o.abs_end),
+                    "paid_h": (o.length_min - unpaid) / 60 if placed.get((ai, d)) else o.paid_h,
+                    "cost": round(p.shift_cost(ai, o), 2),
+                    "team": a.team or "",
+                    "contract": a.contract,
+                }
+            )
+            for slot in placed.get((ai, d), []):
+                s = o.abs_start + slot.offset_min
+                brows.append(
+                    {
+                        "shift_id": sid,
+                        "kind": "lunch" if "lunch" in slot.name.lower() else "break",
+                        "name": slot.name,
+                        "start": week.timestamp(s),
+                        "end": week.timestamp(s + slot.length_min),
+                        "paid": slot.paid,
+                    }
+                )
+            mt = meeting_times.get(ai)
+            if mt is not None and o.abs_start <= mt[0] and mt[0] + mt[1] <= o.abs_end:
+                name = meeting_names[ai]
+                brows.append(
+                    {
+                        "shift_id": sid,
+                        "kind": "training" if "train" in name.lower() else "meeting",
+                        "name": name,
+                        "start": week.timestamp(mt[0]),
+                        "end": week.timestamp(mt[0] + mt[1]),
+                        "paid": True,
+                    }
+                )
+    shifts = pd.DataFrame(srows, columns=list(SHIFT_COLUMNS) + ["team", "contract"])
+    breaks = pd.DataFrame(brows, columns=list(BREAK_COLUMNS))
+    if len(breaks):
+        breaks = breaks.sort_values(["shift_id", "start"], kind="stable").reset_index(drop=True)
+    return shifts, breaks
+
+
+def _coverage_frame(p: _Problem, assign, served: np.ndarray) -> pd.DataFrame:
+    from wfm import erlang
+
+    week = p.week
+    upi = week.units_per_interval
+    sched = np.zeros((len(p.queues), week.n_intervals))
+    for ai, days in enumerate(assign):
+        k = p.classes[p.class_of[ai]][0]
+        for oi in days.values():
+            for t, u in p.options[oi].cover:
+                for qi, q in enumerate(p.queues):
+                    if q in k or q == ALL_QUEUES:
+                        sched[qi, t] += u / upi
+    rows = []
+    starts = [week.timestamp(t * week.step_min) for t in range(week.n_intervals)]
+    for qi, q in enumerate(p.queues):
+        on = served[qi] / upi
+        sl = np.full(week.n_intervals, np.nan)
+        asa = np.full(week.n_intervals, np.nan)
+        occ = np.full(week.n_intervals, np.nan)
+        if p.traffic is not None:
+            tr = p.traffic[qi]
+            aht = p.aht_s[qi]
+            ok = aht > 0
+            if ok.any():
+                sl[ok] = erlang.service_level(on[ok], tr[ok], aht[ok], p.target.answer_within_s)
+                asa[ok] = erlang.average_speed_of_answer(on[ok], tr[ok], aht[ok])
+                occ[ok] = erlang.occupancy(on[ok], tr[ok])
+        frame = pd.DataFrame(
+            {
+                "queue": q,
+                "interval_start": starts,
+                "scheduled": sched[qi],
+                "on_phone": on,
+                "agents_needed": p.req[qi],
+                "service_level": sl,
+                "asa_s": asa,
+                "occupancy": occ,
+            }
+        )
+        rows.append(frame)
+    cov = pd.concat(rows, ignore_index=True)
+    if len(p.queues) == 1:
+        cov = cov.drop(columns="queue")
+    return cov
+
+
+def _penalty_rows(
+    p: _Problem, s: cp_model.CpSolver, penalties, short: dict, absent: list[int]
+) -> list[dict]:
+    rows = []
+    for ai in absent:
+        w = p.weights["meeting absence"]
+        rows.append({"rule": "meeting absence", "subject": p.agents[ai].id, "amount": 1.0,
+                     "unit": "meetings", "cost": w})
+    for pen in penalties:
+        if pen.rule in ("unmet requirement", "meeting absence"):
+            continue
+        v = s.value(pen.var)
+        if v:
+            amount = v * pen.per_unit
+            rows.append(
+                {
+                    "rule": pen.rule,
+                    "subject": pen.subject,
+                    "amount": round(amount, 4),
+                    "unit": pen.unit,
+                    "cost": round(amount * pen.weight, 2),
+                }
+            )
+    per_day = defaultdict(float)
+    for (qi, t), units in short.items():
+        if units:
+            d = (t * p.week.step_min) // 1440
+            per_day[(qi, d)] += units * p.week.unit_min / 60
+    price = p.weights["unmet requirement"]
+    for (qi, d), h in sorted(per_day.items()):
+        q = p.queues[qi]
+        subject = f"{q} {WEEKDAYS[p.week.weekday(d)]} {p.week.date(d)}"
+        rows.append(
+            {"rule": "unmet requirement", "subject": subject, "amount": round(h, 4),
+             "unit": "agent-h", "cost": round(h * price, 2)}
+        )
+    return rows
+
+
+def schedule_table(result: SolveResult) -> pd.DataFrame:
+    """One row per agent and working day: start, end, breaks and activities as text.
+
+    Parameters
+    ----------
+    result : SolveResult
+        A roster from :func:`build_roster`.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``agent_id``, ``team``, ``day``, ``weekday``, ``template``, ``start``,
+        ``end``, ``paid_h``, ``cost``, ``breaks``, ``activities``.
+    """
+    sh = result.shifts
+    br = result.breaks
+    rows = []
+    by_shift = {k: g for k, g in br.groupby("shift_id")} if len(br) else {}
+    for r in sh.itertuples(index=False):
+        g = by_shift.get(r.shift_id)
+        brk = act = ""
+        if g is not None:
+            b = g[g["kind"].isin(["break", "lunch"])]
+            a = g[~g["kind"].isin(["break", "lunch"])]
+            brk = ", ".join(f"{x.name} {x.start:%H:%M}-{x.end:%H:%M}" for x in b.itertuples())
+            act = ", ".join(f"{x.name} {x.start:%H:%M}-{x.end:%H:%M}" for x in a.itertuples())
+        rows.append(
+            {
+                "agent_id": r.agent_id,
+                "team": getattr(r, "team", ""),
+                "day": r.day,
+                "weekday": WEEKDAYS[pd.Timestamp(r.day).weekday()],
+                "template": r.template,
+                "start": r.start,
+                "end": r.end,
+                "paid_h": r.paid_h,
+                "cost": r.cost,
+                "breaks": brk,
+                "activities": act,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=["agent_id", "team", "day", "weekday", "template", "start", "end", "paid_h",
+                 "cost", "breaks", "activities"],
+    )
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def build_roster(
+    plan_or_requirements,
+    agents: Sequence[Agent],
+    contracts: Mapping[str, Contract],
+    templates: Sequence[ShiftTemplate],
+    *,
+    activities: Sequence[Activity] = (),
+    weights: Mapping[str, float] | None = None,
+    week_start=None,
+    time_limit_s: float = 60.0,
+    num_workers: int = 2,
+    progress: Progress | None = None,
+    requirements: pd.DataFrame | None = None,
+    cover: str = "staff_needed",
+    target: ServiceTarget | None = None,
+    lead_ratio: int = 15,
+) -> SolveResult:
+    """Assign a week of shifts, breaks and meetings to named agents.
+
+    Parameters
+    ----------
+    plan_or_requirements : SolveResult, DataFrame
+        A shift plan from :func:`solver.plan_shifts` (or its shifts frame: one row per
+        anonymous agent-shift with ``template`` and ``start``), whose shifts are the
+        candidates and hint; or a requirements frame (``queue``, ``interval_start`` and
+        the ``cover`` column), from which shifts are chosen directly.
+    agents : sequence of Agent
+    contracts : mapping str -> Contract
+        By name, for every ``Agent.contract``.
+    templates : sequence of ShiftTemplate
+    activities : sequence of Activity
+        Meetings with the whole team (``team``) or a list of ``attendees``, placed at
+        one common time where they cost the least service (``together`` is assumed).
+    weights : mapping str -> float, optional
+        Prices of the soft rules [currency per unit]; keys of
+        :data:`solver.roster_rules.DEFAULT_WEIGHTS`.
+    week_start : Timestamp, optional
+        Midnight at which the week starts; by default the first day of the input.
+    time_limit_s : float
+        Wall-clock limit of the whole solve [s].
+    num_workers : int
+        CP-SAT worker threads.
+    progress : callable (done, total, message), optional
+    requirements : DataFrame, optional
+        Per-queue requirement to cover when a plan is given (by default the plan's
+        coverage frame, or the plan's own on-phone agents).
+    cover : str
+        Requirement column to cover with agents on the phones (breaks are planned, so
+        ``staff_needed``, which adds shrinkage, is the default).
+    target : ServiceTarget, optional
+        For the service level of the coverage frame (default 80/20).
+    lead_ratio : int
+        One team lead on shift per this many other agents on shift; 0 switches both
+        supervision rules off.
+
+    Returns
+    -------
+    SolveResult
+        ``shifts`` with ``agent_id`` (plus ``team``, ``contract``), ``breaks`` with the
+        breaks and meetings, ``coverage``, ``penalties`` (every bent soft rule and the
+        unmet requirement), ``objective`` (wages + penalties), ``bound`` and ``gap``;
+        on infeasibility ``message`` names the agents and rules that clash.
+
+    Notes
+    -----
+    Week boundaries: rest, consecutive days and days off are counted inside the week
+    (Monday to Sunday); coverage wraps (a Sunday-night shift covers Monday morning).
+    """
+    t_start = time.perf_counter()
+    prog = progress or (lambda done, total, message="": None)
+    if time_limit_s <= 0:
+        raise InputError("time_limit_s", time_limit_s, "seconds > 0")
+    if num_workers < 1:
+        raise InputError("num_workers", num_workers, "an integer >= 1")
+    prog(0.0, 1.0, "preparing")
+    p = _prepare(
+        plan_or_requirements, agents, contracts, templates, activities, weights, week_start,
+        requirements, cover, target or ServiceTarget(),
+    )
+    p.lead_ratio = int(lead_ratio)
+    upi_price = p.weights["unmet requirement"] * p.week.unit_min / 60
+    # LP bound over every shift of the templates, priced at the cheapest agent rate
+    ratemin = {}
+    for t in templates:
+        ratemin[t.name] = min(
+            agent_rate(a, p.contracts[a.contract], t) for a in p.agents
+        )
+    option_cost = np.array([ratemin[o.template.name] * o.weighted_paid_h for o in p.options])
+    total_req = p.req_units.sum(axis=0)
+    prog(0.02, 1.0, "LP bound")
+    lp = lp_bound(p.options, p.week, total_req, option_cost, upi_price)
+    min_paid = sum(p.contracts[a.contract].min_hours_week for a in p.agents)
+    only = defaultdict(int)
+    for a in p.agents:
+        c = p.contracts[a.contract]
+        usable = _usable_templates(p, c)
+        if len(usable) == 1:
+            only[next(iter(usable))] += c.min_days_week
+    lp_c = lp_bound(
+        p.options, p.week, total_req, option_cost, upi_price, min_total_paid_h=min_paid,
+        min_template_count=dict(only),
+    ) if min_paid > 0 or only else lp
+    if p.plan_counts:
+        base_plan = dict(p.plan_counts)
+    else:
+        base_plan = round_plan(lp_c.counts)
+    base = set(base_plan) | {int(i) for i in np.flatnonzero(lp_c.counts > 1e-6)}
+    _candidates(p, base)
+    stats = {
+        "agents": len(p.agents),
+        "queues": p.queues,
+        "classes": len(p.classes),
+        "options": len(p.options),
+        "candidates": int(sum(len(c) for c in p.cand)),
+        "lp_bound": lp.value,
+        "lp_bound_contract_hours": lp_c.value,
+        "lp_shortfall_h": lp.shortfall_h,
+        "interval_min": p.week.step_min,
+        "unit_min": p.week.unit_min,
+    }
+    prog(0.05, 1.0, "checking each agent's rules")
+    problems = _precheck(p)
+    if problems:
+        return SolveResult(
+            status="INFEASIBLE",
+            wall_time_s=time.perf_counter() - t_start,
+            message="no roster: " + "; ".join(problems),
+            stats=stats,
+        )
+    # a legal roster, agent by agent, as the hint
+    prog(0.07, 1.0, "greedy start")
+    hint, n_rounds = _local_search(p, base_plan, 0.3 * time_limit_s)
+    stats["local_search_rounds"] = n_rounds
+    stats["local_search_s"] = time.perf_counter() - t_start
+    # pass 1
+    prog(0.1, 1.0, "building the roster model")
+    pass1 = _build_pass1(p, base_plan)
+    hint_cost = _complete_hint(pass1, hint, num_workers)
+    stats["greedy_cost_pass1"] = hint_cost
+    elapsed = time.perf_counter() - t_start
+    remaining = max(1.0, time_limit_s - elapsed)
+    t2 = min(0.2 * remaining, 15.0)
+    s1, st1 = _solve(pass1.model, remaining - t2, num_workers, progress, 0.15, 0.85, "shifts")
+    status1 = _STATUS.get(st1, "NO_SOLUTION")
+    stats.update(
+        pass1_status=status1,
+        pass1_wall_s=s1.wall_time,
+        pass1_objective=s1.objective_value / 100 if status1 in ("OPTIMAL", "FEASIBLE") else None,
+        pass1_bound=s1.best_objective_bound / 100,
+        variables=len(pass1.model.proto.variables),
+        constraints=len(pass1.model.proto.constraints),
+    )
+    if status1 not in ("OPTIMAL", "FEASIBLE"):
+        msg = _explain(p, base_plan, status1, num_workers)
+        return SolveResult(
+            status=status1 if status1 != "NO_SOLUTION" else "NO_SOLUTION",
+            wall_time_s=time.perf_counter() - t_start,
+            message=msg,
+            stats=stats,
+        )
+    assign = []
+    for av in pass1.avs:
+        assign.append({o.day: o.index for o, v in zip(av.options, av.x, strict=True) if s1.value(v)})
+    meeting_times, meeting_names, absent = {}, {}, []
+    for act, slots, y, members in pass1.meetings:
+        j = next(j for j, v in enumerate(y) if s1.value(v))
+        for ai in members:
+            if any(_compatible(p.options[oi], *slots[j]) for oi in assign[ai].values()):
+                meeting_times[ai] = slots[j]
+                meeting_names[ai] = act.name
+            else:
+                absent.append(ai)
+    prog(0.87, 1.0, "placing breaks")
+    remaining = max(1.0, time_limit_s - (time.perf_counter() - t_start))
+    hint2 = _break_hint(p, pass1, s1, assign)
+    p2 = _place_breaks(p, assign, meeting_times, min(remaining, max(t2, 1.0)), num_workers, hint2)
+    stats.update(pass2_status=p2.status, pass2_wall_s=p2.wall_s)
+    shifts, breaks = _frames(p, assign, p2.breaks, meeting_times, meeting_names)
+    coverage = _coverage_frame(p, assign, p2.served)
+    prows = _penalty_rows(p, s1, pass1.penalties, p2.short_units, absent)
+    penalties = pd.DataFrame(prows, columns=list(PENALTY_COLUMNS))
+    wages = float(shifts["cost"].sum())
+    objective = wages + float(penalties["cost"].sum())
+    bound = max(lp.value, lp_c.value, s1.best_objective_bound / 100)
+    bound = min(bound, objective)
+    stats.update(wages=wages, penalty_cost=float(penalties["cost"].sum()))
+    status = "OPTIMAL" if status1 == "OPTIMAL" and p2.status == "OPTIMAL" else "FEASIBLE"
+    prog(1.0, 1.0, "done")
+    res = SolveResult(
+        status=status,
+        objective=objective,
+        bound=bound,
+        wall_time_s=time.perf_counter() - t_start,
+        shifts=shifts,
+        breaks=breaks,
+        coverage=coverage,
+        penalties=penalties,
+        stats=stats,
+    )
+    res.message = (
+        f"{len(shifts)} shifts for {sum(1 for a in assign if a)} of {len(p.agents)} agents; "
+        f"wages {wages:,.2f}, penalties {stats['penalty_cost']:,.2f}"
+    )
+    return res
+
+
+def _break_hint(p: _Problem, pass1: _Pass1, s1, assign) -> dict:
+    """Hand the aggregated break counts of pass 1 to the agents on each shift."""
+    hint = {}
+    by_option = defaultdict(list)
+    for ai, days in enumerate(assign):
+        for d, oi in days.items():
+            by_option[oi].append((ai, d))
+    for oi, members in by_option.items():
+        o = p.options[oi]
+        for r, slots in enumerate(o.breaks):
+            k = 0
+            for s in slots:
+                var = pass1.brk.get((oi, r, s.offset_min))
+                n = s1.value(var) if var is not None else 0
+                for _ in range(n):
+                    if k < len(members):
+                        ai, d = members[k]
+                        hint[(ai, d, r)] = s.offset_min
+                        k += 1
+    return hint
+
+
+def _complete_hint(pass1: _Pass1, hint: list[dict[int, int]], num_workers: int) -> float | None:
+    """Hint every variable of pass 1 from the greedy shifts.
+
+    The shifts alone leave CP-SAT to complete the coverage, penalty and meeting
+    variables; a short solve of a copy with the shifts fixed does that, and its full
+    solution becomes the hint.  Returns the pass-1 cost of the greedy roster (None if
+    the greedy roster breaks a crew rule; then only the shifts are hinted).
+    """
+    m = pass1.model
+    fixed = m.clone()
+    pairs = []
+    for ai, av in enumerate(pass1.avs):
+        chosen = set(hint[ai].values())
+        for o, v in zip(av.options, av.x, strict=True):
+            pairs.append((v, int(o.index in chosen)))
+            fixed.add(fixed.get_bool_var_from_proto_index(v.index) == int(o.index in chosen))
+    s = cp_model.CpSolver()
+    s.parameters.num_workers = int(num_workers)
+    s.parameters.max_time_in_seconds = 5.0
+    st = s.solve(fixed)
+    m.clear_hints()
+    if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        sol = s.response_proto.solution
+        n = len(m.proto.variables)
+        m.proto.solution_hint.vars.extend(range(n))
+        m.proto.solution_hint.values.extend([sol[i] for i in range(n)])
+        return s.objective_value / 100
+    for v, val in pairs:
+        m.add_hint(v, val)
+    return None
+
+
+@dataclass
+class _AgentModel:
+    model: cp_model.CpModel
+    av: rules.AgentVars
+    penalty: cp_model.LinearExprT  # soft-rule cost of the agent's week [cents]
+
+
+def _agent_model(p: _Problem, ai: int, fair: tuple[int, int]) -> _AgentModel:
+    a = p.agents[ai]
+    c = p.contracts[a.contract]
+    w = p.weights
+    opts = [p.options[i] for i in p.cand[ai]]
+    m = cp_model.CpModel()
+    av = rules.AgentVars.create(m, a, c, p.week, opts)
+    rules.one_shift_per_day(m, av)
+    for fn in rules.AGENT_HARD_RULES.values():
+        fn(m, av)
+    pens = []
+    pens += rules.preferred_start(m, av, w["preferred start"])
+    pens += rules.preferred_days_off(m, av, w["preferred day off"])
+    pens += rules.start_consistency(m, av, w["start consistency"])
+    pens += rules.evening_fairness(m, av, fair[0], w["evening fairness"])
+    pens += rules.weekend_fairness(m, av, fair[1], w["weekend fairness"])
+    pens += rules.overtime(m, av)
+    expr = sum(_cents(pn.weight * pn.per_unit) * pn.var for pn in pens) if pens else 0
+    return _AgentModel(m, av, expr)
+
+
+def _local_search(
+    p: _Problem,
+    plan: dict[int, int],
+    time_budget_s: float,
+    rounds: int | None = None,
+) -> tuple[list[dict[int, int]], int]:
+    """A legal roster, built and improved one agent at a time (best response).
+
+    Round 1 builds: leads first, then agents with limited availability, full time,
+    part time.  Each agent takes the legal week (every hard rule of its contract, via a
+    small CP-SAT model) that maximises the value of the requirement it covers (priced
+    like unmet requirement, breaks as their average share) less its wages and its soft
+    penalties; leads also cover the remaining need for leads, and other agents avoid
+    intervals without room under the lead ratio.  Later rounds take each agent out in
+    turn and re-solve its week against what the others leave, until ``time_budget_s``
+    or ``rounds`` is reached or a round changes nothing.
+
+    Returns
+    -------
+    assignment : list of dict day -> option index
+    rounds : int
+        Rounds completed.
+    """
+    t0 = time.perf_counter()
+    week = p.week
+    Q = len(p.queues)
+    resid = p.req_units.astype(float).copy()
+    total = p.req_units.sum(axis=0)
+    supervised = p.lead_ratio > 0 and any(a.is_lead for a in p.agents)
+    price = p.weights["unmet requirement"] * week.unit_min / 60
+    qidx = {q: i for i, q in enumerate(p.queues)}
+    fair_e, fair_w = _fair_shares(p, plan)
+    lead_units = np.zeros(week.n_intervals)
+    other_units = np.zeros(week.n_intervals)
+    open_units = np.where(total > 0, float(week.units_per_interval), 0.0)
+
+    def rank(ai):
+        a = p.agents[ai]
+        c = p.contracts[a.contract]
+        return (not a.is_lead, not a.availability, c.employment != "full_time", ai)
+
+    order = sorted(range(len(p.agents)), key=rank)
+    arrays = {}
+    for i in {i for c in p.cand for i in c}:
+        o = p.options[i]
+        on_phone = 1.0 - sum(b[0].length_min for b in o.breaks) / o.length_min
+        idx = np.array([t for t, _ in o.cover], int)
+        units = np.array([u for _, u in o.cover], float)
+        arrays[i] = (idx, units, units * on_phone)
+    qs_of = []
+    for ai in range(len(p.agents)):
+        qs = [qidx[q] for q in p.classes[p.class_of[ai]][0] if q in qidx]
+        qs_of.append([0] if p.queues == [ALL_QUEUES] else qs)
+    assign: list[dict[int, int]] = [{} for _ in p.agents]
+    taken: list[dict] = [{} for _ in p.agents]  # per agent: t -> array of units per queue
+    models: dict = {}
+
+    def remove(ai):
+        a = p.agents[ai]
+        for i in assign[ai].values():
+            idx, units, _ = arrays[i]
+            if a.is_lead:
+                lead_units[idx] -= units
+            else:
+                other_units[idx] -= units
+        for t, got in taken[ai].items():
+            resid[:, t] += got
+        assign[ai] = {}
+        taken[ai] = {}
+
+    def add(ai, chosen):
+        a = p.agents[ai]
+        qs = qs_of[ai]
+        for i in chosen:
+            o = p.options[i]
+            assign[ai][o.day] = i
+            idx, units, on = arrays[i]
+            if a.is_lead:
+                lead_units[idx] += units
+            else:
+                other_units[idx] += units
+            for t, take in zip(idx, on, strict=True):
+                got = taken[ai].setdefault(int(t), np.zeros(Q))
+                for q in sorted(qs, key=lambda q, t=t: -resid[q, t]):
+                    d = min(take, resid[q, t])
+                    if d > 0:
+                        resid[q, t] -= d
+                        got[q] += d
+                        take -= d
+                    if take <= 0:
+                        break
+
+    def best_week(ai) -> list[int] | None:
+        a = p.agents[ai]
+        if not p.cand[ai]:
+            return []
+        key = (ai,) if a.preferred_start_min is not None or a.preferred_days_off else (
+            a.contract, a.time_off, a.availability, tuple(p.cand[ai]), fair_e[ai], fair_w[ai]
+        )
+        if key not in models:
+            models[key] = _agent_model(p, ai, (fair_e[ai], fair_w[ai]))
+        am = models[key]
+        qs = qs_of[ai]
+        avail = resid[qs].sum(axis=0) if qs else np.zeros(week.n_intervals)
+        if supervised:
+            need_leads = np.maximum(open_units, np.ceil(other_units / p.lead_ratio))
+            room = lead_units * p.lead_ratio - other_units
+        coefs = []
+        for i in p.cand[ai]:
+            idx, units, on = arrays[i]
+            gain = np.minimum(on, avail[idx]).sum() * price
+            if supervised and a.is_lead:
+                gain += np.minimum(units, np.maximum(0, need_leads[idx] - lead_units[idx])).sum() * 1e3
+            elif supervised and (room[idx] < units).any():
+                gain -= 1e5  # would break the lead ratio
+            coefs.append(int(round((gain - p.shift_cost(ai, p.options[i])) * 100)))
+        m = am.model
+        m.clear_objective()
+        m.maximize(cp_model.LinearExpr.weighted_sum(am.av.x, coefs) - am.penalty)
+        s = cp_model.CpSolver()
+        s.parameters.num_workers = 1
+        s.parameters.max_time_in_seconds = 1.0
+        st = s.solve(m)
+        if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        return [i for i, x in zip(p.cand[ai], am.av.x, strict=True) if s.value(x)]
+
+    done = 0
+    max_rounds = rounds if rounds is not None else 1000
+    while done < max_rounds:
+        changed = 0
+        for ai in order:
+            if done > 0 and time.perf_counter() - t0 > time_budget_s:
+                break
+            before = sorted(assign[ai].values())
+            remove(ai)
+            chosen = best_week(ai)
+            if chosen is None:
+                chosen = before
+            add(ai, chosen)
+            changed += sorted(chosen) != before
+        done += 1
+        if changed == 0 or time.perf_counter() - t0 > time_budget_s:
+            break
+    return assign, done
+
+
+def _explain(p: _Problem, plan, status: str, num_workers: int) -> str:
+    if status != "INFEASIBLE":
+        return "no roster found within the time limit (the model is not proven infeasible)"
+    parts = []
+    gaps = _lead_gaps(p)
+    if gaps and p.lead_ratio > 0:
+        parts.append(
+            "rule 'lead on shift': no team lead can be on shift in " + ", ".join(gaps[:6])
+            + (" ..." if len(gaps) > 6 else "")
+        )
+    pass1 = _build_pass1(p, plan, crew_lits=True)
+    pass1.model.add_assumptions(list(pass1.lits.values()))
+    s = cp_model.CpSolver()
+    s.parameters.num_workers = num_workers
+    s.parameters.max_time_in_seconds = 20.0
+    st = s.solve(pass1.model)
+    if st == cp_model.INFEASIBLE:
+        core = set(s.sufficient_assumptions_for_infeasibility())
+        names = [n for n, lit in pass1.lits.items() if lit.index in core]
+        if names:
+            parts.append("clashing: " + " vs ".join(names))
+    return "no roster: " + ("; ".join(parts) if parts else "the rules clash")
