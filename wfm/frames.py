@@ -75,12 +75,19 @@ def _require_columns(frame: pd.DataFrame, columns, file: str | None, what: str) 
 
 
 def _numeric(frame, column, file, *, allow_nan=False, positive=False, nonneg=True):
-    values = pd.to_numeric(frame[column], errors="coerce")
-    bad = values.isna() & ~(frame[column].isna() & allow_nan)
-    if bad.any():
-        pos = int(np.flatnonzero(bad.to_numpy())[0])
-        _fail("not a number", frame, pos, column, frame[column].iloc[pos], file)
-    arr = values.to_numpy(dtype=float)
+    raw = frame[column]
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        arr = raw.to_numpy(dtype=float)
+        if not allow_nan and np.isnan(arr).any():
+            pos = int(np.flatnonzero(np.isnan(arr))[0])
+            _fail("not a number", frame, pos, column, raw.iloc[pos], file)
+    else:
+        values = pd.to_numeric(raw, errors="coerce")
+        bad = values.isna() & ~(raw.isna() & allow_nan)
+        if bad.any():
+            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            _fail("not a number", frame, pos, column, raw.iloc[pos], file)
+        arr = values.to_numpy(dtype=float)
     finite = np.isfinite(arr) | (np.isnan(arr) & allow_nan)
     if not finite.all():
         pos = int(np.flatnonzero(~finite)[0])
@@ -95,7 +102,7 @@ def _numeric(frame, column, file, *, allow_nan=False, positive=False, nonneg=Tru
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
             _fail("must be >= 0", frame, pos, column, arr[pos], file)
-    return values.astype(float)
+    return pd.Series(arr, index=frame.index, name=column)
 
 
 def _timestamps(frame, column, file):
@@ -113,20 +120,34 @@ def _timestamps(frame, column, file):
     return ts
 
 
+def _queue_steps(frame: pd.DataFrame):
+    """Queue codes, int64 start times [ns], and each row's step from the previous row
+    of its queue in frame order (``None`` where it is the queue's first row)."""
+    codes, _ = pd.factorize(frame["queue"], sort=False)
+    times = frame["interval_start"].to_numpy().astype("datetime64[ns]").astype(np.int64)
+    by_queue = np.argsort(codes, kind="stable")  # frame order kept within a queue
+    same = codes[by_queue][1:] == codes[by_queue][:-1]
+    steps = np.diff(times[by_queue])
+    rows = by_queue[1:][same]  # rows that have a predecessor in their queue
+    return codes, times, rows, steps[same]
+
+
 def interval_length(frame: pd.DataFrame) -> pd.Timedelta:
     """The regular interval length of a validated frame (smallest step within a queue)."""
-    steps = frame.groupby("queue", sort=False)["interval_start"].diff().dropna()
-    steps = steps[steps > pd.Timedelta(0)]
-    if steps.empty:
+    _, _, _, steps = _queue_steps(frame)
+    steps = steps[steps > 0]
+    if steps.size == 0:
         raise DataError("cannot tell the interval length from a single interval per queue")
-    return steps.min()
+    return pd.Timedelta(int(steps.min()), unit="ns")
 
 
 def _check_intervals(frame: pd.DataFrame, file: str | None) -> pd.Timedelta | None:
     """No duplicates; every start on the grid of the interval length; sorted per queue."""
-    dup = frame.duplicated(["queue", "interval_start"], keep="first")
+    codes, times, rows, steps = _queue_steps(frame)
+    key = np.lexsort((times, codes))  # stable: equal keys keep frame order
+    dup = (codes[key][1:] == codes[key][:-1]) & (times[key][1:] == times[key][:-1])
     if dup.any():
-        pos = int(np.flatnonzero(dup.to_numpy())[0])
+        pos = int(key[1:][dup].min())
         _fail(
             f"duplicated interval for queue {frame['queue'].iloc[pos]!r}",
             frame,
@@ -135,28 +156,23 @@ def _check_intervals(frame: pd.DataFrame, file: str | None) -> pd.Timedelta | No
             str(frame["interval_start"].iloc[pos]),
             file,
         )
-    order = frame.groupby("queue", sort=False)["interval_start"].diff()
-    back = order < pd.Timedelta(0)
+    back = steps < 0
     if back.any():
-        pos = int(np.flatnonzero(back.to_numpy())[0])
+        pos = int(rows[back].min())
         _fail("intervals are not sorted in time", frame, pos, "interval_start",
               str(frame["interval_start"].iloc[pos]), file)
-    steps = order.dropna()
-    if steps.empty:
+    if steps.size == 0:
         return None
     # The interval length is the most common step (ties: the shortest), so that one
     # stray start (09:07 among half hours) is reported, not taken as the grid.
-    counts = steps.value_counts()
-    step = counts.index[counts == counts.max()].min()
-    if step <= pd.Timedelta(0):  # pragma: no cover - duplicates caught above
-        return None
-    ns = step.value
+    values, counts = np.unique(steps, return_counts=True)
+    ns = int(values[counts == counts.max()].min())
+    step = pd.Timedelta(ns, unit="ns")
     # Every start must sit on the grid defined by the step (gaps of whole intervals,
     # e.g. closed nights or missing days, are allowed; a 7-minute offset is not).
-    offsets = (frame["interval_start"].astype("int64") - frame["interval_start"].iloc[0].value) % ns
-    off = offsets != 0
+    off = (times - times[0]) % ns != 0
     if off.any():
-        pos = int(np.flatnonzero(off.to_numpy())[0])
+        pos = int(np.flatnonzero(off)[0])
         _fail(
             f"irregular interval: not on the {_fmt_td(step)} grid of the other intervals",
             frame,
@@ -249,5 +265,8 @@ def _prepare(frame, file, what, required):
 
 def _finish(frame, file):
     _check_intervals(frame, file)
+    codes, _ = pd.factorize(frame["queue"], sort=True)
+    if len(frame) > 1 and np.all(np.diff(codes) >= 0):
+        return frame  # already sorted by queue, and by time within a queue (checked above)
     # Stable sort keeps file order within equal keys; positions were checked above.
     return frame.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
