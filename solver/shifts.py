@@ -355,10 +355,10 @@ def _solve(pm, solver, method, time_limit_s, num_workers, relative_gap, report, 
             report(0.1 + 0.85 * min(now / time_limit_s, 1.0), 1,
                    f"solving ({solver}, {method}) {now:.0f}/{time_limit_s:.0f} s")
 
-    def params_for(seconds, gap):
+    def params_for(seconds, gap, threads=solver == "cp-sat"):
         params = mathopt.SolveParameters(time_limit=dt.timedelta(seconds=max(seconds, 0.1)),
                                          relative_gap_tolerance=float(gap))
-        if solver == "cp-sat":
+        if threads:  # only CP-SAT takes a per-solve thread count
             params.threads = int(num_workers)
         return params
 
@@ -372,7 +372,7 @@ def _solve(pm, solver, method, time_limit_s, num_workers, relative_gap, report, 
             v.integer = False
         try:
             lp = _call(pm.model, mathopt.SolverType.HIGHS,
-                       params_for(0.6 * time_limit_s, relative_gap), on_message)
+                       params_for(0.6 * time_limit_s, relative_gap, threads=False), on_message)
         finally:
             for v in ints:
                 v.integer = True
