@@ -1,0 +1,163 @@
+"""build_roster end to end on instances small enough to check by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from solver import build_roster
+from solver.result import BREAK_COLUMNS, PENALTY_COLUMNS, SHIFT_COLUMNS
+from solver.roster import schedule_table
+from wfm.errors import DataError, InputError
+from wfm.types import Activity, Agent, BreakRule, Contract, ShiftTemplate, TimeWindow
+
+WS = pd.Timestamp("2024-01-01")  # Monday
+BRK = BreakRule("break", 15, 60, 120)
+T8 = ShiftTemplate("d8", 480, 8 * 60, 8 * 60, 60, breaks=(BRK,), cost_per_hour=10)
+ANY = Contract("any", 0, 40, 0, 5, min_rest_h=11)
+
+
+def requirement(need_by_day: dict[int, tuple[int, int, int]], queue="q") -> pd.DataFrame:
+    """need_by_day: day -> (from hour, to hour, agents)."""
+    idx = pd.date_range(WS, periods=7 * 96, freq="15min")
+    need = np.zeros(len(idx))
+    for d, (h0, h1, n) in need_by_day.items():
+        day = (idx - WS).days == d
+        hours = idx.hour + idx.minute / 60
+        need[day & (hours >= h0) & (hours < h1)] = n
+    return pd.DataFrame({"queue": queue, "interval_start": idx, "staff_needed": need})
+
+
+def solve(req, agents, contracts=None, templates=(T8,), **kw):
+    kw.setdefault("time_limit_s", 10)
+    kw.setdefault("num_workers", 1)
+    kw.setdefault("lead_ratio", 0)
+    return build_roster(req, agents, contracts or {"any": ANY}, list(templates), **kw)
+
+
+def test_one_agent_one_shift_with_its_break():
+    req = requirement({0: (8, 16, 1)})
+    res = solve(req, [Agent("A1", "any", skills={"q"})])
+    assert res.success
+    assert list(res.shifts.columns[: len(SHIFT_COLUMNS)]) == list(SHIFT_COLUMNS)
+    assert list(res.breaks.columns) == list(BREAK_COLUMNS)
+    assert list(res.penalties.columns) == list(PENALTY_COLUMNS)
+    (row,) = res.shifts.itertuples()
+    assert row.agent_id == "A1" and row.start == WS + pd.Timedelta(hours=8)
+    assert row.cost == pytest.approx(80.0)  # 8 paid hours at 10
+    (brk,) = res.breaks.itertuples()
+    assert WS + pd.Timedelta(hours=9) <= brk.start <= WS + pd.Timedelta(hours=10)
+    # the only unmet requirement is the 15-min break: 0.25 agent-hours at 60
+    unmet = res.penalties[res.penalties["rule"] == "unmet requirement"]
+    assert unmet["amount"].sum() == pytest.approx(0.25)
+    assert res.objective == pytest.approx(80.0 + 0.25 * 60)
+    assert res.bound <= res.objective + 1e-9
+
+
+def test_coverage_is_scheduled_minus_breaks():
+    req = requirement({0: (8, 16, 2), 1: (8, 16, 1)})
+    agents = [Agent(f"A{i}", "any", skills={"q"}) for i in range(3)]
+    res = solve(req, agents)
+    cov = res.coverage
+    off = np.zeros(len(cov))
+    starts = cov["interval_start"]
+    for b in res.breaks.itertuples():
+        off += ((starts >= b.start) & (starts < b.end)).to_numpy()
+    assert np.allclose(cov["on_phone"], cov["scheduled"] - off)
+    assert res.objective == pytest.approx(res.shifts["cost"].sum() + res.penalties["cost"].sum())
+
+
+def test_breaks_go_where_they_cost_nothing():
+    # two agents needed 08:00-09:15 and 10:00-16:00, one 09:15-10:00: both breaks
+    # fit in the quiet 45 min, so nothing is unmet
+    idx_req = requirement({0: (8, 16, 2)})
+    quiet = (idx_req["interval_start"] >= WS + pd.Timedelta(hours=9, minutes=15)) & (
+        idx_req["interval_start"] < WS + pd.Timedelta(hours=10)
+    )
+    idx_req.loc[quiet, "staff_needed"] = 1
+    res = solve(idx_req, [Agent("A1", "any", skills={"q"}), Agent("A2", "any", skills={"q"})])
+    assert len(res.shifts) == 2
+    assert res.penalties[res.penalties["rule"] == "unmet requirement"].empty
+    assert res.breaks["start"].min() >= WS + pd.Timedelta(hours=9, minutes=15)
+
+
+def test_multi_skilled_agent_counts_once_per_interval():
+    req = pd.concat([requirement({0: (8, 16, 1)}, "a"), requirement({0: (8, 16, 1)}, "b")])
+    res = solve(req, [Agent("A1", "any", skills={"a", "b"})])
+    unmet = res.penalties[res.penalties["rule"] == "unmet requirement"]["amount"].sum()
+    assert unmet == pytest.approx(8.0 + 0.25)  # one queue uncovered all day, plus the break
+
+
+def test_infeasible_agent_named_with_the_clashing_rules():
+    c = Contract("student", 20, 20, 0, 5)
+    a = Agent("S9", "student", skills={"q"}, availability=(TimeWindow(0, 9 * 60, 13 * 60),))
+    t4 = ShiftTemplate("d4", 240, 6 * 60, 20 * 60, 60, cost_per_hour=10)
+    res = solve(requirement({0: (8, 16, 1)}), [a], {"student": c}, templates=(t4,))
+    assert res.status == "INFEASIBLE"
+    assert "S9" in res.message
+    assert "availability" in res.message and "weekly hours" in res.message
+    assert "days per week" not in res.message
+
+
+def test_no_lead_available_is_explained():
+    req = requirement({0: (8, 16, 1)})
+    res = solve(req, [Agent("A1", "any", skills={"q"})], lead_ratio=15)
+    assert res.status == "INFEASIBLE"
+    assert "lead" in res.message
+
+
+def test_plan_input_assigns_its_shifts():
+    shifts = pd.DataFrame(
+        {
+            "shift_id": ["p1", "p2"],
+            "agent_id": ["", ""],
+            "template": ["d8", "d8"],
+            "day": [WS.date(), (WS + pd.Timedelta(days=1)).date()],
+            "start": [WS + pd.Timedelta(hours=8), WS + pd.Timedelta(days=1, hours=8)],
+            "end": [WS + pd.Timedelta(hours=16), WS + pd.Timedelta(days=1, hours=16)],
+            "paid_h": [8.0, 8.0],
+            "cost": [80.0, 80.0],
+        }
+    )
+    res = solve(shifts, [Agent("A1", "any"), Agent("A2", "any")], week_start=WS)
+    assert res.success
+    assert sorted(res.shifts["start"]) == sorted(shifts["start"])
+    assert (res.shifts["agent_id"] != "").all()
+
+
+def test_team_meeting_placed_inside_shifts():
+    req = requirement({0: (8, 16, 1), 1: (8, 16, 1)})
+    agents = [Agent(f"A{i}", "any", skills={"q"}, team="T") for i in range(2)]
+    act = Activity("team meeting", 60, team="T", days=(0, 1), earliest_start_min=9 * 60,
+                   latest_start_min=14 * 60)
+    res = solve(req, agents, activities=[act], weights={"meeting absence": 500})
+    meet = res.breaks[res.breaks["kind"] == "meeting"]
+    assert len(meet) == 2 and meet["start"].nunique() == 1
+    merged = meet.merge(res.shifts, on="shift_id", suffixes=("", "_shift"))
+    assert ((merged["start"] >= merged["start_shift"]) & (merged["end"] <= merged["end_shift"])).all()
+    table = schedule_table(res)
+    assert table["activities"].str.contains("team meeting").sum() == 2
+
+
+def test_bad_inputs_are_refused():
+    req = requirement({0: (8, 16, 1)})
+    with pytest.raises(InputError):
+        solve(req, [Agent("A1", "nope")])
+    with pytest.raises(InputError):
+        solve(req, [Agent("A1", "any"), Agent("A1", "any")])
+    with pytest.raises(DataError):
+        solve(req.drop(columns="staff_needed"), [Agent("A1", "any")])
+    with pytest.raises(InputError):
+        solve(req, [Agent("A1", "any")], weights={"no such rule": 1})
+
+
+def test_cheaper_absence_is_reported_as_a_bent_rule():
+    req = requirement({0: (8, 16, 1), 1: (8, 16, 1)})
+    agents = [Agent(f"A{i}", "any", skills={"q"}, team="T") for i in range(2)]
+    act = Activity("team meeting", 60, team="T", days=(0, 1), earliest_start_min=9 * 60,
+                   latest_start_min=14 * 60)
+    res = solve(req, agents, activities=[act])  # an absence (50) costs less than a shift
+    absent = res.penalties[res.penalties["rule"] == "meeting absence"]
+    assert len(absent) == 1 and absent["subject"].iloc[0] in ("A0", "A1")
+    assert absent["cost"].iloc[0] == pytest.approx(50.0)
