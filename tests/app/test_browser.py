@@ -48,12 +48,14 @@ def server():
     log = (ARTIFACTS / "streamlit.log")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     out = log.open("w")
+    env = {**os.environ, "WFM_DATABASE_URL": f"sqlite:///{ARTIFACTS / 'browser.sqlite3'}"}
+    (ARTIFACTS / "browser.sqlite3").unlink(missing_ok=True)
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
          "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+         "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal"],
+        cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -112,8 +114,32 @@ def _go(page, title: str) -> None:
     _idle(page)
 
 
-def test_main_flow(server, browser):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+def _no_exception(page) -> None:
+    boxes = page.locator('[data-testid="stException"]')
+    assert boxes.count() == 0, boxes.first.inner_text()
+
+
+def _set_slider(page, label: str, presses: list[str]) -> None:
+    """Move a slider with the keyboard (Home, ArrowRight ...), as a user would."""
+    thumb = page.locator('[data-testid="stSlider"]', has_text=label).get_by_role("slider")
+    thumb.focus()
+    for key in presses:
+        thumb.press(key)
+
+
+def _slider_value(page, label: str, value: str) -> None:
+    """Wait until the slider shows ``value`` on its thumb."""
+    shown = page.locator('[data-testid="stSlider"]', has_text=label).get_by_test_id(
+        "stSliderThumbValue")
+    deadline = time.monotonic() + 10
+    while shown.inner_text().strip() != value:
+        assert time.monotonic() < deadline, f"{label}: {shown.inner_text()!r}, wanted {value}"
+        page.wait_for_timeout(100)
+
+
+def test_main_flow(server, browser, tmp_path):
+    """Demo data -> forecast -> staffing -> schedule -> what-if -> cost -> download."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.set_default_timeout(TIMEOUT_MS)
@@ -121,21 +147,81 @@ def test_main_flow(server, browser):
     page.get_by_role("heading", name="Data", exact=True).wait_for()
 
     # Demo data -> validation report.
-    page.get_by_role("button", name="Load demo data").click()
+    page.get_by_role("button", name="Load demo data", exact=True).click()
     page.get_by_text("Loaded: demo data").wait_for()
     page.get_by_text("Interval length: 30 min").wait_for()
     _idle(page)
+    _no_exception(page)
     _shot(page, "data", doc=True)
 
-    # Staffing: the calculator answers for Erlang C and Erlang A.
-    _go(page, "Staffing")
-    page.get_by_text("Erlang C (no abandonment)").wait_for()
-    page.get_by_text("Erlang A (patience 120 s)").wait_for()
-    calls = page.get_by_label("Calls offered in the interval")
-    calls.fill("200")
-    calls.press("Enter")
-    page.get_by_text("20.00").first.wait_for()
+    # Forecast the week after the history (Sun 1999-08-01).
+    _go(page, "Forecast")
+    page.get_by_role("button", name="Make forecast", exact=True).click()
+    page.get_by_text("Forecast Sun 1999-08-01 to Sun 1999-08-08").wait_for()
+    page.locator(".js-plotly-plot").first.wait_for()
     _idle(page)
+    _no_exception(page)
+    _shot(page, "forecast", doc=True)
+
+    # Staffing: the requirement heatmap and the calculator, Erlang C beside Erlang A.
+    _go(page, "Staffing")
+    page.get_by_text("Peak agents to schedule").wait_for()
+    page.get_by_text("Erlang A (patience 120 s)").wait_for()
+    page.locator(".js-plotly-plot").first.wait_for()
+    _idle(page)
+    _no_exception(page)
     _shot(page, "staffing", doc=True)
+
+    # Schedule: 3 s per solve, shift plan only, progress shown, result drawn.
+    _go(page, "Schedule")
+    _set_slider(page, "Time limit per solve", ["Home", "ArrowRight"])
+    _slider_value(page, "Time limit per solve", "3")
+    roster = page.get_by_role("switch", name="Named roster")
+    if roster.is_checked():
+        page.get_by_text("Named roster").click()
+    assert not roster.is_checked()
+    page.get_by_role("button", name="Solve", exact=True).click()
+    page.get_by_text("Solving the week").first.wait_for()
+    page.get_by_text("Solved: ").first.wait_for(timeout=180_000)
+    page.get_by_text("Optimality gap").wait_for()
+    page.locator(".js-plotly-plot").first.wait_for()
+    _idle(page)
+    _no_exception(page)
+    _shot(page, "schedule", doc=True)
+    page.get_by_role("tab", name="Coverage and service level").click()
+    page.locator(".js-plotly-plot").nth(1).wait_for()
+    page.wait_for_timeout(500)
+    _shot(page, "coverage", doc=True)
+
+    # What-if: volume +15 %, solved in full and set beside the schedule.
+    _go(page, "What-if")
+    _set_slider(page, "Call volume", ["ArrowRight"] * 3)
+    _slider_value(page, "Call volume", "115")
+    page.get_by_role("button", name="Run what-if", exact=True).click()
+    page.get_by_text("What-if volume 115 %: ").first.wait_for(timeout=180_000)
+    page.get_by_role("heading", name="Side by side").wait_for()
+    _idle(page)
+    _no_exception(page)
+    _shot(page, "what_if", doc=True)
+
+    # Cost: the finance view.
+    _go(page, "Cost")
+    page.get_by_text("Cost per call handled").wait_for()
+    _idle(page)
+    _no_exception(page)
+    _shot(page, "cost", doc=True)
+
+    # Export: the roster CSV downloads and holds the solved shifts.
+    _go(page, "Export")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Roster (CSV)", exact=True).click()
+    download = info.value
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    assert download.suggested_filename == "demo-1999-08-01-roster.csv"
+    lines = target.read_text().splitlines()
+    assert lines[0].startswith("agent_id,date,weekday,template,start,end")
+    assert len(lines) > 50
+    _shot(page, "export")
 
     assert not errors, errors

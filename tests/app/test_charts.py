@@ -146,3 +146,11 @@ def test_comparison_figure_one_panel_per_measure(make_history, make_forecast):
     fig = charts.comparison_figure(table, ["cost", "fte", "not there"])
     assert len(fig.data) == 2
     assert list(fig.data[1].y) == [3.0, 4.0]
+
+
+def test_comparison_figure_percent_and_labels(make_history, make_forecast):
+    table = pd.DataFrame({"scenario": ["a", "b"], "service_level": [0.8, 0.9]})
+    fig = charts.comparison_figure(table, ["service_level"], labels={"service_level": "SL [%]"},
+                                   percent=["service_level"])
+    assert list(fig.data[0].y) == [80.0, 90.0]
+    assert fig.layout.annotations[0].text == "SL [%]"

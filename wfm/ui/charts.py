@@ -361,9 +361,10 @@ def coverage_figure(coverage: pd.DataFrame, *, target: float | None = None) -> g
     return _layout(fig, "Coverage against requirement, service level per interval", height=420)
 
 
-def comparison_figure(table: pd.DataFrame, measures: Sequence[str], *, name: str = "scenario"
-                      ) -> go.Figure:
-    """Small multiples: one bar chart per measure, one bar per scenario.
+def comparison_figure(table: pd.DataFrame, measures: Sequence[str], *, name: str = "scenario",
+                      labels: dict[str, str] | None = None,
+                      percent: Sequence[str] = ()) -> go.Figure:
+    """Small multiples: one bar chart per measure, one bar (one colour) per scenario.
 
     Parameters
     ----------
@@ -371,13 +372,23 @@ def comparison_figure(table: pd.DataFrame, measures: Sequence[str], *, name: str
         One row per scenario, with a ``name`` column (or index) and the measures.
     measures : sequence of str
         Columns to draw, in order.
+    labels : dict, optional
+        Panel title of each measure (default: the column name).
+    percent : sequence of str
+        Measures that are fractions, drawn as percentages.
     """
     frame = table.reset_index() if name not in table.columns else table
     measures = [m for m in measures if m in frame.columns]
-    fig = make_subplots(rows=1, cols=max(1, len(measures)), subplot_titles=measures)
+    labels = labels or {}
+    fig = make_subplots(rows=1, cols=max(1, len(measures)),
+                        subplot_titles=[labels.get(m, m) for m in measures])
+    colors = px.colors.qualitative.Plotly
+    names = frame[name].astype(str).tolist()
     for i, m in enumerate(measures, start=1):
+        scale = 100.0 if m in percent else 1.0
         fig.add_trace(
-            go.Bar(x=frame[name].astype(str), y=frame[m], name=m, showlegend=False),
+            go.Bar(x=names, y=scale * frame[m].to_numpy(float), name=m, showlegend=False,
+                   marker_color=[colors[k % len(colors)] for k in range(len(names))]),
             row=1, col=i,
         )
     fig = _layout(fig, "Scenarios side by side", height=340)

@@ -130,8 +130,13 @@ def comparison_section(scenarios, base_run: state.PlanRun) -> None:
                    for label, fmt in MEASURES.values()})
     st.dataframe(shown, column_config=config, width="stretch", key="whatif.table")
     chart = table.reset_index()
-    st.plotly_chart(charts.comparison_figure(chart, CHART_MEASURES, name="scenario"),
-                    key="whatif.chart")
+    st.plotly_chart(
+        charts.comparison_figure(
+            chart, CHART_MEASURES, name="scenario",
+            labels={"weekly_cost": "weekly cost", "fte": "FTE",
+                    "service_level_erlang": "service level [%]", "occupancy": "occupancy [%]"},
+            percent=("service_level_erlang", "occupancy")),
+        key="whatif.chart")
     if st.button("Clear what-ifs", key="whatif.clear"):
         st.session_state[state.WHATIF] = []
         st.rerun()
