@@ -37,6 +37,7 @@ COMMAND_MODULES = (
     "forecast",
     "simulate",
     "schedule",
+    "roster",
     "plan",
     "data",
 )
