@@ -154,3 +154,14 @@ def test_comparison_figure_percent_and_labels(make_history, make_forecast):
                                    percent=["service_level"])
     assert list(fig.data[0].y) == [80.0, 90.0]
     assert fig.layout.annotations[0].text == "SL [%]"
+
+
+def test_history_figure_daily_totals_with_gaps_for_absent_days(make_history, make_forecast):
+    hist = make_history(days=4)
+    day2 = hist["interval_start"].dt.normalize() == pd.Timestamp("2024-01-02")
+    hist = hist[~day2]
+    fig = charts.history_figure(hist)
+    y = np.asarray(fig.data[0].y, float)
+    per_day = make_history(days=1)["calls"].sum()
+    assert len(y) == 4 and np.isnan(y[1])
+    assert np.allclose(y[[0, 2, 3]], per_day)

@@ -71,7 +71,10 @@ def _total_per_interval(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataF
 
 
 def history_figure(history: pd.DataFrame, *, queue: str | None = None) -> go.Figure:
-    """Offered calls per interval of a history frame (one line per queue).
+    """Calls offered per day of a history frame (one line per queue).
+
+    Daily totals keep months of 15/30-minute intervals readable (and light to draw);
+    days absent from the history are gaps in the line, not zeros.
 
     Parameters
     ----------
@@ -81,16 +84,17 @@ def history_figure(history: pd.DataFrame, *, queue: str | None = None) -> go.Fig
         Draw only this queue.
     """
     frame = history if queue is None else history[history["queue"] == queue]
+    day = pd.to_datetime(frame["interval_start"]).dt.normalize()
+    daily = frame.assign(day=day).groupby(["queue", "day"], sort=True)["calls"].sum()
     fig = go.Figure()
-    for name, part in frame.groupby("queue", sort=True):
-        fig.add_trace(
-            go.Scattergl(
-                x=part["interval_start"], y=part["calls"], mode="lines", name=str(name),
-                line=dict(width=1),
-            )
-        )
-    fig.update_yaxes(title_text="calls offered per interval", rangemode="tozero")
-    return _layout(fig, "History: calls offered per interval")
+    for name, part in daily.groupby(level="queue", sort=True):
+        part = part.droplevel("queue")
+        full = pd.date_range(part.index.min(), part.index.max(), freq="D")
+        part = part.reindex(full)  # absent days -> NaN -> a gap
+        fig.add_trace(go.Scatter(x=part.index, y=part.to_numpy(), mode="lines", name=str(name),
+                                 line=dict(width=1.5), connectgaps=False))
+    fig.update_yaxes(title_text="calls offered per day", rangemode="tozero")
+    return _layout(fig, "History: calls offered per day")
 
 
 def forecast_figure(
