@@ -139,7 +139,7 @@ def _slider_value(page, label: str, value: str) -> None:
 
 def test_main_flow(server, browser, tmp_path):
     """Demo data -> forecast -> staffing -> schedule -> what-if -> cost -> download."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1700}, accept_downloads=True)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.set_default_timeout(TIMEOUT_MS)
@@ -189,7 +189,9 @@ def test_main_flow(server, browser, tmp_path):
     _no_exception(page)
     _shot(page, "schedule", doc=True)
     page.get_by_role("tab", name="Coverage and service level").click()
-    page.locator(".js-plotly-plot").nth(1).wait_for()
+    chart = page.locator(".js-plotly-plot").nth(1)
+    chart.wait_for()
+    chart.scroll_into_view_if_needed()
     page.wait_for_timeout(500)
     _shot(page, "coverage", doc=True)
 
@@ -201,6 +203,7 @@ def test_main_flow(server, browser, tmp_path):
     page.get_by_text("What-if volume 115 %: ").first.wait_for(timeout=180_000)
     page.get_by_role("heading", name="Side by side").wait_for()
     _idle(page)
+    page.get_by_role("heading", name="Side by side").scroll_into_view_if_needed()
     _no_exception(page)
     _shot(page, "what_if", doc=True)
 

@@ -361,7 +361,8 @@ def coverage_figure(coverage: pd.DataFrame, *, target: float | None = None) -> g
         fig.add_hline(y=100 * target, line_dash="dot", line_color=_COLORS["service_level"],
                       secondary_y=True)
     fig.update_yaxes(title_text="agents", rangemode="tozero", secondary_y=False)
-    fig.update_yaxes(title_text="service level [%]", range=[0, 101], secondary_y=True)
+    fig.update_yaxes(title_text="service level [%]", range=[0, 101], tickmode="array",
+                     tickvals=[0, 20, 40, 60, 80, 100], showgrid=False, secondary_y=True)
     return _layout(fig, "Coverage against requirement, service level per interval", height=420)
 
 
