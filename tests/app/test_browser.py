@@ -172,7 +172,7 @@ def test_main_flow(server, browser, tmp_path):
     _no_exception(page)
     _shot(page, "staffing", doc=True)
 
-    # Schedule: 3 s per solve, shift plan only, progress shown, result drawn.
+    # Schedule: 3 s per solve, shift plan only, Erlang check; progress shown, result drawn.
     _go(page, "Schedule")
     _set_slider(page, "Time limit per solve", ["Home", "ArrowRight"])
     _slider_value(page, "Time limit per solve", "3")
@@ -180,6 +180,10 @@ def test_main_flow(server, browser, tmp_path):
     if roster.is_checked():
         page.get_by_text("Named roster").click()
     assert not roster.is_checked()
+    simulate = page.get_by_role("switch", name="Check by simulation")
+    if simulate.is_checked():  # Erlang only: keeps the test short
+        page.get_by_text("Check by simulation").click()
+    assert not simulate.is_checked()
     page.get_by_role("button", name="Solve", exact=True).click()
     page.get_by_text("Solving the week").first.wait_for()
     page.get_by_text("Solved: ").first.wait_for(timeout=180_000)
