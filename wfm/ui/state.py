@@ -231,12 +231,32 @@ def default_week_start(history: pd.DataFrame) -> dt.date:
     return (last + pd.Timedelta(days=1)).date()
 
 
-def progress_callback(bar, text: str = ""):
-    """A ``progress(done, total, message)`` callback that drives an ``st.progress`` bar."""
+def progress_callback(bar, text: str = "", *, min_interval_s: float = 0.2):
+    """A ``progress(done, total, message)`` callback that drives an ``st.progress`` bar.
+
+    Solvers may report from their own threads (CP-SAT solution callbacks): such a thread
+    is attached to the session's script run before it draws, and updates closer than
+    ``min_interval_s`` apart are dropped (the last one, ``done == total``, never is).
+    """
+    import threading
+    import time
+
+    from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    lock = threading.Lock()
+    last = [0.0]
 
     def callback(done: float, total: float, message: str = "") -> None:
         fraction = 0.0 if not total else min(1.0, max(0.0, float(done) / float(total)))
-        bar.progress(fraction, text=f"{text} {message}".strip())
+        now = time.monotonic()
+        with lock:
+            if fraction < 1.0 and now - last[0] < min_interval_s:
+                return
+            last[0] = now
+            if get_script_run_ctx() is None and ctx is not None:
+                add_script_run_ctx(threading.current_thread(), ctx)
+            bar.progress(fraction, text=f"{text} {message}".strip())
 
     return callback
 
