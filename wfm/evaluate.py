@@ -5,6 +5,7 @@ shifts and breaks frames) and a forecast, and returns
 
 * ``coverage``: one row per interval with agents scheduled, agents on the phones
   (scheduled less those on break or in an activity, time-averaged over the interval),
+  agents available (on the phones less shrinkage: what Erlang is given),
   agents needed for the target, and the Erlang service level, ASA and occupancy that
   the on-phone agents give -- plus the same measures from simulation with their 95 %
   confidence intervals (``sim_*`` columns);
@@ -31,7 +32,7 @@ from wfm import simulate as _sim
 from wfm.errors import InputError
 from wfm.frames import validate_forecast
 from wfm.staffing import requirements
-from wfm.types import ServiceTarget
+from wfm.types import ServiceTarget, Shrinkage
 
 __all__ = ["evaluate", "Evaluation", "KPI_COLUMNS"]
 
@@ -45,6 +46,7 @@ _KPI_UNITS = {
     "abandon_rate": "fraction",
     "occupancy": "fraction",
     "break_min_per_agent_hour": "min/h",
+    "understaffed_intervals": "count",
 }
 
 
@@ -56,7 +58,8 @@ class Evaluation:
     ----------
     coverage : DataFrame
         :data:`wfm.frames.COVERAGE_COLUMNS` (``asa_s`` is the mean wait of all callers:
-        under Erlang A, abandoned ones until they hang up), plus ``calls``, ``aht_s``, ``traffic``,
+        under Erlang A, abandoned ones until they hang up), plus ``available`` (on the
+        phones after shrinkage), ``calls``, ``aht_s``, ``traffic``,
         ``abandon_rate`` (Erlang A, 0 under Erlang C) and, when simulated,
         ``sim_service_level``, ``sim_asa_s``, ``sim_abandon_rate``, ``sim_occupancy``
         each with ``_low`` / ``_high`` bounds.
@@ -65,7 +68,8 @@ class Evaluation:
         the threshold / offered), ``asa_s`` (mean wait of answered calls),
         ``mean_wait_s`` (mean wait of all callers), ``abandon_rate``, ``occupancy``,
         ``break_min_per_agent_hour`` (Erlang: as planned; simulation: as taken, with
-        delays behind calls in hand).
+        delays behind calls in hand), ``understaffed_intervals`` (Erlang: intervals
+        with calls whose available agents fall short of ``agents_needed``).
     model : str
         "erlang_c" or "erlang_a".
     simulation : SimulationResult or None
@@ -106,6 +110,7 @@ def evaluate(
     agent_skills: Mapping[str, set[str]] | None = None,
     queue_priority: Mapping[str, int] | None = None,
     interval: pd.Timedelta | str | None = None,
+    shrinkage: Shrinkage | float = 0.0,
 ) -> Evaluation:
     """Coverage and KPIs of a roster by Erlang and by simulation.
 
@@ -129,6 +134,12 @@ def evaluate(
         Passed to :func:`wfm.simulate.simulate`.
     interval : Timedelta or str or None
         Interval length when the forecast has a single interval per queue.
+    shrinkage : Shrinkage or float
+        Share of scheduled time lost to absence and other unplanned off-phone time (the
+        same shrinkage the requirements were divided by).  Erlang uses the expected
+        agents available, ``on_phone * (1 - shrinkage)`` (a fractional count, through
+        the gamma extension of Erlang B); the simulation drops each agent-shift with
+        that probability in every replication.
 
     Returns
     -------
@@ -137,6 +148,7 @@ def evaluate(
     target = ServiceTarget() if target is None else target
     if not isinstance(target, ServiceTarget):
         raise InputError("target", target, "a wfm.types.ServiceTarget")
+    shrink = (shrinkage if isinstance(shrinkage, Shrinkage) else Shrinkage(float(shrinkage))).fraction
     shifts, breaks = _frames(result_or_shifts, breaks)
     fc = validate_forecast(forecast)
     windows = _sim.on_phone_windows(shifts, breaks)
@@ -157,6 +169,7 @@ def evaluate(
     w_end = ((windows["end"] - grid.origin) / sec).to_numpy(float)
     scheduled = _sim._time_in_slots(s_start, s_end, grid.slot_start, L) / L
     on_phone = _sim._time_in_slots(w_start, w_end, grid.slot_start, L) / L
+    available = on_phone * (1.0 - shrink)
 
     # Erlang with the agents really on the phones
     model = "erlang_c" if patience_s is None else "erlang_a"
@@ -170,13 +183,13 @@ def evaluate(
     t = target.answer_within_s
     busy = traffic > 0
     if patience_s is None:
-        sl = erlang.service_level(on_phone, traffic, aht, t)
-        wait = erlang.average_speed_of_answer(on_phone, traffic, aht)
+        sl = erlang.service_level(available, traffic, aht, t)
+        wait = erlang.average_speed_of_answer(available, traffic, aht)
         asa = wait
         aband = np.zeros_like(traffic)
-        occ = erlang.occupancy(on_phone, traffic)
+        occ = erlang.occupancy(available, traffic)
     else:
-        r = erlang.erlang_a(on_phone, traffic, aht, patience_s, t)
+        r = erlang.erlang_a(available, traffic, aht, patience_s, t)
         sl, wait, aband, occ = r.service_level, r.asa, r.p_abandon, r.occupancy
         asa = np.full_like(traffic, np.nan)  # mean wait of answered calls: not in closed form here
     coverage = pd.DataFrame({  # COVERAGE_COLUMNS first
@@ -186,7 +199,8 @@ def evaluate(
         "agents_needed": needed,
         "service_level": np.where(busy, sl, 1.0),
         "asa_s": np.where(busy, asa if patience_s is None else wait, 0.0),
-        "occupancy": np.where(on_phone > 0, occ, np.nan),
+        "occupancy": np.where(available > 0, occ, np.nan),
+        "available": available,
         "calls": calls,
         "aht_s": np.where(calls > 0, aht, np.nan),
         "traffic": traffic,
@@ -199,8 +213,9 @@ def evaluate(
         "asa_s": _weighted(asa, calls) if patience_s is None else np.nan,
         "mean_wait_s": _weighted(wait, calls),
         "abandon_rate": _weighted(aband, calls),
-        "occupancy": _weighted(occ, on_phone),
+        "occupancy": _weighted(occ, available),
         "break_min_per_agent_hour": planned_break,
+        "understaffed_intervals": float(np.sum(busy & (available < needed - 1e-9))),
     }
     sim_result = None
     sim = {k: (np.nan, np.nan, np.nan) for k in _KPI_UNITS}
@@ -209,10 +224,13 @@ def evaluate(
             shifts, breaks, fc, aht_cv=aht_cv, patience_s=patience_s, overdispersion=overdispersion,
             agent_skills=agent_skills, queue_priority=queue_priority, replications=replications,
             rng=rng, progress=progress, answer_within_s=t, interval=pd.Timedelta(seconds=L),
+            absence=shrink,
         )
         coverage = _add_simulated(coverage, sim_result, grid)
         total = sim_result.totals.set_index("queue").loc["all"]
-        sim = {k: (total[k], total[f"{k}_low"], total[f"{k}_high"]) for k in _KPI_UNITS}
+        sim = {k: (total[k], total[f"{k}_low"], total[f"{k}_high"]) for k in _KPI_UNITS
+               if k in total.index}
+        sim.setdefault("understaffed_intervals", (np.nan, np.nan, np.nan))
     kpis = pd.DataFrame([
         {"kpi": k, "unit": u, "erlang": float(erl[k]), "simulation": float(sim[k][0]),
          "simulation_low": float(sim[k][1]), "simulation_high": float(sim[k][2])}

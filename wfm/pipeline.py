@@ -447,6 +447,7 @@ def run_plan(scenario: Scenario, *, progress: Progress | None = None,
         out.evaluation = evaluate(
             out.final, out.forecast, scenario.target, patience_s=scenario.staffing.patience_s,
             simulate=sim.enabled, replications=sim.replications, rng=sim.seed, progress=cb,
+            shrinkage=scenario.shrinkage,
         )
         out.timings["evaluate"] = time.perf_counter() - t0
         report(cb, "done")
@@ -547,10 +548,7 @@ def _costs(out: PlanResult) -> None:
         kp["occupancy"] = float(k.loc["occupancy", "erlang"])
         kp["occupancy_sim"] = float(k.loc["occupancy", "simulation"])
         kp["break_min_per_agent_hour"] = float(k.loc["break_min_per_agent_hour", "erlang"])
-        cov = ev.coverage
-        kp["understaffed_intervals"] = float(
-            ((cov["on_phone"] + 1e-9 < cov["agents_needed"]) & (cov["calls"] > 0)).sum()
-        )
+        kp["understaffed_intervals"] = float(k.loc["understaffed_intervals", "erlang"])
 
 
 def _finish(out: PlanResult, progress: Progress | None) -> PlanResult:

@@ -450,6 +450,7 @@ def simulate(
     interval: pd.Timedelta | str | None = None,
     keep_calls: bool = False,
     method: Literal["auto", "fcfs", "event"] = "auto",
+    absence: float = 0.0,
 ) -> SimulationResult:
     """Simulate a roster against a forecast, replication by replication.
 
@@ -528,6 +529,8 @@ def simulate(
         raise InputError("overdispersion", overdispersion, "a coefficient of variation >= 0")
     if method not in ("auto", "fcfs", "event"):
         raise InputError("method", method, "'auto', 'fcfs' or 'event'")
+    if not (np.isfinite(absence) and 0.0 <= absence < 1.0):
+        raise InputError("absence", absence, "a probability in [0, 1)")
     handle_sample = _sample_array("handle_times", handle_times)
     patience_pool = _sample_array("patience_sample", patience_sample)
 
@@ -541,7 +544,8 @@ def simulate(
     n_agents = len(shifts)
     win_count = np.bincount(windows["shift"].to_numpy(np.int64), minlength=n_agents).astype(np.int64)
     win_first = np.concatenate([[0], np.cumsum(win_count)[:-1]]).astype(np.int64)
-    shift_hours = float(((s_end - s_start) / pd.Timedelta(hours=1)).sum())
+    hours_each = ((s_end - s_start) / pd.Timedelta(hours=1)).to_numpy(float)
+    shift_hours = float(hours_each.sum())
 
     n_queues = len(grid.queues)
     skills = _skills_matrix(shifts, agent_skills, grid.queues)
@@ -572,14 +576,19 @@ def simulate(
             missing = np.isnan(patience)
             patience[missing] = _draw_patience(gen, int(missing.sum()), patience_s, patience_pool)
         queue = grid.row_queue[rows]
+        count, hours = win_count, shift_hours
+        if absence > 0:
+            present = gen.random(n_agents) >= absence
+            count = np.where(present, win_count, 0).astype(np.int64)
+            hours = float(hours_each[present].sum())
         if method == "fcfs":
             start, agent, outcome, eff_start, eff_end = _simkernel.fcfs_single_queue(
-                arrival, service, patience, win_start, win_end, win_first, win_count
+                arrival, service, patience, win_start, win_end, win_first, count
             )
         else:
             start, agent, outcome, eff_start, eff_end = _simkernel.skills_priorities(
                 arrival, queue, service, patience, n_queues, prio, skills,
-                win_start, win_end, win_first, win_count,
+                win_start, win_end, win_first, count,
             )
         answered = outcome == _simkernel.ANSWERED
         abandoned = outcome == _simkernel.ABANDONED
@@ -597,7 +606,7 @@ def simulate(
         taken = ~np.isnan(eff_start)
         avail[r] = _time_in_slots(eff_start[taken], eff_end[taken], grid.slot_start,
                                   grid.interval_s)
-        break_min[r] = _break_minutes(eff_start, eff_end, win_first, win_count) / max(shift_hours, 1e-12)
+        break_min[r] = _break_minutes(eff_start, eff_end, win_first, count) / max(hours, 1e-12)
         if keep_calls:
             call_frames.append(_calls_frame(r, grid, rows, arrival, start, service, agent, outcome,
                                             wait, shifts))

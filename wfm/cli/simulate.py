@@ -77,6 +77,7 @@ def simulate_command(
     target: float = typer.Option(0.8, "--target", help="Service level target, fraction."),
     answer_within_s: float = typer.Option(20.0, "--answer-within-s", help="Service-level threshold [s]."),
     max_occupancy: float = typer.Option(0.85, "--max-occupancy", help="Occupancy cap for agents needed."),
+    shrinkage: float = typer.Option(0.0, "--shrinkage", help="Share of scheduled time lost to absence etc., fraction: Erlang gets on-phone agents x (1 - shrinkage), the simulation drops shifts with that probability."),
     out: Path | None = typer.Option(None, "--out", help="Write the coverage frame (Erlang and simulated) to this CSV."),
     as_json: bool = typer.Option(False, "--json", help="Print the KPI table as JSON."),
     show_progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
@@ -104,7 +105,8 @@ def simulate_command(
 
     with progress_bar("simulating", enabled=show_progress and not as_json) as bar:
         ev = evaluate(shifts, fc, goal, breaks=brk, patience_s=patience_s, replications=replications,
-                      rng=seed, progress=bar, aht_cv=aht_cv, overdispersion=overdispersion)
+                      rng=seed, progress=bar, aht_cv=aht_cv, overdispersion=overdispersion,
+                      shrinkage=shrinkage)
     if out is not None:
         ev.coverage.to_csv(out, index=False)
     if as_json:
@@ -126,6 +128,7 @@ def simulate_command(
         "abandon_rate": "abandoned",
         "occupancy": "occupancy",
         "break_min_per_agent_hour": "break min per agent-hour",
+        "understaffed_intervals": "understaffed intervals",
     }
     for row in ev.kpis.itertuples():
         fmt = _fmt_pct if row.unit == "fraction" else _fmt_num

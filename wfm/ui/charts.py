@@ -37,7 +37,8 @@ _COLORS = {
     "forecast": "#1f77b4",
     "band": "rgba(31, 119, 180, 0.18)",
     "required": "#d62728",
-    "on_phone": "#2ca02c",
+    "on_phone": "#98df8a",
+    "available": "#2ca02c",
     "scheduled": "#1f77b4",
     "service_level": "#ff7f0e",
     "shift": "#4c78a8",
@@ -313,32 +314,36 @@ def coverage_figure(coverage: pd.DataFrame, *, target: float | None = None) -> g
     Parameters
     ----------
     coverage : DataFrame
-        Coverage frame (``interval_start``, ``scheduled``, ``on_phone``,
-        ``agents_needed``, ``service_level``); summed over queues where there are several
+        Coverage frame (``interval_start``, ``scheduled``, ``on_phone``, optional
+        ``available``, ``agents_needed``, ``service_level``); summed over queues where there are several
         (the service level is then call-weighted if ``calls`` is present, else averaged).
     target : float, optional
         Service-level target, a dotted line on the right axis.
     """
     cov = coverage.copy()
+    extra = {"available": ("available", "sum")} if "available" in cov.columns else {}
     if "queue" in cov.columns and cov["queue"].nunique() > 1:
         if "calls" in cov.columns:
             cov["_w"] = cov["service_level"] * cov["calls"]
             agg = cov.groupby("interval_start", sort=True).agg(
                 scheduled=("scheduled", "sum"), on_phone=("on_phone", "sum"),
                 agents_needed=("agents_needed", "sum"), _w=("_w", "sum"), calls=("calls", "sum"),
+                **extra,
             )
             agg["service_level"] = (agg["_w"] / agg["calls"]).where(agg["calls"] > 0, 1.0)
         else:
             agg = cov.groupby("interval_start", sort=True).agg(
                 scheduled=("scheduled", "sum"), on_phone=("on_phone", "sum"),
                 agents_needed=("agents_needed", "sum"), service_level=("service_level", "mean"),
+                **extra,
             )
         cov = agg.reset_index()
     cov = cov.sort_values("interval_start")
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     for col, label, dash in (
         ("agents_needed", "required on phones", "solid"),
-        ("on_phone", "on phones", "solid"),
+        ("available", "available after shrinkage", "solid"),
+        ("on_phone", "on phones (not on break)", "dash"),
         ("scheduled", "scheduled", "dot"),
     ):
         if col in cov.columns:
