@@ -1166,21 +1166,32 @@ def estimate_patience(records_or_history: pd.DataFrame) -> float:
 # demo data
 # ---------------------------------------------------------------------------------------
 
-def demo_history_path() -> Path:
-    """Path of the shipped demo history ``data/demo_history.csv``.
+def demo_path(name: str = "demo_history.csv") -> Path:
+    """Path of a shipped demo file (``demo_history.csv``, ``demo_scenario.yaml``,
+    ``demo_agents.csv``).
 
     Looks beside the package (editable install or source tree) and then in the data
     directory of an installed wheel (``<prefix>/share/wfm/data``).
     """
     import sys
 
-    candidates = [Path(__file__).resolve().parents[1] / "data" / "demo_history.csv",
-                  Path(sys.prefix) / "share" / "wfm" / "data" / "demo_history.csv"]
+    candidates = [Path(__file__).resolve().parents[1] / "data" / name,
+                  Path(sys.prefix) / "share" / "wfm" / "data" / name]
     for c in candidates:
         if c.exists():
             return c
-    raise DataError("demo history not found; looked in "
+    raise DataError(f"demo file {name} not found; looked in "
                     + ", ".join(str(c) for c in candidates))
+
+
+def demo_history_path() -> Path:
+    """Path of the shipped demo history ``data/demo_history.csv``."""
+    return demo_path("demo_history.csv")
+
+
+def demo_scenario_path() -> Path:
+    """Path of the shipped demo scenario ``data/demo_scenario.yaml``."""
+    return demo_path("demo_scenario.yaml")
 
 
 def shared_calls_dir() -> Path:

@@ -1198,7 +1198,8 @@ def compare(results: Mapping[str, Any], baseline: str | None = None) -> pd.DataF
     rows = []
     for name in names:
         kpis = dict(getattr(results[name], "kpis", results[name]))
-        row = {c: float(kpis.get(c, math.nan)) for c in COMPARE_COLUMNS}
+        # A stored result keeps NaN and infinity as JSON null: read a missing figure as NaN.
+        row = {c: math.nan if kpis.get(c) is None else float(kpis[c]) for c in COMPARE_COLUMNS}
         row["status"] = kpis.get("status", "")
         rows.append(row)
     table = pd.DataFrame(rows, index=pd.Index(names, name="scenario"))

@@ -187,15 +187,9 @@ def plan_command(
 
 def demo_scenario_path() -> Path:
     """The shipped demo scenario ``data/demo_scenario.yaml``."""
-    import sys
+    from wfm.io import demo_scenario_path as path
 
-    for c in (Path(__file__).resolve().parents[2] / "data" / "demo_scenario.yaml",
-              Path(sys.prefix) / "share" / "wfm" / "data" / "demo_scenario.yaml"):
-        if c.exists():
-            return c
-    from wfm.errors import DataError
-
-    raise DataError("demo scenario not found beside the package")
+    return path()
 
 
 def demo_command(

@@ -299,10 +299,10 @@ class SolveOptions:
 
 
 def demo_scenario_path() -> Path:
-    """The demo scenario shipped beside the demo history (``data/demo_scenario.yaml``)."""
+    """The shipped demo scenario (``data/demo_scenario.yaml``)."""
     import wfm.io
 
-    return wfm.io.demo_history_path().parent / "demo_scenario.yaml"
+    return wfm.io.demo_scenario_path()
 
 
 def rules() -> RuleSet:
