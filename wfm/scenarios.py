@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from wfm.errors import InputError, WfmError
+from wfm.errors import InputError
 from wfm.types import (
     WEEKDAYS,
     Activity,
@@ -1119,6 +1120,43 @@ def apply_overrides(scenario: Scenario, **overrides: Any) -> Scenario:
 # --------------------------------------------------------------------------------------
 
 
+def _generate_agents(src: AgentSource, s: Scenario) -> tuple[Agent, ...]:
+    """``agents.n`` people from :func:`wfm.agents.make_agents` (teams, leads, skills,
+    limited availability, preferences), on the scenario's contracts in ``agents.mix``.
+
+    The generator decides who works part time (limited availability is part time);
+    each person then gets one of the scenario's contracts of the same employment type,
+    drawn by the mix shares (the other type when the mix has none of theirs).
+    """
+    from wfm.agents import DEFAULT_CONTRACTS, make_agents
+
+    names = list(src.mix) or list(s.contracts)
+    unknown = [name for name in names if name not in s.contracts]
+    if unknown:
+        raise InputError("agents.mix", unknown[0], "a contract of the scenario: " + ", ".join(s.contracts))
+    shares = np.array([src.mix[n] for n in names], float) if src.mix else np.ones(len(names))
+    part = np.array([s.contracts[n].employment == "part_time" for n in names])
+    part_share = float(shares[part].sum() / shares.sum())
+    generated, _ = make_agents(
+        src.n, src.seed, queues=tuple(s.queues) or ("default",), teams=max(1, -(-src.n // 15)),
+        part_time_share=part_share, limited_share=min(0.10, part_share),
+    )
+    rng = np.random.default_rng([src.seed, 1])
+    out = []
+    for agent in generated:
+        wants_part = DEFAULT_CONTRACTS[agent.contract].employment == "part_time"
+        if wants_part and part.any():
+            pool = part
+        elif not wants_part and (~part).any():
+            pool = ~part
+        else:
+            pool = np.ones_like(part)
+        p = shares * pool
+        contract = names[int(rng.choice(len(names), p=p / p.sum()))]
+        out.append(dataclasses.replace(agent, contract=contract))
+    return tuple(out)
+
+
 def _resolve_agents(s: Scenario) -> tuple[Agent, ...]:
     src = s.agents
     if not src.given:
@@ -1133,14 +1171,7 @@ def _resolve_agents(s: Scenario) -> tuple[Agent, ...]:
                                  f"at most the {len(agents)} agents of {src.file.name}")
             agents = agents[: src.headcount]
     else:
-        try:
-            from wfm.agents import generate_agents
-        except ImportError as exc:
-            raise WfmError(
-                "agents.n (generated agents) needs wfm.agents.generate_agents, which this "
-                "installation lacks; give agents.file instead"
-            ) from exc
-        agents = tuple(generate_agents(src.n, s.contracts, mix=src.mix, rng=src.seed))
+        agents = _generate_agents(src, s)
     if src.cost_per_hour is not None:
         agents = tuple(dataclasses.replace(a, cost_per_hour=src.cost_per_hour) for a in agents)
     for a in agents:

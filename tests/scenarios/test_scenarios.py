@@ -263,6 +263,26 @@ def test_headcount_regenerates_generated_agents():
     assert apply_overrides(s, headcount=30).agents.n == 30
 
 
+def test_generated_agents_follow_the_scenario_contracts_and_mix():
+    raw = copy.deepcopy(MINIMAL)
+    raw["contracts"] = [
+        {"name": "ft", "employment": "full_time", "min_hours_week": 30, "max_hours_week": 40},
+        {"name": "pt", "employment": "part_time", "min_hours_week": 10, "max_hours_week": 24},
+    ]
+    raw["agents"] = {"n": 60, "seed": 4, "mix": {"ft": 0.7, "pt": 0.3}}
+    s = scenario_from_dict(raw)
+    agents = s.resolve_agents()
+    assert len(agents) == 60 and len({a.id for a in agents}) == 60
+    by = pd.Series([a.contract for a in agents]).value_counts()
+    assert set(by.index) == {"ft", "pt"} and 12 <= by["pt"] <= 24
+    # limited availability only on part-time contracts; leads on full time
+    assert all(a.contract == "pt" for a in agents if a.availability)
+    assert all(a.contract == "ft" for a in agents if a.is_lead)
+    assert [a.id for a in s.resolve_agents()] == [a.id for a in agents]  # seeded
+    fewer = apply_overrides(s, headcount=30).resolve_agents()
+    assert len(fewer) == 30
+
+
 def test_demo_agents_resolve_with_headcount():
     s = load_scenario(DEMO)
     agents = s.resolve_agents()
