@@ -527,6 +527,8 @@ def _fair_shares(p: _Problem, plan: dict[int, int]) -> tuple[list[int], list[int
 
 
 _FLUID_SCALE = 12
+#: Share of the time limit for the agent-by-agent search that builds the start.
+_LOCAL_SEARCH_SHARE = 0.25
 _FLUID_CACHE: dict = {}
 
 
@@ -1156,7 +1158,9 @@ def build_roster(
         "unit_min": p.week.unit_min,
     }
     prog(0.05, 1.0, "checking each agent's rules")
+    stats["t_prepare_lp_s"] = time.perf_counter() - t_start
     problems = _precheck(p)
+    stats["t_precheck_s"] = time.perf_counter() - t_start
     if problems:
         return SolveResult(
             status="INFEASIBLE",
@@ -1166,18 +1170,22 @@ def build_roster(
         )
     # a legal roster, agent by agent, as the hint
     prog(0.07, 1.0, "greedy start")
-    hint, n_rounds = _local_search(p, base_plan, 0.3 * time_limit_s)
+    hint, n_rounds = _local_search(p, base_plan, _LOCAL_SEARCH_SHARE * time_limit_s)
     stats["local_search_rounds"] = n_rounds
     stats["local_search_s"] = time.perf_counter() - t_start
     # pass 1
     prog(0.1, 1.0, "building the roster model")
     pass1 = _build_pass1(p, base_plan)
+    stats["t_build_s"] = time.perf_counter() - t_start
     hint_cost = _complete_hint(pass1, hint, num_workers)
+    stats["t_hint_s"] = time.perf_counter() - t_start
     stats["greedy_cost_pass1"] = hint_cost
     elapsed = time.perf_counter() - t_start
-    remaining = max(1.0, time_limit_s - elapsed)
-    t2 = min(0.2 * remaining, 15.0)
-    s1, st1 = _solve(pass1.model, remaining - t2, num_workers, progress, 0.15, 0.85, "shifts")
+    reserve = 0.5 + 0.03 * time_limit_s  # frames and reports after the solves
+    remaining = max(1.0, time_limit_s - elapsed - reserve)
+    t2 = min(0.2 * remaining, 10.0)
+    s1, st1 = _solve(pass1.model, max(0.5, remaining - t2), num_workers, progress, 0.15, 0.85,
+                     "shifts")
     status1 = _STATUS.get(st1, "NO_SOLUTION")
     stats.update(
         pass1_status=status1,
@@ -1208,9 +1216,11 @@ def build_roster(
             else:
                 absent.append(ai)
     prog(0.87, 1.0, "placing breaks")
-    remaining = max(1.0, time_limit_s - (time.perf_counter() - t_start))
+    remaining = max(0.5, time_limit_s - (time.perf_counter() - t_start) - reserve)
     hint2 = _break_hint(p, pass1, s1, assign)
-    p2 = _place_breaks(p, assign, meeting_times, min(remaining, max(t2, 1.0)), num_workers, hint2)
+    stats["t_pass1_s"] = time.perf_counter() - t_start
+    p2 = _place_breaks(p, assign, meeting_times, remaining, num_workers, hint2)
+    stats["t_pass2_s"] = time.perf_counter() - t_start
     stats.update(pass2_status=p2.status, pass2_wall_s=p2.wall_s)
     shifts, breaks = _frames(p, assign, p2.breaks, meeting_times, meeting_names)
     coverage = _coverage_frame(p, assign, p2.served)
@@ -1302,7 +1312,7 @@ class _AgentModel:
     penalty: cp_model.LinearExprT  # soft-rule cost of the agent's week [cents]
 
 
-def _agent_model(p: _Problem, ai: int, fair: tuple[int, int]) -> _AgentModel:
+def _agent_model(p: _Problem, ai: int, fair: tuple[int, int], full: bool = True) -> _AgentModel:
     a = p.agents[ai]
     c = p.contracts[a.contract]
     w = p.weights
@@ -1315,10 +1325,11 @@ def _agent_model(p: _Problem, ai: int, fair: tuple[int, int]) -> _AgentModel:
     pens = []
     pens += rules.preferred_start(m, av, w["preferred start"])
     pens += rules.preferred_days_off(m, av, w["preferred day off"])
-    pens += rules.start_consistency(m, av, w["start consistency"])
-    pens += rules.evening_fairness(m, av, fair[0], w["evening fairness"])
-    pens += rules.weekend_fairness(m, av, fair[1], w["weekend fairness"])
-    pens += rules.overtime(m, av)
+    if full:
+        pens += rules.start_consistency(m, av, w["start consistency"])
+        pens += rules.evening_fairness(m, av, fair[0], w["evening fairness"])
+        pens += rules.weekend_fairness(m, av, fair[1], w["weekend fairness"])
+        pens += rules.overtime(m, av)
     expr = sum(_cents(pn.weight * pn.per_unit) * pn.var for pn in pens) if pens else 0
     return _AgentModel(m, av, expr)
 
@@ -1419,16 +1430,22 @@ def _local_search(
         a = p.agents[ai]
         if not p.cand[ai]:
             return []
-        key = (ai,) if a.preferred_start_min is not None or a.preferred_days_off else (
-            a.contract, a.time_off, a.availability, tuple(p.cand[ai]), fair_e[ai], fair_w[ai]
+        full = done > 0
+        key = (ai, full) if a.preferred_start_min is not None or a.preferred_days_off else (
+            a.contract, a.time_off, a.availability, tuple(p.cand[ai]), fair_e[ai], fair_w[ai], full
         )
         if key not in models:
-            models[key] = _agent_model(p, ai, (fair_e[ai], fair_w[ai]))
+            models[key] = _agent_model(p, ai, (fair_e[ai], fair_w[ai]), full)
         am = models[key]
         qs = qs_of[ai]
         avail = resid[qs].sum(axis=0) if qs else np.zeros(week.n_intervals)
         if supervised:
-            need_leads = np.maximum(open_units, np.ceil(other_units / p.lead_ratio))
+            # before the other agents are placed, expect them at the requirement plus breaks
+            expected = np.maximum(other_units, 1.2 * total)
+            need_leads = np.maximum(
+                open_units, np.ceil(expected / week.units_per_interval / p.lead_ratio)
+                * week.units_per_interval
+            )
             room = lead_units * p.lead_ratio - other_units
         coefs = []
         for i in p.cand[ai]:
@@ -1445,6 +1462,7 @@ def _local_search(
         s = cp_model.CpSolver()
         s.parameters.num_workers = 1
         s.parameters.max_time_in_seconds = 1.0
+        s.parameters.cp_model_presolve = False
         st = s.solve(m)
         if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
