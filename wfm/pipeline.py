@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from wfm.errors import DataError, InputError
-from wfm.frames import validate_forecast
+from wfm.frames import validate_forecast, validate_history
 from wfm.scenarios import Scenario
 
 __all__ = ["run_plan", "PlanResult", "STAGES", "load_demand", "adjusted_forecast",
@@ -147,12 +147,50 @@ def _stage_progress(progress: Progress | None, stage: str, offset: float, weight
 # --------------------------------------------------------------------------------------
 
 
-def load_demand(scenario: Scenario) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
-    """The history (or ready forecast) named by the scenario's ``data`` section.
+def load_demand(
+    scenario: Scenario,
+    *,
+    history: pd.DataFrame | None = None,
+    forecast: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """The demand of a plan: a history to forecast from, or a ready forecast.
 
-    Returns ``(history, None)`` or ``(None, forecast)``; the history is cut at the
-    horizon's start, to ``train_weeks`` if set, and to the scenario's queues.
+    Parameters
+    ----------
+    scenario : Scenario
+        Its ``data`` section names the demand when no frame is given; its ``queues``,
+        ``horizon`` and ``data.train_weeks`` select from whatever is used.
+    history : DataFrame, optional
+        Interval history (:data:`wfm.frames.HISTORY_COLUMNS`), used instead of the
+        scenario's data source; checked with :func:`wfm.frames.validate_history`.
+    forecast : DataFrame, optional
+        Ready forecast (:data:`wfm.frames.FORECAST_COLUMNS`), used instead of the
+        scenario's data source; checked with :func:`wfm.frames.validate_forecast`.
+
+    Returns
+    -------
+    (history, forecast)
+        ``(history, None)`` when the plan forecasts, ``(history or None, forecast)``
+        when a forecast is given.  The history is cut at the horizon's start, to
+        ``train_weeks`` if set, and to the scenario's queues; the forecast is cut to
+        the scenario's queues.
+
+    Raises
+    ------
+    DataError
+        Bad frame or file, unknown queue, or no history before the horizon when the
+        plan has to forecast from it.
     """
+    if history is not None or forecast is not None:
+        fc = None
+        if forecast is not None:
+            fc = _select_queues(validate_forecast(forecast), scenario.queues, None)
+        hist = None
+        if history is not None:
+            hist = _select_queues(validate_history(history), scenario.queues, None)
+            hist = _training_window(hist, scenario, None, required=fc is None)
+        return hist, fc
+
     import wfm.io as wio
 
     src = scenario.data
@@ -160,24 +198,31 @@ def load_demand(scenario: Scenario) -> tuple[pd.DataFrame | None, pd.DataFrame |
         fc = _read_forecast(Path(src.forecast))
         return None, _select_queues(fc, scenario.queues, str(src.forecast))
     if src.kind == "call_records":
-        history, _report = wio.load_call_records(list(src.call_records), mapping=src.mapping,
-                                                 interval_min=src.interval_min,
-                                                 answer_within_s=scenario.target.answer_within_s)
+        hist, _report = wio.load_call_records(list(src.call_records), mapping=src.mapping,
+                                              interval_min=src.interval_min,
+                                              answer_within_s=scenario.target.answer_within_s)
         file = str(src.call_records[0])
     else:
         path = wio.demo_history_path() if src.history == "demo" else Path(src.history)
-        history = wio.load_history(path)
+        hist = wio.load_history(path)
         file = str(path)
-    history = _select_queues(history, scenario.queues, file)
+    hist = _select_queues(hist, scenario.queues, file)
+    return _training_window(hist, scenario, file, required=True), None
+
+
+def _training_window(history: pd.DataFrame, scenario: Scenario, file: str | None, *,
+                     required: bool) -> pd.DataFrame:
+    """History before the horizon start, within ``train_weeks`` if set."""
+    src = scenario.data
     start = scenario.horizon.week_start
     history = history[history["interval_start"] < start]
     if src.train_weeks is not None:
         history = history[history["interval_start"] >= start - pd.Timedelta(weeks=src.train_weeks)]
-    if history.empty:
+    if required and history.empty:
         raise DataError(f"no history before the horizon start {start:%Y-%m-%d}"
                         + (f" within {src.train_weeks} weeks" if src.train_weeks else ""),
                         file=file)
-    return history.reset_index(drop=True), None
+    return history.reset_index(drop=True)
 
 
 def _read_forecast(path: Path) -> pd.DataFrame:
@@ -196,7 +241,7 @@ def _read_forecast(path: Path) -> pd.DataFrame:
     return validate_forecast(frame, file=str(path))
 
 
-def _select_queues(frame: pd.DataFrame, queues: Sequence[str], file: str) -> pd.DataFrame:
+def _select_queues(frame: pd.DataFrame, queues: Sequence[str], file: str | None) -> pd.DataFrame:
     if not queues:
         return frame
     known = set(frame["queue"].unique())
@@ -289,7 +334,8 @@ def combine_results(results: Sequence[Any]):
 # --------------------------------------------------------------------------------------
 
 
-def run_plan(scenario: Scenario, *, progress: Progress | None = None,
+def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
+             forecast: pd.DataFrame | None = None, progress: Progress | None = None,
              stages: Sequence[str] = STAGES) -> PlanResult:
     """Run the scenario's plan end to end.
 
@@ -297,6 +343,16 @@ def run_plan(scenario: Scenario, *, progress: Progress | None = None,
     ----------
     scenario : Scenario
         From :func:`wfm.scenarios.load_scenario` (with overrides applied).
+    history : DataFrame, optional
+        Interval history to forecast from, instead of the scenario's ``data`` source
+        (validated with :func:`wfm.frames.validate_history`; cut to the scenario's
+        queues and training window).
+    forecast : DataFrame, optional
+        Ready forecast, instead of the scenario's ``data`` source (validated with
+        :func:`wfm.frames.validate_forecast`); the forecasting step is skipped and only
+        the intervals of the horizon are planned.  With both frames, the forecast is
+        used and the history is only kept in the result.  The scenario's volume and
+        AHT overrides apply to either.
     progress : callable, optional
         ``progress(done, total, message)``; ``message`` starts with the stage name.
     stages : sequence of str
@@ -349,7 +405,7 @@ def run_plan(scenario: Scenario, *, progress: Progress | None = None,
     cb, t0 = step("data")
     if cb:
         cb(0.0, 1.0, "reading")
-    history, given_forecast = load_demand(scenario)
+    history, given_forecast = load_demand(scenario, history=history, forecast=forecast)
     out.history = history
     out.timings["data"] = time.perf_counter() - t0
     report(cb, "read")
@@ -361,8 +417,9 @@ def run_plan(scenario: Scenario, *, progress: Progress | None = None,
         fc = given_forecast[(given_forecast["interval_start"] >= hz.week_start)
                             & (given_forecast["interval_start"] < hz.end)].reset_index(drop=True)
         if fc.empty:
-            raise DataError(f"the forecast file has no interval in [{hz.week_start:%Y-%m-%d}, "
-                            f"{hz.end:%Y-%m-%d})", file=str(scenario.data.forecast))
+            raise DataError(f"the forecast has no interval in [{hz.week_start:%Y-%m-%d}, "
+                            f"{hz.end:%Y-%m-%d})",
+                            file=None if forecast is not None else str(scenario.data.forecast))
     else:
         import forecasting
 
