@@ -1181,7 +1181,7 @@ def build_roster(
     stats["t_hint_s"] = time.perf_counter() - t_start
     stats["greedy_cost_pass1"] = hint_cost
     elapsed = time.perf_counter() - t_start
-    reserve = 0.5 + 0.03 * time_limit_s  # frames and reports after the solves
+    reserve = 1.0 + 0.05 * time_limit_s  # frames and reports after the solves
     remaining = max(1.0, time_limit_s - elapsed - reserve)
     t2 = min(0.2 * remaining, 10.0)
     s1, st1 = _solve(pass1.model, max(0.5, remaining - t2), num_workers, progress, 0.15, 0.85,

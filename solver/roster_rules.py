@@ -64,7 +64,7 @@ DEFAULT_WEIGHTS = {
     "start consistency": 3.0,  # per hour a start lies outside +-1 h of the agent's usual start
     "evening fairness": 4.0,  # per evening shift above the agent's fair share
     "weekend fairness": 4.0,  # per weekend shift above the agent's fair share
-    "meeting absence": 50.0,  # per team member who cannot attend the team meeting
+    "meeting absence": 200.0,  # per team member absent from a team meeting
 }
 
 

@@ -157,7 +157,8 @@ def test_cheaper_absence_is_reported_as_a_bent_rule():
     agents = [Agent(f"A{i}", "any", skills={"q"}, team="T") for i in range(2)]
     act = Activity("team meeting", 60, team="T", days=(0, 1), earliest_start_min=9 * 60,
                    latest_start_min=14 * 60)
-    res = solve(req, agents, activities=[act])  # an absence (50) costs less than a shift
+    # an absence (50) costs less than a second shift
+    res = solve(req, agents, activities=[act], weights={"meeting absence": 50})
     absent = res.penalties[res.penalties["rule"] == "meeting absence"]
     assert len(absent) == 1 and absent["subject"].iloc[0] in ("A0", "A1")
     assert absent["cost"].iloc[0] == pytest.approx(50.0)
