@@ -82,11 +82,13 @@ def executor(scheduler: str | None = None, max_workers: int = 2) -> Iterator[cf.
 
 
 def run_point(scenario: Scenario, overrides: Mapping[str, Any], stages: Sequence[str],
-              solver_workers: int | None) -> dict[str, Any]:
+              solver_workers: int | None, *, history: pd.DataFrame | None = None,
+              forecast: pd.DataFrame | None = None) -> dict[str, Any]:
     """Solve one point (in a worker): the KPIs of ``apply_overrides(scenario, **overrides)``.
 
-    Never raises: a failed point returns ``status="ERROR"`` and the message, so one bad
-    point does not lose the others.
+    ``history`` and ``forecast`` go to :func:`wfm.pipeline.run_plan` (demand given in
+    memory instead of the scenario's file).  Never raises: a failed point returns
+    ``status="ERROR"`` and the message, so one bad point does not lose the others.
     """
     from wfm.pipeline import run_plan
 
@@ -96,7 +98,7 @@ def run_point(scenario: Scenario, overrides: Mapping[str, Any], stages: Sequence
         if solver_workers is not None:
             s = dataclasses.replace(s, solver=dataclasses.replace(s.solver,
                                                                   num_workers=solver_workers))
-        result = run_plan(s, stages=stages)
+        result = run_plan(s, stages=stages, history=history, forecast=forecast)
         row.update({k: v for k, v in result.kpis.items() if np.isscalar(v)})
         row.setdefault("status", "REQUIREMENTS" if result.shift_plan is None else "")
         row["error"] = ""
@@ -117,6 +119,8 @@ def sweep(
     pool: cf.Executor | None = None,
     max_workers: int = 2,
     solver_workers: int | None = 1,
+    history: pd.DataFrame | None = None,
+    forecast: pd.DataFrame | None = None,
     progress: Callable[[float, float, str], None] | None = None,
 ) -> pd.DataFrame:
     """Solve every what-if of ``points`` on ``scenario``, in parallel.
@@ -140,6 +144,10 @@ def sweep(
     solver_workers : int or None
         Solver threads per point (default 1: the points are the parallelism); None
         keeps the scenario's.
+    history, forecast : DataFrame, optional
+        Demand given in memory instead of the scenario's data file (see
+        :func:`wfm.pipeline.run_plan`); sent to every point.  A forecast saves each
+        point the forecasting step.
     progress : callable, optional
         ``progress(done, total, message)`` as points finish.
 
@@ -147,7 +155,9 @@ def sweep(
     -------
     DataFrame
         One row per point, in the order given: ``label``, the override values,
-        ``status``, ``error`` and the KPIs (:data:`SWEEP_COLUMNS` and more).
+        ``status``, ``error`` and the KPIs (:data:`SWEEP_COLUMNS` and more).  A point
+        that fails (bad setting, no plan found, worker lost) has ``status="ERROR"``
+        and the reason in ``error``; the other points are still solved.
     """
     points = [dict(p) for p in points]
     if not points:
@@ -164,14 +174,18 @@ def sweep(
     rows: list[dict | None] = [None] * len(points)
 
     def collect(ex: cf.Executor) -> None:
-        futures = {ex.submit(run_point, scenario, p, stages, solver_workers): i
+        futures = {ex.submit(run_point, scenario, p, stages, solver_workers, history=history,
+                             forecast=forecast): i
                    for i, p in enumerate(points)}
         done = 0
         if progress is not None:
             progress(0, len(points), "submitted")
         for fut in cf.as_completed(futures):
             i = futures[fut]
-            rows[i] = fut.result()
+            try:
+                rows[i] = fut.result()
+            except Exception as exc:  # the worker died (killed, out of memory) or pickling
+                rows[i] = {"status": "ERROR", "error": f"{type(exc).__name__}: {exc}"}
             done += 1
             if progress is not None:
                 progress(done, len(points), labels[i])
