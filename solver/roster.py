@@ -1187,6 +1187,15 @@ def build_roster(
     s1, st1 = _solve(pass1.model, max(0.5, remaining - t2), num_workers, progress, 0.15, 0.85,
                      "shifts")
     status1 = _STATUS.get(st1, "NO_SOLUTION")
+    if status1 == "NO_SOLUTION" and hint_cost is not None:
+        # out of time before the search started: the completed start is a roster
+        s1 = cp_model.CpSolver()
+        s1.parameters.num_workers = int(num_workers)
+        s1.parameters.max_time_in_seconds = 5.0
+        s1.parameters.fix_variables_to_their_hinted_value = True
+        st1 = s1.solve(pass1.model)
+        status1 = "FEASIBLE" if st1 in (cp_model.OPTIMAL, cp_model.FEASIBLE) else status1
+        stats["pass1_from_start"] = True
     stats.update(
         pass1_status=status1,
         pass1_wall_s=s1.wall_time,
@@ -1228,10 +1237,11 @@ def build_roster(
     penalties = pd.DataFrame(prows, columns=list(PENALTY_COLUMNS))
     wages = float(shifts["cost"].sum())
     objective = wages + float(penalties["cost"].sum())
-    bound = max(lp.value, lp_c.value, s1.best_objective_bound / 100)
-    bound = min(bound, objective)
+    # Pass 1 spreads breaks evenly, which is not a relaxation of placing them: its
+    # CP-SAT bound is kept in stats only.  The LP bounds are valid for the roster.
+    bound = min(max(lp.value, lp_c.value), objective)
     stats.update(wages=wages, penalty_cost=float(penalties["cost"].sum()))
-    status = "OPTIMAL" if status1 == "OPTIMAL" and p2.status == "OPTIMAL" else "FEASIBLE"
+    status = "OPTIMAL" if objective - bound <= 1e-9 * max(1.0, abs(objective)) else "FEASIBLE"
     prog(1.0, 1.0, "done")
     res = SolveResult(
         status=status,
@@ -1334,6 +1344,35 @@ def _agent_model(p: _Problem, ai: int, fair: tuple[int, int], full: bool = True)
     return _AgentModel(m, av, expr)
 
 
+def _soft_cost(p: _Problem, assign: list[dict[int, int]], plan: dict[int, int]) -> float:
+    """Cost of the agent-level soft rules and overtime of a roster, as pass 1 prices them."""
+    w = p.weights
+    fair_e, fair_w = _fair_shares(p, plan)
+    total = 0.0
+    for ai, days in enumerate(assign):
+        a = p.agents[ai]
+        c = p.contracts[a.contract]
+        opts = [p.options[i] for i in days.values()]
+        if not opts:
+            continue
+        if a.preferred_start_min is not None:
+            gaps = sum(rules._circular_gap(o.start_min, a.preferred_start_min) for o in opts)
+            total += w["preferred start"] * gaps / 60
+        total += w["preferred day off"] * sum(o.weekday in a.preferred_days_off for o in opts)
+        starts = [o.start_min for o in opts]
+        anchors = {x + k for x in starts for k in (-60, 0, 60)}
+        dev = min(sum(max(0, abs(x - an) - 60) for x in starts) for an in anchors)
+        total += w["start consistency"] * dev / 60
+        total += w["evening fairness"] * max(0, sum(o.evening for o in opts) - fair_e[ai])
+        wk = sum(o.weekday in c.weekend_days for o in opts)
+        total += w["weekend fairness"] * max(0, wk - fair_w[ai])
+        if c.overtime_after_h is not None:
+            over = max(0.0, sum(o.paid_h for o in opts) - c.overtime_after_h)
+            rate = max(p.rate(ai, o) for o in opts)
+            total += over * rate * c.overtime_premium
+    return total
+
+
 def _local_search(
     p: _Problem,
     plan: dict[int, int],
@@ -1387,6 +1426,17 @@ def _local_search(
     for ai in range(len(p.agents)):
         qs = [qidx[q] for q in p.classes[p.class_of[ai]][0] if q in qidx]
         qs_of.append([0] if p.queues == [ALL_QUEUES] else qs)
+    # each meeting at its quietest slot; members are paid (the absence price) to fit it
+    meeting_bonus: dict[int, set[int]] = defaultdict(set)  # agent -> options fitting
+    for act in p.activities:
+        members = _meeting_members(p, act)
+        slots = _meeting_slots(p, act)
+        if not members or not slots:
+            continue
+        quiet = min(slots, key=lambda sl: sum(total[t] * u for t, u in week.cover(*sl)))
+        for ai in members:
+            meeting_bonus[ai] |= {i for i in p.cand[ai] if _compatible(p.options[i], *quiet)}
+    absence = p.weights["meeting absence"]
     assign: list[dict[int, int]] = [{} for _ in p.agents]
     taken: list[dict] = [{} for _ in p.agents]  # per agent: t -> array of units per queue
     models: dict = {}
@@ -1455,6 +1505,8 @@ def _local_search(
                 gain += np.minimum(units, np.maximum(0, need_leads[idx] - lead_units[idx])).sum() * 1e3
             elif supervised and (room[idx] < units).any():
                 gain -= 1e5  # would break the lead ratio
+            if i in meeting_bonus.get(ai, ()):
+                gain += absence
             coefs.append(int(round((gain - p.shift_cost(ai, p.options[i])) * 100)))
         m = am.model
         m.clear_objective()
