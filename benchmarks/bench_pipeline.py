@@ -179,7 +179,8 @@ def bench_sweep(scenario) -> list[str]:
                  f"{t_serial / t_given:>9.2f}")
     rounds = math.ceil(len(points) / 2)
     lines.append(f"   (best possible speed-up for {len(points)} equal points on 2 processes: "
-                 f"{len(points) / rounds:.2f}, {rounds} rounds)")
+                 f"{len(points) / rounds:.2f}, {rounds} rounds; the last line also skips the "
+                 "forecast of each point)")
     lines.append(f"   {'target':<7} {'status (gap) serial':<22} {'pool':<15} {'given':<15} "
                  f"{'cost serial':>11} {'pool':>8} {'given':>8} {'SL Erlang':>9}")
 
