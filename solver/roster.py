@@ -1426,14 +1426,21 @@ def _local_search(
     for ai in range(len(p.agents)):
         qs = [qidx[q] for q in p.classes[p.class_of[ai]][0] if q in qidx]
         qs_of.append([0] if p.queues == [ALL_QUEUES] else qs)
-    # each meeting at its quietest slot; members are paid (the absence price) to fit it
+    # each meeting at a slot chosen up front; members are paid (the absence price) to fit it
     meeting_bonus: dict[int, set[int]] = defaultdict(set)  # agent -> options fitting
     for act in p.activities:
         members = _meeting_members(p, act)
         slots = _meeting_slots(p, act)
         if not members or not slots:
             continue
-        quiet = min(slots, key=lambda sl: sum(total[t] * u for t, u in week.cover(*sl)))
+        def fits(sl, members=members):
+            return sum(any(_compatible(p.options[i], *sl) for i in p.cand[ai]) for ai in members)
+
+        # the slot most members can reach, the quietest of those
+        quiet = min(
+            slots,
+            key=lambda sl: (-fits(sl), sum(total[t] * u for t, u in week.cover(*sl))),
+        )
         for ai in members:
             meeting_bonus[ai] |= {i for i in p.cand[ai] if _compatible(p.options[i], *quiet)}
     absence = p.weights["meeting absence"]
