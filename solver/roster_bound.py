@@ -1,4 +1,4 @@
-"""Lower bound and greedy baseline of a roster.
+"""Lower bound of a roster (LP relaxation of anonymous shift covering) and its rounding.
 
 * :func:`lp_bound` solves the LP relaxation of the *anonymous* shift-covering problem
   (how many agents start each shift, breaks placed implicitly by counts per break
@@ -6,9 +6,8 @@
   Its optimum is a lower bound on the cost of any roster with the same templates and
   requirement, whatever the agents' contracts; its support gives the candidate shifts
   of the roster model.
-* :func:`greedy_assign` is the simple baseline a planner would write: walk through the
-  shifts of a plan in time order and hand each one to the agent who most needs hours
-  and can legally take it.
+* :func:`round_plan` turns the LP counts into whole shifts (the starting plan when no
+  shift plan is given).
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ import scipy.sparse as sp
 from solver.roster_data import ShiftOption, Week
 from wfm.errors import SolveError
 
-__all__ = ["LPBound", "lp_bound", "round_plan", "greedy_assign"]
+__all__ = ["LPBound", "lp_bound", "round_plan"]
 
 
 @dataclass(frozen=True)
@@ -183,120 +182,3 @@ def round_plan(counts: np.ndarray) -> dict[int, int]:
     for i in np.flatnonzero(base > 0):
         out[int(i)] = int(base[i])
     return out
-
-
-@dataclass
-class _State:
-    chosen: dict  # day -> ShiftOption
-    paid_min: int = 0
-
-
-def _can_take(st: _State, o: ShiftOption, contract, week: Week) -> bool:
-    d = o.day
-    if d in st.chosen:
-        return False
-    if st.paid_min + o.paid_min > contract.max_hours_week * 60 + 1e-9:
-        return False
-    if len(st.chosen) + 1 > contract.max_days_week:
-        return False
-    rest = contract.min_rest_h * 60
-    for e, other in st.chosen.items():
-        if abs(e - d) > 2:
-            continue
-        first, second = (other, o) if e < d else (o, other)
-        if second.abs_start - first.abs_end < rest:
-            return False
-    days = set(st.chosen) | {d}
-    worked = [k in days for k in range(7)]
-    k = contract.max_consecutive_days
-    run = 0
-    for w in worked:
-        run = run + 1 if w else 0
-        if run > k:
-            return False
-    if contract.two_consecutive_days_off and not any(
-        not worked[i] and not worked[i + 1] for i in range(6)
-    ):
-        return False
-    if contract.max_weekend_days is not None:
-        wk = sum(1 for k2 in days if week.weekday(k2) in contract.weekend_days)
-        if wk > contract.max_weekend_days:
-            return False
-    return True
-
-
-def greedy_assign(
-    plan: dict[int, int],
-    options: Sequence[ShiftOption],
-    agents: Sequence,
-    contracts,
-    allowed: Sequence[set[int]],
-    week: Week,
-) -> list[dict[int, int]]:
-    """Hand the plan's shifts to agents, in time order, to whoever most needs the hours.
-
-    Parameters
-    ----------
-    plan : dict option index -> count
-    options : sequence of ShiftOption
-    agents : sequence of Agent
-    contracts : mapping name -> Contract
-    allowed : sequence of set of option index
-        Per agent, the shifts its availability and time off allow.
-    week : Week
-
-    Returns
-    -------
-    list of dict day -> option index
-        Per agent.  Shifts nobody can take stay unassigned; agents may end below their
-        minimum hours (the baseline does not repair that).
-    """
-    states = [_State({}) for _ in agents]
-    queue = sorted(
-        (o for i, n in plan.items() for o in [options[i]] * n),
-        key=lambda o: (o.abs_start, -o.length_min),
-    )
-    cons = [contracts[a.contract] for a in agents]
-    for o in queue:
-        best, best_key = None, None
-        for ai, _a in enumerate(agents):
-            if o.index not in allowed[ai]:
-                continue
-            st = states[ai]
-            if not _can_take(st, o, cons[ai], week):
-                continue
-            deficit = cons[ai].min_hours_week * 60 - st.paid_min
-            key = (deficit > 0, deficit, -st.paid_min)
-            if best_key is None or key > best_key:
-                best, best_key = ai, key
-        if best is not None:
-            states[best].chosen[o.day] = o
-            states[best].paid_min += o.paid_min
-    return [{d: o.index for d, o in st.chosen.items()} for st in states]
-
-
-def greedy_top_up(
-    assignment: list[dict[int, int]],
-    options: Sequence[ShiftOption],
-    agents: Sequence,
-    contracts,
-    allowed: Sequence[set[int]],
-    week: Week,
-    score: np.ndarray,
-) -> None:
-    """Give agents below their minimum hours extra legal shifts, best ``score`` first (in place)."""
-    for ai, a in enumerate(agents):
-        c = contracts[a.contract]
-        st = _State({d: options[i] for d, i in assignment[ai].items()})
-        st.paid_min = sum(o.paid_min for o in st.chosen.values())
-        if st.paid_min >= c.min_hours_week * 60 - 1e-9:
-            continue
-        cand = sorted(allowed[ai], key=lambda i: -score[i])
-        for i in cand:
-            if st.paid_min >= c.min_hours_week * 60 - 1e-9:
-                break
-            o = options[i]
-            if _can_take(st, o, c, week):
-                st.chosen[o.day] = o
-                st.paid_min += o.paid_min
-        assignment[ai] = {d: o.index for d, o in st.chosen.items()}

@@ -162,3 +162,22 @@ def test_cheaper_absence_is_reported_as_a_bent_rule():
     absent = res.penalties[res.penalties["rule"] == "meeting absence"]
     assert len(absent) == 1 and absent["subject"].iloc[0] in ("A0", "A1")
     assert absent["cost"].iloc[0] == pytest.approx(50.0)
+
+
+def test_lp_bound_by_hand():
+    from solver.roster_bound import lp_bound, round_plan
+    from solver.roster_data import Week, expand_templates
+
+    week = Week(WS, 15, 15)
+    t = ShiftTemplate("d8", 480, 8 * 60, 8 * 60, 60, days=(0,), cost_per_hour=10)
+    opts = expand_templates([t], week)
+    req = np.zeros(week.n_intervals)
+    req[32:64] = 2  # Monday 08:00-16:00, two agents
+    cost = np.array([10 * o.weighted_paid_h for o in opts])
+    lp = lp_bound(opts, week, req, cost, shortfall_per_unit=60 * 15 / 60)
+    assert lp.value == pytest.approx(160.0) and lp.counts.sum() == pytest.approx(2.0)
+    assert round_plan(lp.counts) == {0: 2}
+    cheap = lp_bound(opts, week, req, cost, shortfall_per_unit=1.0)  # 64 units short < 160
+    assert cheap.value == pytest.approx(64.0) and cheap.shortfall_h == pytest.approx(16.0)
+    cut = lp_bound(opts, week, req, cost, 15.0, min_total_paid_h=24)  # three agents' hours
+    assert cut.value == pytest.approx(240.0)
