@@ -53,19 +53,6 @@ def quick_settings(scenario):
     )
 
 
-class StageClock:
-    """Progress callback that stamps the first message of each stage (used when a run
-    fails before ``PlanResult.timings`` exists)."""
-
-    def __init__(self):
-        self.t0 = time.perf_counter()
-        self.first: dict[str, float] = {}
-
-    def __call__(self, done, total, message=""):
-        stage = message.partition(":")[0]
-        self.first.setdefault(stage, time.perf_counter() - self.t0)
-
-
 def solve_note(result, limit_s: float | None) -> str:
     """Status, gap and wall time of a SolveResult, saying when the time limit was hit."""
     if result is None:
@@ -86,40 +73,41 @@ def solve_note(result, limit_s: float | None) -> str:
 def bench_demo(scenario) -> list[str]:
     """Time the demo pipeline; return the printed lines."""
     lines = []
-    clock = StageClock()
     t0 = time.perf_counter()
     failure = None
     try:
-        out = run_plan(scenario, progress=clock)
-        total = time.perf_counter() - t0
-        timings = dict(out.timings)
-    except SolveError as exc:
-        total = time.perf_counter() - t0
+        out = run_plan(scenario)
+    except SolveError as exc:  # the roster (or plan) found nothing: time what was done
         failure = str(exc)
-        out = None
-        # stage times from the progress stamps: each stage until the next one began
-        stamps = sorted(clock.first.items(), key=lambda kv: kv[1])
-        timings = {}
-        for (name, start), nxt in zip(stamps, stamps[1:] + [("end", total)], strict=True):
-            timings[name] = nxt[1] - start
+        out = exc.partial
+    total = time.perf_counter() - t0
+    timings = dict(out.timings)
     s = scenario.solver
+    weeks = scenario.horizon.weeks
     notes = {}
-    if out is not None:
-        notes["shifts"] = solve_note(out.shift_plan, s.plan_time_limit_s * scenario.horizon.weeks)
-        notes["roster"] = solve_note(out.roster, s.roster_time_limit_s * scenario.horizon.weeks)
-        if out.roster is not None:
-            plan, ros = out.shift_plan.shifts, out.roster.shifts
-            notes["roster"] += (f"; {len(ros)} of {len(plan)} planned shifts rostered, "
-                                f"{ros['paid_h'].sum():,.0f} of {plan['paid_h'].sum():,.0f} paid h")
+    if failure is None:
+        notes["shifts"] = solve_note(out.shift_plan, s.plan_time_limit_s * weeks)
+        notes["roster"] = solve_note(out.roster, s.roster_time_limit_s * weeks)
         sim = scenario.simulation
         notes["evaluate"] = (f"Erlang + {sim.replications} simulation replications"
                              if sim.enabled else "Erlang only")
-        model = out.forecast.attrs.get("report")
-        if model is not None:
-            notes["forecast"] = "models: " + ", ".join(f"{q.queue}={q.model}" for q in model.queues)
     else:
-        notes["roster"] = f"FAILED: {failure}"
-    lines.append(f"1. wfm demo pipeline on {DEMO.name} "
+        last = out.weeks[-1]
+        if last["roster"] is None:
+            notes["shifts"] = "FAILED: " + solve_note(last["shift_plan"], s.plan_time_limit_s)
+            notes["roster"] = "not run (the shift plan failed)"
+        else:
+            notes["shifts"] = solve_note(last["shift_plan"], s.plan_time_limit_s)
+            notes["roster"] = "FAILED: " + solve_note(last["roster"], s.roster_time_limit_s)
+        lines.append(f"   {failure}")
+    report = None if out.forecast is None else out.forecast.attrs.get("report")
+    if report is not None:
+        notes["forecast"] = "models: " + ", ".join(f"{q.queue}={q.model}" for q in report.queues)
+    if out.roster is not None:
+        plan, ros = out.shift_plan.shifts, out.roster.shifts
+        notes["roster"] += (f"; {len(ros)} of {len(plan)} planned shifts rostered, "
+                            f"{ros['paid_h'].sum():,.0f} of {plan['paid_h'].sum():,.0f} paid h")
+    lines.insert(0, f"1. wfm demo pipeline on {DEMO.name} "
                  f"({scenario.horizon.weeks} week, {len(scenario.templates)} templates)")
     lines.append(f"   {'stage':<20} {'wall s':>8} {'share':>7}  solver status / notes")
     for key, name in ROWS:
@@ -131,15 +119,15 @@ def bench_demo(scenario) -> list[str]:
     other = total - sum(timings.values())
     lines.append(f"   {'(other)':<20} {other:>8.2f} {other / total:>7.1%}")
     lines.append(f"   {'whole run':<20} {total:>8.2f} {1:>7.0%}  "
-                 + ("completed" if out is not None else "stopped at the roster"))
-    if out is not None:
+                 + ("completed" if failure is None else "stopped by the failed solve"))
+    if failure is None:
         k = out.kpis
         lines.append(f"   result: weekly cost {k['weekly_cost']:,.0f} {scenario.costs.currency}, "
                      f"{k['fte']:.1f} FTE, service level {k['service_level_erlang']:.1%} (Erlang) "
                      f"/ {k['service_level_sim']:.1%} (simulated) against a target of "
                      f"{scenario.target.service_level:.0%}")
-    else:
-        # the failed roster: time evaluation and costs on the shift plan instead
+    elif out.weeks[-1]["roster"] is not None:
+        # the roster failed: time evaluation and costs on the shift plan instead
         t1 = time.perf_counter()
         plan_only = run_plan(scenario, stages=tuple(x for x in STAGES if x != "roster"))
         lines.append(f"   without roster: whole run {time.perf_counter() - t1:.2f} s; "

@@ -372,7 +372,11 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
     DataError
         Bad or missing demand data.
     SolveError
-        The solver found no plan (the message says which rules clash).
+        The solver found no plan (the message says which rules clash).  The error's
+        ``partial`` attribute is the :class:`PlanResult` of what was done: forecast,
+        requirements, the weeks solved so far with the failed week's
+        :class:`solver.result.SolveResult` last in ``weeks``, and ``timings`` up to the
+        failure.
     """
     from wfm.errors import SolveError
 
@@ -470,9 +474,12 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
             time_limit_s=scenario.solver.plan_time_limit_s,
             num_workers=scenario.solver.num_workers, progress=sub, shrinkage=scenario.shrinkage,
         )
-        if not plan.success:
-            raise SolveError(f"shift plan, week of {ws:%Y-%m-%d}: {plan.status}: {plan.message}")
         week = {"week_start": ws, "shift_plan": plan, "roster": None}
+        if not plan.success:
+            out.weeks.append(week)
+            out.timings["shifts"] = time.perf_counter() - t_s - t_roster
+            raise _with_partial(SolveError(
+                f"shift plan, week of {ws:%Y-%m-%d}: {plan.status}: {plan.message}"), out)
         if want_roster:
             t1 = time.perf_counter()
             roster = _build_roster()(
@@ -483,9 +490,13 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
                 target=scenario.target,
             )
             t_roster += time.perf_counter() - t1
-            if not roster.success:
-                raise SolveError(f"roster, week of {ws:%Y-%m-%d}: {roster.status}: {roster.message}")
             week["roster"] = roster
+            if not roster.success:
+                out.weeks.append(week)
+                out.timings["roster"] = t_roster
+                out.timings["shifts"] = time.perf_counter() - t_s - t_roster
+                raise _with_partial(SolveError(
+                    f"roster, week of {ws:%Y-%m-%d}: {roster.status}: {roster.message}"), out)
         out.weeks.append(week)
     out.shift_plan = combine_results([w["shift_plan"] for w in out.weeks])
     if want_roster:
@@ -515,6 +526,12 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
     out.timings["costs"] = time.perf_counter() - t0
     report(cb, "done")
     return _finish(out, progress)
+
+
+def _with_partial(error: Exception, out: PlanResult) -> Exception:
+    """``error`` carrying the result of the stages done before it (``error.partial``)."""
+    error.partial = out
+    return error
 
 
 def _build_roster():

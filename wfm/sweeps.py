@@ -88,7 +88,8 @@ def run_point(scenario: Scenario, overrides: Mapping[str, Any], stages: Sequence
 
     ``history`` and ``forecast`` go to :func:`wfm.pipeline.run_plan` (demand given in
     memory instead of the scenario's file).  Never raises: a failed point returns
-    ``status="ERROR"`` and the message, so one bad point does not lose the others.
+    ``status="ERROR"`` and the message (with the KPIs of the stages done before a failed
+    solve, e.g. the requirement hours), so one bad point does not lose the others.
     """
     from wfm.pipeline import run_plan
 
@@ -103,6 +104,9 @@ def run_point(scenario: Scenario, overrides: Mapping[str, Any], stages: Sequence
         row.setdefault("status", "REQUIREMENTS" if result.shift_plan is None else "")
         row["error"] = ""
     except WfmError as exc:
+        partial = getattr(exc, "partial", None)  # a failed solve: keep what was computed
+        if partial is not None:
+            row.update({k: v for k, v in partial.kpis.items() if np.isscalar(v)})
         row.update(status="ERROR", error=str(exc))
     except Exception as exc:  # a bug in a worker: keep its traceback in the row
         row.update(status="ERROR", error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
