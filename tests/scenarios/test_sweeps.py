@@ -224,3 +224,19 @@ def test_cli_sweep(solve_file, tmp_path):
 
     res = runner.invoke(app, ["sweep", "cost", str(solve_file), "-q"])
     assert res.exit_code != 0
+
+
+def test_dask_cluster_solves_the_same_plans(solve_file):
+    distributed = pytest.importorskip("distributed")
+    s = load_scenario(solve_file)
+    minutes = (5.0, 15.0)
+    local = break_policy_frontier(s, minutes, stages=SOLVE, pool=cf.ThreadPoolExecutor(1))
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        remote = break_policy_frontier(s, minutes, stages=SOLVE,
+                                       scheduler=cluster.scheduler_address)
+    _solved(remote)
+    cols = ["label", "status", "weekly_cost", "paid_hours", "break_min_per_agent_hour",
+            "service_level_erlang", "extra_cost"]
+    pd.testing.assert_frame_equal(remote[cols], local[cols])
+    assert remote.loc[1, "extra_cost"] > 0
