@@ -113,11 +113,27 @@ class PlanResult:
             f"  service level {pct(k.get('service_level_erlang'))} (Erlang), "
             f"{pct(k.get('service_level_sim'))} (simulated); target "
             f"{self.scenario.target.service_level:.0%} in {self.scenario.target.answer_within_s:g} s",
-            f"  ASA {num(k.get('asa_s'), '.1f')} s, abandoned {pct(k.get('abandon_rate_sim'))} "
+            f"  ASA {self._asa_text()}, abandoned {pct(k.get('abandon_rate_sim'))} "
             f"(simulated), occupancy {pct(k.get('occupancy'))}, "
             f"breaks {num(k.get('break_min_per_agent_hour'), '.1f')} min per agent-hour",
         ]
+        short = k.get("understaffed_intervals")
+        if short:
+            lines.append(f"  {short:.0f} intervals with calls have fewer agents available than needed")
         return "\n".join(lines)
+
+
+    def _asa_text(self) -> str:
+        """Mean wait by Erlang, or why Erlang has none, and by simulation."""
+        k = self.kpis
+        erl, sim = k.get("asa_s"), k.get("asa_s_sim")
+        parts = []
+        if erl is not None and not math.isnan(erl):
+            parts.append(f"{erl:.1f} s (Erlang)" if math.isfinite(erl)
+                         else "unbounded by Erlang C (some interval has no more agents than workload)")
+        if sim is not None and not math.isnan(sim):
+            parts.append(f"{sim:.1f} s (simulated)")
+        return ", ".join(parts) or "n/a"
 
 
 #: Keys of :attr:`PlanResult.kpis` (those that apply to the stages run).
