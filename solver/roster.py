@@ -247,8 +247,11 @@ def _prepare(
         if {"traffic", "aht_s"} <= set(req_frame.columns):
             _, traffic = requirement_matrix(req_frame, week, "traffic")
             _, aht = requirement_matrix(req_frame.fillna({"aht_s": 0}), week, "aht_s")
-    elif coverage is not None and len(coverage) and "agents_needed" in coverage.columns:
-        queues, req = requirement_matrix(coverage, week, "agents_needed", what="plan coverage")
+    elif coverage is not None and len(coverage) and (
+        cover in coverage.columns or "agents_needed" in coverage.columns
+    ):
+        col = cover if cover in coverage.columns else "agents_needed"
+        queues, req = requirement_matrix(coverage, week, col, what="plan coverage")
         if "queue" not in coverage.columns:
             queues = [ALL_QUEUES]
     else:

@@ -181,3 +181,19 @@ def test_lp_bound_by_hand():
     assert cheap.value == pytest.approx(64.0) and cheap.shortfall_h == pytest.approx(16.0)
     cut = lp_bound(opts, week, req, cost, 15.0, min_total_paid_h=24)  # three agents' hours
     assert cut.value == pytest.approx(240.0)
+
+
+def test_roster_from_plan_shifts_result():
+    from solver import plan_shifts
+
+    req = requirement({0: (8, 16, 2), 1: (8, 16, 2)})
+    plan = plan_shifts(req, [T8], time_limit_s=5, num_workers=1)
+    assert plan.success
+    agents = [Agent(f"A{i}", "any", skills={"q"}) for i in range(3)]
+    # priced high, unmet time is not worth a break gap: the roster keeps the plan's
+    # third agent per day who covers the others' breaks
+    res = solve(plan, agents, weights={"unmet requirement": 1000})
+    assert res.success
+    assert res.penalties[res.penalties["rule"] == "unmet requirement"].empty
+    assert len(res.shifts) == len(plan.shifts)
+    assert sorted(res.shifts["start"]) == sorted(plan.shifts["start"])
