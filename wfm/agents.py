@@ -9,7 +9,7 @@ The agents CSV has one row per agent::
 ``id`` and ``contract`` are required; ``skills`` are ``;``-separated queue names
 (default ``default``); ``availability`` lists weekly windows ``Day HH:MM-HH:MM`` (an end
 past midnight is written ``25:00``; empty means any time); ``time_off`` lists ISO dates.
-The column names are those of :func:`wfm.exports.load_agents_csv` plus ``availability``.
+:func:`wfm.exports.load_agents_csv` reads the same file.
 
 The contracts CSV has one row per contract with the fields of
 :class:`wfm.types.Contract` as columns (``name`` required, the rest optional).

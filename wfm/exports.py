@@ -14,10 +14,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from wfm.errors import DataError, InputError
+from wfm.agents import AGENT_COLUMNS, load_agents
+from wfm.errors import InputError
 from wfm.types import WEEKDAYS, Agent, Contract
 
 __all__ = [
@@ -263,115 +263,16 @@ def write_icalendar(result_or_shifts, out_dir: str | Path, breaks: pd.DataFrame 
 # --------------------------------------------------------------------------------------
 
 #: Columns of an agents CSV (``id`` and ``contract`` required).
-AGENT_CSV_COLUMNS = ("id", "contract", "skills", "team", "is_lead", "cost_per_hour",
-                     "preferred_start", "preferred_days_off", "time_off")
+AGENT_CSV_COLUMNS = AGENT_COLUMNS
 
 
 def load_agents_csv(path: str | Path, contracts: Mapping[str, Contract] | Sequence[str] | None = None
                     ) -> tuple[Agent, ...]:
-    """Read and check a list of agents.
-
-    Columns: ``id``, ``contract`` (required); ``skills`` (``;``-separated queue
-    names, default ``default``), ``team``, ``is_lead`` (true/false/1/0/yes/no),
-    ``cost_per_hour``, ``preferred_start`` (``H:MM``), ``preferred_days_off``
-    (``Sat;Sun``), ``time_off`` (``2024-03-08;2024-03-09``).
-
-    Parameters
-    ----------
-    path : str or Path
-        CSV file (UTF-8, comma-separated).
-    contracts : mapping or sequence of names, optional
-        Known contracts; an agent on another contract is refused.
+    """Read and check an agents CSV; see :func:`wfm.agents.load_agents` for the columns.
 
     Raises
     ------
     DataError
-        Naming the file, the line (header = line 1), the column and the value: missing
-        column or id, duplicated id, unknown contract, bad number, time, weekday or date.
+        Naming the file, the line (header = line 1), the column and the value.
     """
-    path = Path(path)
-    file = str(path)
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except FileNotFoundError:
-        raise DataError("file not found", file=file) from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"not a readable CSV: {exc}", file=file) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    for col in ("id", "contract"):
-        if col not in frame.columns:
-            raise DataError(f"missing column '{col}'; found {list(frame.columns)}", file=file,
-                            column=col)
-    unknown_cols = [c for c in frame.columns if c not in AGENT_CSV_COLUMNS]
-    if unknown_cols:
-        raise DataError(f"unknown column; expected some of {list(AGENT_CSV_COLUMNS)}", file=file,
-                        column=unknown_cols[0], value=unknown_cols[0])
-    if frame.empty:
-        raise DataError("no agents in the file", file=file)
-    known = None if contracts is None else set(contracts)
-    agents, seen = [], {}
-    for pos, row in enumerate(frame.to_dict("records")):
-        line = pos + 2
-
-        def fail(problem, column, value, line=line):
-            raise DataError(problem, file=file, row=line, column=column, value=value,
-                            has_value=True)
-
-        agent_id = row["id"].strip()
-        if not agent_id:
-            fail("missing agent id", "id", row["id"])
-        if agent_id in seen:
-            fail(f"duplicated agent id (first on line {seen[agent_id]})", "id", agent_id)
-        seen[agent_id] = line
-        contract = row["contract"].strip()
-        if not contract:
-            fail("missing contract", "contract", row["contract"])
-        if known is not None and contract not in known:
-            fail(f"unknown contract; expected one of {sorted(known)}", "contract", contract)
-        kw: dict[str, Any] = {"id": agent_id, "contract": contract}
-        skills = [s.strip() for s in row.get("skills", "").split(";") if s.strip()]
-        if skills:
-            kw["skills"] = frozenset(skills)
-        team = row.get("team", "").strip()
-        kw["team"] = team or None
-        lead = row.get("is_lead", "").strip().lower()
-        if lead:
-            if lead not in ("true", "false", "1", "0", "yes", "no"):
-                fail("not a yes/no value", "is_lead", row["is_lead"])
-            kw["is_lead"] = lead in ("true", "1", "yes")
-        cost = row.get("cost_per_hour", "").strip()
-        if cost:
-            try:
-                value = float(cost)
-            except ValueError:
-                value = np.nan
-            if not np.isfinite(value) or value < 0:
-                fail("not a cost >= 0", "cost_per_hour", cost)
-            kw["cost_per_hour"] = value
-        start = row.get("preferred_start", "").strip()
-        if start:
-            m = re.fullmatch(r"(\d{1,2}):(\d{2})", start)
-            if not m or int(m.group(2)) >= 60 or int(m.group(1)) >= 48:
-                fail("not a time H:MM", "preferred_start", start)
-            kw["preferred_start_min"] = int(m.group(1)) * 60 + int(m.group(2))
-        days_off = [d.strip() for d in row.get("preferred_days_off", "").split(";") if d.strip()]
-        if days_off:
-            names = {n.lower(): i for i, n in enumerate(WEEKDAYS)}
-            bad = [d for d in days_off if d.lower() not in names]
-            if bad:
-                fail("not a weekday Mon ... Sun", "preferred_days_off", bad[0])
-            kw["preferred_days_off"] = tuple(sorted({names[d.lower()] for d in days_off}))
-        off = [d.strip() for d in row.get("time_off", "").split(";") if d.strip()]
-        if off:
-            dates = []
-            for d in off:
-                try:
-                    dates.append(dt.date.fromisoformat(d))
-                except ValueError:
-                    fail("not a date YYYY-MM-DD", "time_off", d)
-            kw["time_off"] = tuple(dates)
-        try:
-            agents.append(Agent(**kw))
-        except InputError as exc:
-            fail(f"{exc.parameter}: expected {exc.expected}", str(exc.parameter), exc.value)
-    return tuple(agents)
+    return tuple(load_agents(path, contracts))
