@@ -30,7 +30,7 @@ import pandas as pd
 from wfm import erlang
 from wfm import simulate as _sim
 from wfm.errors import InputError
-from wfm.frames import validate_forecast
+from wfm.frames import roster_frames, validate_forecast
 from wfm.staffing import requirements
 from wfm.types import ServiceTarget, Shrinkage
 
@@ -80,18 +80,6 @@ class Evaluation:
     kpis: pd.DataFrame
     model: str
     simulation: _sim.SimulationResult | None = None
-
-
-def _frames(result_or_shifts, breaks):
-    if isinstance(result_or_shifts, pd.DataFrame):
-        return result_or_shifts, breaks
-    shifts = getattr(result_or_shifts, "shifts", None)
-    if not isinstance(shifts, pd.DataFrame):
-        raise InputError("result_or_shifts", type(result_or_shifts).__name__,
-                         "a SolveResult or a shifts DataFrame")
-    if breaks is not None:
-        raise InputError("breaks", "...", "None when a SolveResult (which has its breaks) is given")
-    return shifts, getattr(result_or_shifts, "breaks", None)
 
 
 def evaluate(
@@ -149,7 +137,7 @@ def evaluate(
     if not isinstance(target, ServiceTarget):
         raise InputError("target", target, "a wfm.types.ServiceTarget")
     shrink = (shrinkage if isinstance(shrinkage, Shrinkage) else Shrinkage(float(shrinkage))).fraction
-    shifts, breaks = _frames(result_or_shifts, breaks)
+    shifts, breaks = roster_frames(result_or_shifts, breaks)
     fc = validate_forecast(forecast)
     windows = _sim.on_phone_windows(shifts, breaks)
     grid = _sim._grid(fc, interval, pd.Timestamp(shifts["start"].min()))

@@ -18,6 +18,7 @@ import pandas as pd
 
 from wfm.agents import AGENT_COLUMNS, load_agents
 from wfm.errors import InputError
+from wfm.frames import roster_frames
 from wfm.types import WEEKDAYS, Agent, Contract
 
 __all__ = [
@@ -55,16 +56,6 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _frames(result_or_shifts, breaks):
-    if isinstance(result_or_shifts, pd.DataFrame):
-        return result_or_shifts, breaks
-    shifts = getattr(result_or_shifts, "shifts", None)
-    if not isinstance(shifts, pd.DataFrame):
-        raise InputError("result_or_shifts", type(result_or_shifts).__name__,
-                         "a SolveResult or a shifts DataFrame")
-    return shifts, getattr(result_or_shifts, "breaks", None) if breaks is None else breaks
-
-
 def roster_table(result_or_shifts, breaks: pd.DataFrame | None = None) -> pd.DataFrame:
     """The roster as planners read it: one row per shift, breaks spelled out.
 
@@ -76,7 +67,7 @@ def roster_table(result_or_shifts, breaks: pd.DataFrame | None = None) -> pd.Dat
         ``"10:00-10:15 break 1; 12:30-13:00 lunch (unpaid)"``), ``activities``,
         ``shift_id``; sorted by agent and start.
     """
-    shifts, breaks = _frames(result_or_shifts, breaks)
+    shifts, breaks = roster_frames(result_or_shifts, breaks)
     sh = shifts.copy()
     sh["start"] = pd.to_datetime(sh["start"])
     sh["end"] = pd.to_datetime(sh["end"])
@@ -238,7 +229,7 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 def write_icalendar(result_or_shifts, out_dir: str | Path, breaks: pd.DataFrame | None = None,
                     *, calendar_name: str = "wfm roster") -> dict[str, Path]:
     """Write one ``.ics`` file per agent into ``out_dir``; returns agent id -> path."""
-    shifts, breaks = _frames(result_or_shifts, breaks)
+    shifts, breaks = roster_frames(result_or_shifts, breaks)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     ids = [a for a in pd.unique(shifts["agent_id"].astype(str)) if a]

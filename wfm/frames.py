@@ -22,6 +22,7 @@ __all__ = [
     "validate_history",
     "validate_forecast",
     "interval_length",
+    "roster_frames",
 ]
 
 HISTORY_COLUMNS = ("queue", "interval_start", "calls", "aht_s")
@@ -270,3 +271,31 @@ def _finish(frame, file):
         return frame  # already sorted by queue, and by time within a queue (checked above)
     # Stable sort keeps file order within equal keys; positions were checked above.
     return frame.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
+
+
+def roster_frames(result_or_shifts, breaks: pd.DataFrame | None = None):
+    """The shifts and breaks frames of a solver result, or the frames given.
+
+    Parameters
+    ----------
+    result_or_shifts : SolveResult or DataFrame
+        Anything with ``shifts`` and ``breaks`` frames (a ``solver.result.SolveResult``),
+        or a shifts frame.
+    breaks : DataFrame or None
+        Breaks and activities, only with a shifts frame.
+
+    Returns
+    -------
+    (DataFrame, DataFrame or None)
+    """
+    from wfm.errors import InputError
+
+    if isinstance(result_or_shifts, pd.DataFrame):
+        return result_or_shifts, breaks
+    shifts = getattr(result_or_shifts, "shifts", None)
+    if not isinstance(shifts, pd.DataFrame):
+        raise InputError("result_or_shifts", type(result_or_shifts).__name__,
+                         "a SolveResult or a shifts DataFrame")
+    if breaks is not None:
+        raise InputError("breaks", "...", "None when a SolveResult (which has its breaks) is given")
+    return shifts, getattr(result_or_shifts, "breaks", None)
