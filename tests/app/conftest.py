@@ -129,7 +129,7 @@ def _tiny_forecast() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="session")
-def solved(tmp_path_factory):
+def solved():
     """(data, forecast run, plan run): the demo rules solved once on a tiny week.
 
     Shift plan only (no named roster), Erlang evaluation only, 2 s time limit.
@@ -144,11 +144,11 @@ def solved(tmp_path_factory):
                             end=pd.Timestamp("2024-01-22"), model="test", data_version=1)
     options = state.SolveOptions(time_limit_s=2.0, roster=False, simulate=False)
     base = load_scenario(ROOT / "data" / "demo_scenario.yaml")
-    scenario = state.plan_scenario(base, run, state.Settings(), options,
-                                   tmp_path_factory.mktemp("plan"))
-    plan = run_plan(scenario, stages=("forecast", "requirements", "shifts", "evaluate"))
+    scenario = state.plan_scenario(base, run, state.Settings(), options)
+    plan = run_plan(scenario, forecast=fc,
+                    stages=("forecast", "requirements", "shifts", "evaluate"))
     plan_run = state.PlanRun(plan=plan, settings=state.Settings(), options=options,
-                             forecast_start=run.start, data_version=1,
+                             forecast_start=run.start, data_version=1, demand=fc,
                              rules_source="demo scenario")
     return data, run, plan_run
 

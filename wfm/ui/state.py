@@ -106,13 +106,18 @@ class ForecastRun:
 
 @dataclass(frozen=True)
 class PlanRun:
-    """A solved plan (:class:`wfm.pipeline.PlanResult`) and what it was built from."""
+    """A solved plan (:class:`wfm.pipeline.PlanResult`) and what it was built from.
+
+    ``demand`` is the forecast frame the plan was solved on, before the scenario's volume
+    and AHT overrides (``plan.forecast`` is after them): what-ifs and sweeps re-solve on it.
+    """
 
     plan: Any  # wfm.pipeline.PlanResult
     settings: Settings
     options: SolveOptions
     forecast_start: pd.Timestamp
     data_version: int
+    demand: pd.DataFrame
     rules_source: str = ""
 
 
@@ -323,29 +328,26 @@ def set_rules(scenario, source: str) -> None:
     st.session_state[WHATIF] = []
 
 
-def plan_scenario(base, run: ForecastRun, s: Settings, options: SolveOptions,
-                  folder: Path) -> Any:
+def plan_scenario(base, run: ForecastRun, s: Settings, options: SolveOptions) -> Any:
     """The scenario the Schedule page solves: the base rules on the session's forecast.
 
-    The forecast of the Forecast page is written to ``folder`` and named as the
-    scenario's demand (the pipeline then skips forecasting); the horizon is the
+    The demand is not part of the returned scenario: pass ``run.forecast`` to
+    :func:`wfm.pipeline.run_plan` as ``forecast=`` (the pipeline then skips forecasting and
+    applies the scenario's volume and AHT overrides to it).  The scenario keeps the base's
+    ``data`` section, which a plan given a forecast frame never reads.  The horizon is the
     forecast's; target, shrinkage and staffing model come from the sidebar; time limit,
     mode, roster, simulation and break floor from ``options``.
     """
     import dataclasses
 
-    from wfm.scenarios import DataSource, Horizon, StaffingSettings
+    from wfm.scenarios import Horizon, StaffingSettings
     from wfm.types import BreakPolicy
 
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "forecast.csv"
-    run.forecast.to_csv(path, index=False)
     weeks = max(1, round((run.end - run.start) / pd.Timedelta(days=7)))
     agents = base.agents if options.roster else dataclasses.replace(base.agents, file=None,
                                                                    n=None)
     return dataclasses.replace(
         base,
-        data=DataSource(forecast=path),
         queues=(),
         horizon=Horizon(week_start=pd.Timestamp(run.start), weeks=int(weeks)),
         target=s.target,

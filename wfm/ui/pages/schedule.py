@@ -3,9 +3,6 @@ coverage against requirement, service level per interval, and the rules that wer
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
@@ -67,15 +64,14 @@ def _solve(pipeline, run: state.ForecastRun, options: state.SolveOptions) -> Non
     ruleset = state.rules()
     s = state.settings()
     data = state.get(state.DATA)
-    folder = Path(tempfile.mkdtemp(prefix="wfm-plan-"))
-    scenario = state.plan_scenario(ruleset.scenario, run, s, options, folder)
+    scenario = state.plan_scenario(ruleset.scenario, run, s, options)
     stages = ("forecast", "requirements", "shifts") + (("roster",) if options.roster else ()) \
         + ("evaluate",)
     with st.status("Solving the week…", expanded=True) as box:
         bar = st.progress(0.0, text="starting")
         try:
-            plan = pipeline.run_plan(scenario, progress=state.progress_callback(bar),
-                                     stages=stages)
+            plan = pipeline.run_plan(scenario, forecast=run.forecast,
+                                     progress=state.progress_callback(bar), stages=stages)
         except WfmError as exc:
             box.update(label="No schedule", state="error", expanded=True)
             st.error(str(exc))
@@ -85,7 +81,7 @@ def _solve(pipeline, run: state.ForecastRun, options: state.SolveOptions) -> Non
                    f"{sum(plan.timings.values()):.1f} s", state="complete", expanded=False)
     state.set_plan(state.PlanRun(plan=plan, settings=s, options=options,
                                  forecast_start=run.start, data_version=data.version,
-                                 rules_source=ruleset.source))
+                                 demand=run.forecast, rules_source=ruleset.source))
 
 
 def _rules_summary(base, source: str) -> None:

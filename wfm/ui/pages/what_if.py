@@ -98,7 +98,8 @@ def _run_variant(pipeline, scenarios, base_run: state.PlanRun, name: str, change
         bar = st.progress(0.0, text="starting")
         try:
             variant = scenarios.apply_overrides(base, **changes)
-            plan = pipeline.run_plan(variant, progress=state.progress_callback(bar), stages=stages)
+            plan = pipeline.run_plan(variant, forecast=base_run.demand,
+                                     progress=state.progress_callback(bar), stages=stages)
         except WfmError as exc:
             box.update(label=f"What-if {name}: no plan", state="error", expanded=True)
             st.error(str(exc))
@@ -163,7 +164,8 @@ def frontier_section(base_run: state.PlanRun) -> None:
             with cf.ThreadPoolExecutor(max_workers=2) as pool:
                 points = sweeps.service_level_frontier(
                     base_run.plan.scenario, [t / 100 for t in sorted(targets)], stages=stages,
-                    pool=pool, solver_workers=1, progress=state.progress_callback(bar, "sweep"))
+                    pool=pool, solver_workers=1, forecast=base_run.demand,
+                    progress=state.progress_callback(bar, "sweep"))
         except WfmError as exc:
             bar.empty()
             st.error(str(exc))
