@@ -334,8 +334,8 @@ def plan_scenario(base, run: ForecastRun, s: Settings, options: SolveOptions) ->
     The demand is not part of the returned scenario: pass ``run.forecast`` to
     :func:`wfm.pipeline.run_plan` as ``forecast=`` (the pipeline then skips forecasting and
     applies the scenario's volume and AHT overrides to it).  The scenario keeps the base's
-    ``data`` section, which a plan given a forecast frame never reads.  The horizon is the
-    forecast's; target, shrinkage and staffing model come from the sidebar; time limit,
+    ``data`` section, which a plan given a forecast frame never reads.  The horizon and the
+    queues are the forecast's (generated agents are trained on those queues); target, shrinkage and staffing model come from the sidebar; time limit,
     mode, roster, simulation and break floor from ``options``.
     """
     import dataclasses
@@ -346,9 +346,11 @@ def plan_scenario(base, run: ForecastRun, s: Settings, options: SolveOptions) ->
     weeks = max(1, round((run.end - run.start) / pd.Timedelta(days=7)))
     agents = base.agents if options.roster else dataclasses.replace(base.agents, file=None,
                                                                    n=None)
+    # The forecast's queues, named: agents generated from ``agents.n`` are trained on them.
+    queues = tuple(sorted(run.forecast["queue"].astype(str).unique()))
     return dataclasses.replace(
         base,
-        queues=(),
+        queues=queues,
         horizon=Horizon(week_start=pd.Timestamp(run.start), weeks=int(weeks)),
         target=s.target,
         shrinkage=s.shrink,
