@@ -103,7 +103,7 @@ def _numeric(frame, column, file, *, allow_nan=False, positive=False, nonneg=Tru
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
             _fail("must be >= 0", frame, pos, column, arr[pos], file)
-    return pd.Series(arr, index=frame.index, name=column)
+    return arr
 
 
 def _timestamps(frame, column, file):
@@ -121,10 +121,11 @@ def _timestamps(frame, column, file):
     return ts
 
 
-def _queue_steps(frame: pd.DataFrame):
+def _queue_steps(frame: pd.DataFrame, codes: np.ndarray | None = None):
     """Queue codes, int64 start times [ns], and each row's step from the previous row
     of its queue in frame order (``None`` where it is the queue's first row)."""
-    codes, _ = pd.factorize(frame["queue"], sort=False)
+    if codes is None:
+        codes, _ = pd.factorize(frame["queue"], sort=False)
     times = frame["interval_start"].to_numpy().astype("datetime64[ns]").astype(np.int64)
     by_queue = np.argsort(codes, kind="stable")  # frame order kept within a queue
     same = codes[by_queue][1:] == codes[by_queue][:-1]
@@ -134,17 +135,24 @@ def _queue_steps(frame: pd.DataFrame):
 
 
 def interval_length(frame: pd.DataFrame) -> pd.Timedelta:
-    """The regular interval length of a validated frame (smallest step within a queue)."""
-    _, _, _, steps = _queue_steps(frame)
+    """The regular interval length of a validated frame (smallest step within a queue).
+
+    A validated frame is sorted by queue and time, so the steps within a queue are the
+    differences between neighbouring rows of the same queue.
+    """
+    queue = frame["queue"].to_numpy()
+    times = frame["interval_start"].to_numpy().astype("datetime64[ns]").astype(np.int64)
+    steps = np.diff(times)[queue[1:] == queue[:-1]]
     steps = steps[steps > 0]
     if steps.size == 0:
         raise DataError("cannot tell the interval length from a single interval per queue")
     return pd.Timedelta(int(steps.min()), unit="ns")
 
 
-def _check_intervals(frame: pd.DataFrame, file: str | None) -> pd.Timedelta | None:
+def _check_intervals(frame: pd.DataFrame, file: str | None,
+                     codes: np.ndarray | None = None) -> pd.Timedelta | None:
     """No duplicates; every start on the grid of the interval length; sorted per queue."""
-    codes, times, rows, steps = _queue_steps(frame)
+    codes, times, rows, steps = _queue_steps(frame, codes)
     key = np.lexsort((times, codes))  # stable: equal keys keep frame order
     dup = (codes[key][1:] == codes[key][:-1]) & (times[key][1:] == times[key][:-1])
     if dup.any():
@@ -217,16 +225,16 @@ def validate_history(frame: pd.DataFrame, *, file: str | None = None) -> pd.Data
         Missing column, empty frame, negative or non-numeric calls, AHT <= 0 where
         calls were handled, duplicated or off-grid intervals, unparsable times.
     """
-    frame = _prepare(frame, file, "history", ("interval_start", "calls"))
-    frame["calls"] = _numeric(frame, "calls", file)
+    cols, queues = _prepare(frame, file, "history", ("interval_start", "calls"))
+    cols["calls"] = _numeric(frame, "calls", file)
     if "aht_s" in frame.columns:
-        frame["aht_s"] = _numeric(frame, "aht_s", file, allow_nan=True, positive=True)
+        cols["aht_s"] = _numeric(frame, "aht_s", file, allow_nan=True, positive=True)
     else:
-        frame["aht_s"] = np.nan
+        cols["aht_s"] = np.full(len(frame), np.nan)
     for col in HISTORY_OPTIONAL:
         if col in frame.columns:
-            frame[col] = _numeric(frame, col, file, allow_nan=True)
-    return _finish(frame, file)
+            cols[col] = _numeric(frame, col, file, allow_nan=True)
+    return _finish(cols, queues, file)
 
 
 def validate_forecast(frame: pd.DataFrame, *, file: str | None = None) -> pd.DataFrame:
@@ -235,39 +243,48 @@ def validate_forecast(frame: pd.DataFrame, *, file: str | None = None) -> pd.Dat
     ``calls_low`` / ``calls_high`` default to ``calls`` when absent.  ``aht_s`` must be
     > 0 wherever calls > 0.
     """
-    frame = _prepare(frame, file, "forecast", ("interval_start", "calls", "aht_s"))
-    frame["calls"] = _numeric(frame, "calls", file)
-    frame["aht_s"] = _numeric(frame, "aht_s", file, allow_nan=True, positive=True)
-    missing_aht = frame["aht_s"].isna() & (frame["calls"] > 0)
+    cols, queues = _prepare(frame, file, "forecast", ("interval_start", "calls", "aht_s"))
+    calls = cols["calls"] = _numeric(frame, "calls", file)
+    aht = cols["aht_s"] = _numeric(frame, "aht_s", file, allow_nan=True, positive=True)
+    missing_aht = np.isnan(aht) & (calls > 0)
     if missing_aht.any():
-        pos = int(np.flatnonzero(missing_aht.to_numpy())[0])
+        pos = int(np.flatnonzero(missing_aht)[0])
         _fail("AHT is missing where calls are expected", frame, pos, "aht_s", np.nan, file)
     for col in ("calls_low", "calls_high"):
-        frame[col] = _numeric(frame, col, file) if col in frame.columns else frame["calls"]
-    return _finish(frame, file)
+        cols[col] = _numeric(frame, col, file) if col in frame.columns else calls
+    return _finish(cols, queues, file)
 
 
-def _prepare(frame, file, what, required):
+def _prepare(frame, file, what, required) -> tuple[dict, tuple[np.ndarray, np.ndarray]]:
+    """Required columns present; queue names and times checked.  Returns the columns
+    as arrays (the frame is built once, at the end: inserting columns one by one into a
+    DataFrame costs more than all the checks) and the queue codes and names."""
     _require_columns(frame, required, file, what)
-    frame = frame.copy()
-    frame.index = pd.RangeIndex(len(frame))
+    n = len(frame)
+    cols = {"queue": None} if "queue" not in frame.columns else {}
+    cols.update({c: frame[c].to_numpy() for c in frame.columns})
     if "queue" not in frame.columns:
-        frame.insert(0, "queue", "default")
+        cols["queue"] = np.full(n, "default", dtype=object)
+        codes, names = np.zeros(n, dtype=np.intp), np.array(["default"], dtype=object)
     else:
-        q = frame["queue"]
-        bad = q.isna() | (q.astype(str).str.strip() == "")
+        codes, uniques = pd.factorize(frame["queue"])  # missing -> -1
+        names = np.array([str(u) for u in uniques], dtype=object)
+        blank = np.array([name.strip() == "" for name in names], dtype=bool)
+        bad = (codes < 0) | (blank[np.maximum(codes, 0)] if names.size else True)
         if bad.any():
-            pos = int(np.flatnonzero(bad.to_numpy())[0])
-            _fail("missing queue name", frame, pos, "queue", q.iloc[pos], file)
-        frame["queue"] = q.astype(str)
-    frame["interval_start"] = _timestamps(frame, "interval_start", file)
-    return frame
+            pos = int(np.flatnonzero(bad)[0])
+            _fail("missing queue name", frame, pos, "queue", frame["queue"].iloc[pos], file)
+        cols["queue"] = names[codes]
+    cols["interval_start"] = _timestamps(frame, "interval_start", file).to_numpy()
+    return cols, (codes, names)
 
 
-def _finish(frame, file):
-    _check_intervals(frame, file)
-    codes, _ = pd.factorize(frame["queue"], sort=True)
-    if len(frame) > 1 and np.all(np.diff(codes) >= 0):
+def _finish(cols: dict, queues, file) -> pd.DataFrame:
+    codes, names = queues
+    frame = pd.DataFrame(cols)
+    _check_intervals(frame, file, codes)
+    rank = np.argsort(np.argsort(names.astype(str), kind="stable"))  # position in sorted names
+    if len(frame) > 1 and np.all(np.diff(rank[codes]) >= 0):
         return frame  # already sorted by queue, and by time within a queue (checked above)
     # Stable sort keeps file order within equal keys; positions were checked above.
     return frame.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)

@@ -186,22 +186,23 @@ def requirements(
     if min_staff_open:
         needed = np.where(_open_mask(frame, opening_hours), np.maximum(needed, min_staff_open), needed)
 
-    out = frame.copy()
-    out["traffic"] = traffic
-    out["agents_needed"] = needed
-    out["staff_needed"] = np.asarray(shrink.scheduled(needed), dtype=np.int64).reshape(len(frame))
+    cols = {c: frame[c].to_numpy() for c in frame.columns}
+    cols["traffic"] = traffic
+    cols["agents_needed"] = needed
+    cols["staff_needed"] = np.asarray(shrink.scheduled(needed), dtype=np.int64).reshape(len(frame))
     if patience is None:
         sl = erlang._service_level(needed.astype(float), traffic, aht_safe, target.answer_within_s)
-        out["expected_service_level"] = np.where(busy, sl, 1.0)
+        cols["expected_service_level"] = np.where(busy, sl, 1.0)
     else:
         _, p_ab, _, sl, _ = erlang._erlang_a(
             needed.astype(float), traffic, aht_safe, patience, target.answer_within_s
         )
-        out["expected_service_level"] = np.where(busy, sl, 1.0)
-        out["expected_abandon_rate"] = np.where(busy, p_ab, 0.0)
-        out["patience_s"] = patience
+        cols["expected_service_level"] = np.where(busy, sl, 1.0)
+        cols["expected_abandon_rate"] = np.where(busy, p_ab, 0.0)
+        cols["patience_s"] = patience
     ordered = list(REQUIREMENTS_COLUMNS)
-    return out[ordered + [c for c in out.columns if c not in ordered]]
+    # Built once from arrays: inserting columns one by one costs more than the maths.
+    return pd.DataFrame({c: cols[c] for c in ordered + [c for c in cols if c not in ordered]})
 
 
 def service_level_curves(
