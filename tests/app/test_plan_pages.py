@@ -167,3 +167,21 @@ def test_scenarios_save_list_and_publish(app, open_page, inject, solved, tmp_pat
     rosters = at.dataframe[0].value
     assert list(rosters["version"]) == [1, 2]
     assert list(rosters["published"]) == [True, False]
+
+
+def test_frontier_sweep_solves_on_the_plans_forecast(app, open_page, inject, solved):
+    data, run, plan_run = solved
+    at = open_page(inject(app, data, run, plan_run), "what_if")
+    at.multiselect(key="frontier.targets").set_value([70, 90])
+    at.button(key="FormSubmitter:frontier.form-Sweep").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    from wfm.ui.pages.what_if import FRONTIER
+
+    points = at.session_state[FRONTIER]
+    assert list(points["target"]) == [0.70, 0.90]
+    assert (points["status"] != "ERROR").all()
+    # Each point planned the session's forecast (not the rules' own data file): the plan
+    # solved at 80 % needs agent-hours between those of 70 % and 90 %.
+    low, high = points["requirement_hours"]
+    assert low < plan_run.plan.kpis["requirement_hours"] < high
