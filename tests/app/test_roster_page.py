@@ -91,6 +91,8 @@ def test_named_roster_from_the_schedule_page(app, open_page, inject, figures, ru
     req = plan.requirements[plan.requirements["calls"] > 0]
     assert set(req["agents_needed"]) == {2} and set(req["staff_needed"]) == {3}
 
+    assert not any("trained on queue" in w.value for w in at.warning)
+
     # The Gantt has one row per named agent with a shift, and one bar per shift.
     gantt = figures(at)[0]
     bars = next(t for t in gantt["data"] if t.get("name") == "shift")
@@ -115,3 +117,29 @@ def test_named_roster_from_the_schedule_page(app, open_page, inject, figures, ru
         ics = next(zf.read(n) for n in zf.namelist() if n.startswith(agent))
     events = Calendar.from_ical(ics).walk("VEVENT")
     assert len(events) == (shifts["agent_id"].astype(str) == agent).sum()
+
+
+def test_schedule_warns_when_no_agent_serves_the_forecasts_queue(app, open_page, inject,
+                                                                 rules, tmp_path):
+    import dataclasses
+
+    from wfm.pipeline import run_plan
+    from wfm.scenarios import AgentSource
+
+    path = tmp_path / "agents.csv"
+    path.write_text("id,contract,skills,is_lead\nB1,ft,bank,yes\nB2,ft,bank,no\n")
+    fc = _weekday_forecast()
+    run = state.ForecastRun(forecast=fc, start=WEEK, end=WEEK + pd.Timedelta(days=7),
+                            model="test", data_version=1)
+    options = state.SolveOptions(time_limit_s=2.0, simulate=False)
+    scenario = state.plan_scenario(dataclasses.replace(rules, agents=AgentSource(file=path)),
+                                   run, state.Settings(), options)
+    plan = run_plan(scenario, forecast=fc,
+                    stages=("forecast", "requirements", "shifts", "roster", "evaluate"))
+    assert plan.roster is not None and {a.id for a in plan.agents} == {"B1", "B2"}
+    plan_run = state.PlanRun(plan=plan, settings=state.Settings(), options=options,
+                             forecast_start=WEEK, data_version=1, demand=fc)
+    data = state.LoadedData(history=fc, source="test", version=1)
+    at = open_page(inject(app, data, run, plan_run), "schedule")
+    warning = next(w.value for w in at.warning if "trained on queue" in w.value)
+    assert "queue(s) q1" in warning and "skills are bank" in warning

@@ -131,6 +131,21 @@ def _kpis(plan) -> None:
     cols[4].metric("Breaks [min per agent-hour]", fmt_num(k.get("break_min_per_agent_hour"), 1))
 
 
+def _untrained_warning(plan) -> None:
+    """Say so when no rostered agent is trained on some queue of the forecast."""
+    if plan.roster is None or not plan.agents or plan.forecast is None:
+        return
+    skills = set().union(*(a.skills for a in plan.agents))
+    busy = plan.forecast.loc[plan.forecast["calls"] > 0, "queue"].astype(str).unique()
+    untrained = sorted(set(busy) - skills)
+    if untrained:
+        st.warning(f"No agent of the rules is trained on queue(s) {', '.join(untrained)}: "
+                   "the roster leaves their calls unmet. The agents' skills are "
+                   f"{', '.join(sorted(skills))}; load agents trained on the forecast's "
+                   "queues (Data page) or rename the queues of the data.",
+                   icon=":material/warning:")
+
+
 def _gantt(plan) -> None:
     final = plan.final
     shifts, breaks = final.shifts, final.breaks
@@ -194,6 +209,7 @@ def render() -> None:
     plan = current.plan
     if plan.final.message:
         st.caption(plan.final.message)
+    _untrained_warning(plan)
     _kpis(plan)
     tab_gantt, tab_cov, tab_rules, tab_solver = st.tabs(
         ["Agents' week", "Coverage and service level", "Rules bent", "Solver"])
