@@ -532,12 +532,14 @@ def _fair_shares(p: _Problem, plan: dict[int, int]) -> tuple[list[int], list[int
 _FLUID_SCALE = 12
 #: Share of the time limit for the agent-by-agent search that builds the start.
 _LOCAL_SEARCH_SHARE = 0.25
+#: Share of the time limit for moving single shifts to better starts on the same day.
+_SWAP_SEARCH_SHARE = 0.25
 _FLUID_CACHE: dict = {}
 
 
 def _fluid_on(o: ShiftOption, scale: int) -> dict[int, int]:
     """Expected on-phone units x ``scale`` per interval, breaks spread over their positions."""
-    key = (o.index, scale)
+    key = (o.template, o.abs_start, o.cover, scale)  # not the index: it is per problem
     hit = _FLUID_CACHE.get(key)
     if hit is not None:
         return hit
@@ -1176,6 +1178,9 @@ def build_roster(
     hint, n_rounds = _local_search(p, base_plan, _LOCAL_SEARCH_SHARE * time_limit_s)
     stats["local_search_rounds"] = n_rounds
     stats["local_search_s"] = time.perf_counter() - t_start
+    hint, n_sweeps = _swap_search(p, hint, base_plan, _SWAP_SEARCH_SHARE * time_limit_s)
+    stats["swap_search_sweeps"] = n_sweeps
+    stats["swap_search_s"] = time.perf_counter() - t_start
     # pass 1
     prog(0.1, 1.0, "building the roster model")
     pass1 = _build_pass1(p, base_plan)
@@ -1347,33 +1352,65 @@ def _agent_model(p: _Problem, ai: int, fair: tuple[int, int], full: bool = True)
     return _AgentModel(m, av, expr)
 
 
+def _agent_soft_cost(p: _Problem, ai: int, opts: list[ShiftOption], fair: tuple[int, int]) -> float:
+    """Cost of the agent-level soft rules and overtime of one agent's week, as pass 1 prices it."""
+    if not opts:
+        return 0.0
+    w = p.weights
+    a = p.agents[ai]
+    c = p.contracts[a.contract]
+    total = 0.0
+    if a.preferred_start_min is not None:
+        gaps = sum(rules._circular_gap(o.start_min, a.preferred_start_min) for o in opts)
+        total += w["preferred start"] * gaps / 60
+    total += w["preferred day off"] * sum(o.weekday in a.preferred_days_off for o in opts)
+    starts = [o.start_min for o in opts]
+    anchors = {x + k for x in starts for k in (-60, 0, 60)}
+    dev = min(sum(max(0, abs(x - an) - 60) for x in starts) for an in anchors)
+    total += w["start consistency"] * dev / 60
+    total += w["evening fairness"] * max(0, sum(o.evening for o in opts) - fair[0])
+    wk = sum(o.weekday in c.weekend_days for o in opts)
+    total += w["weekend fairness"] * max(0, wk - fair[1])
+    if c.overtime_after_h is not None:
+        over = max(0.0, sum(o.paid_h for o in opts) - c.overtime_after_h)
+        rate = max(p.rate(ai, o) for o in opts)
+        total += over * rate * c.overtime_premium
+    return total
+
+
 def _soft_cost(p: _Problem, assign: list[dict[int, int]], plan: dict[int, int]) -> float:
     """Cost of the agent-level soft rules and overtime of a roster, as pass 1 prices them."""
-    w = p.weights
     fair_e, fair_w = _fair_shares(p, plan)
-    total = 0.0
-    for ai, days in enumerate(assign):
-        a = p.agents[ai]
-        c = p.contracts[a.contract]
-        opts = [p.options[i] for i in days.values()]
-        if not opts:
+    return sum(
+        _agent_soft_cost(p, ai, [p.options[i] for i in days.values()], (fair_e[ai], fair_w[ai]))
+        for ai, days in enumerate(assign)
+    )
+
+
+def _meeting_fits(p: _Problem) -> dict[int, set[int]]:
+    """Per meeting member, the candidate shifts that fit its meeting's slot.
+
+    Each meeting is put up front at the slot most members can reach, the quietest of
+    those (by total requirement).
+    """
+    total = p.req_units.sum(axis=0)
+    fits_of: dict[int, set[int]] = defaultdict(set)
+    for act in p.activities:
+        members = _meeting_members(p, act)
+        slots = _meeting_slots(p, act)
+        if not members or not slots:
             continue
-        if a.preferred_start_min is not None:
-            gaps = sum(rules._circular_gap(o.start_min, a.preferred_start_min) for o in opts)
-            total += w["preferred start"] * gaps / 60
-        total += w["preferred day off"] * sum(o.weekday in a.preferred_days_off for o in opts)
-        starts = [o.start_min for o in opts]
-        anchors = {x + k for x in starts for k in (-60, 0, 60)}
-        dev = min(sum(max(0, abs(x - an) - 60) for x in starts) for an in anchors)
-        total += w["start consistency"] * dev / 60
-        total += w["evening fairness"] * max(0, sum(o.evening for o in opts) - fair_e[ai])
-        wk = sum(o.weekday in c.weekend_days for o in opts)
-        total += w["weekend fairness"] * max(0, wk - fair_w[ai])
-        if c.overtime_after_h is not None:
-            over = max(0.0, sum(o.paid_h for o in opts) - c.overtime_after_h)
-            rate = max(p.rate(ai, o) for o in opts)
-            total += over * rate * c.overtime_premium
-    return total
+
+        def fits(sl, members=members):
+            return sum(any(_compatible(p.options[i], *sl) for i in p.cand[ai]) for ai in members)
+
+        quiet = min(
+            slots,
+            key=lambda sl: (-fits(sl), sum(total[t] * u for t, u in p.week.cover(*sl))),
+        )
+        for ai in members:
+            fits_of[ai] |= {i for i in p.cand[ai] if _compatible(p.options[i], *quiet)}
+    return fits_of
 
 
 def _local_search(
@@ -1430,22 +1467,7 @@ def _local_search(
         qs = [qidx[q] for q in p.classes[p.class_of[ai]][0] if q in qidx]
         qs_of.append([0] if p.queues == [ALL_QUEUES] else qs)
     # each meeting at a slot chosen up front; members are paid (the absence price) to fit it
-    meeting_bonus: dict[int, set[int]] = defaultdict(set)  # agent -> options fitting
-    for act in p.activities:
-        members = _meeting_members(p, act)
-        slots = _meeting_slots(p, act)
-        if not members or not slots:
-            continue
-        def fits(sl, members=members):
-            return sum(any(_compatible(p.options[i], *sl) for i in p.cand[ai]) for ai in members)
-
-        # the slot most members can reach, the quietest of those
-        quiet = min(
-            slots,
-            key=lambda sl: (-fits(sl), sum(total[t] * u for t, u in week.cover(*sl))),
-        )
-        for ai in members:
-            meeting_bonus[ai] |= {i for i in p.cand[ai] if _compatible(p.options[i], *quiet)}
+    meeting_bonus = _meeting_fits(p)
     absence = p.weights["meeting absence"]
     assign: list[dict[int, int]] = [{} for _ in p.agents]
     taken: list[dict] = [{} for _ in p.agents]  # per agent: t -> array of units per queue
@@ -1548,6 +1570,170 @@ def _local_search(
         if changed == 0 or time.perf_counter() - t0 > time_budget_s:
             break
     return assign, done
+
+
+def _swap_search(
+    p: _Problem,
+    assign: list[dict[int, int]],
+    plan: dict[int, int],
+    time_budget_s: float,
+) -> tuple[list[dict[int, int]], int]:
+    """Improve a legal roster by moving single shifts to another start on the same day.
+
+    A move replaces one agent's shift on one day by another candidate of the same
+    template on that day, so hours, days, weekends, consecutive days and days off are
+    unchanged; it must keep the minimum rest to the neighbouring shifts (availability
+    and time off hold since candidates respect them) and must not add to a breach of
+    the lead rules.  Each agent-day takes its best move when it lowers the pass-1 cost:
+    wages, agent soft rules, meeting absence at the pre-chosen slot, and the unmet
+    requirement with breaks as their expected share and skills by Hall's condition
+    (the largest shortfall of any set of queues against the agents trained on some
+    queue of the set).  Sweeps repeat until one changes nothing or the budget is spent.
+
+    Returns
+    -------
+    assignment : list of dict day -> option index
+    sweeps : int
+        Sweeps completed.
+    """
+    t0 = time.perf_counter()
+    week = p.week
+    T = week.n_intervals
+    C = len(p.classes)
+    Q = len(p.queues)
+    price = p.weights["unmet requirement"] * week.unit_min / 60
+    absence = p.weights["meeting absence"]
+    # Hall subsets: requirement of each set of queues, classes that can serve it
+    subsets = [
+        [q for q in range(Q) if mask >> q & 1] for mask in range(1, 1 << Q)
+    ]
+    req_s = np.array([p.req_units[qs].sum(axis=0) for qs in subsets], float)  # (S, T)
+    serve = np.array(
+        [
+            [
+                float(ALL_QUEUES in p.classes[c][0]
+                      or any(p.queues[q] in p.classes[c][0] for q in qs))
+                for c in range(C)
+            ]
+            for qs in subsets
+        ]
+    )  # (S, C)
+    fluid = {}
+
+    def arr(i):
+        hit = fluid.get(i)
+        if hit is None:
+            o = p.options[i]
+            fl = _fluid_on(o, _FLUID_SCALE)
+            idx = np.array(sorted(fl), int)
+            on = np.array([fl[t] / _FLUID_SCALE for t in idx], float)
+            sidx = np.array([t for t, _ in o.cover], int)
+            su = np.array([u for _, u in o.cover], float)
+            hit = fluid[i] = (idx, on, sidx, su)
+        return hit
+
+    on = np.zeros((C, T))
+    lead = np.zeros(T)
+    other = np.zeros(T)
+    total = p.req_units.sum(axis=0)
+    need_lead = np.where(total > 0, float(week.units_per_interval), 0.0)
+    supervised = p.lead_ratio > 0 and any(a.is_lead for a in p.agents)
+    for ai, days in enumerate(assign):
+        ci = p.class_of[ai]
+        for i in days.values():
+            idx, val, sidx, su = arr(i)
+            on[ci, idx] += val
+            (lead if p.agents[ai].is_lead else other)[sidx] += su
+
+    def short(cols, on_cols):
+        return np.maximum(0.0, (req_s[:, cols] - serve @ on_cols).max(axis=0)).sum()
+
+    def breach(cols, lead_c, other_c):
+        if not supervised:
+            return 0.0
+        gap = np.maximum(0.0, other_c - p.lead_ratio * lead_c)
+        gap += np.maximum(0.0, need_lead[cols] - lead_c) * p.lead_ratio
+        return gap[total[cols] > 0].sum()
+
+    fair_e, fair_w = _fair_shares(p, plan)
+    fits = _meeting_fits(p)
+    by_key = defaultdict(list)  # (agent, day, template) -> candidates
+    for ai in range(len(p.agents)):
+        for i in p.cand[ai]:
+            o = p.options[i]
+            by_key[(ai, o.day, o.template.name)].append(i)
+    assign = [dict(d) for d in assign]
+    sweeps = 0
+    while time.perf_counter() - t0 < time_budget_s:
+        moved = 0
+        for ai in range(len(p.agents)):
+            if time.perf_counter() - t0 > time_budget_s:
+                break
+            a = p.agents[ai]
+            c = p.contracts[a.contract]
+            rest = c.min_rest_h * 60
+            ci = p.class_of[ai]
+            fair = (fair_e[ai], fair_w[ai])
+            for d in sorted(assign[ai]):
+                i = assign[ai][d]
+                o = p.options[i]
+                week_opts = {dd: p.options[j] for dd, j in assign[ai].items()}
+                soft0 = _agent_soft_cost(p, ai, list(week_opts.values()), fair)
+                attends0 = any(j in fits.get(ai, ()) for j in assign[ai].values())
+                idx0, val0, sidx0, su0 = arr(i)
+                best, best_j = -1e-6, None
+                for j in by_key[(ai, d, o.template.name)]:
+                    if j == i:
+                        continue
+                    oj = p.options[j]
+                    if any(
+                        (dd < d and week_opts[dd].abs_end + rest > oj.abs_start)
+                        or (dd > d and oj.abs_end + rest > week_opts[dd].abs_start)
+                        for dd in week_opts if dd != d and abs(dd - d) <= 2
+                    ):
+                        continue
+                    idx1, val1, sidx1, su1 = arr(j)
+                    cols = np.union1d(idx0, idx1)
+                    before = on[:, cols]
+                    after = before.copy()
+                    after[ci, np.searchsorted(cols, idx0)] -= val0
+                    after[ci, np.searchsorted(cols, idx1)] += val1
+                    delta = price * (short(cols, after) - short(cols, before))
+                    delta += p.shift_cost(ai, oj) - p.shift_cost(ai, o)
+                    if delta >= best + 50.0:  # soft rules cannot win that much back
+                        continue
+                    opts1 = [oj if dd == d else oo for dd, oo in week_opts.items()]
+                    delta += _agent_soft_cost(p, ai, opts1, fair) - soft0
+                    if ai in fits:
+                        attends1 = any(
+                            (j if dd == d else jj) in fits[ai] for dd, jj in assign[ai].items()
+                        )
+                        delta += absence * (attends0 - attends1)
+                    if delta >= best:
+                        continue
+                    if supervised:
+                        scols = np.union1d(sidx0, sidx1)
+                        lb, ob = lead[scols], other[scols]
+                        la, oa = lb.copy(), ob.copy()
+                        tgt_a = la if a.is_lead else oa
+                        tgt_a[np.searchsorted(scols, sidx0)] -= su0
+                        tgt_a[np.searchsorted(scols, sidx1)] += su1
+                        if breach(scols, la, oa) > breach(scols, lb, ob) + 1e-9:
+                            continue
+                    best, best_j = delta, j
+                if best_j is not None:
+                    idx1, val1, sidx1, su1 = arr(best_j)
+                    on[ci, idx0] -= val0
+                    on[ci, idx1] += val1
+                    tgt = lead if a.is_lead else other
+                    tgt[sidx0] -= su0
+                    tgt[sidx1] += su1
+                    assign[ai][d] = best_j
+                    moved += 1
+        sweeps += 1
+        if moved == 0:
+            break
+    return assign, sweeps
 
 
 def _explain(p: _Problem, plan, status: str, num_workers: int) -> str:

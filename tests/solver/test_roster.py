@@ -197,3 +197,33 @@ def test_roster_from_plan_shifts_result():
     assert res.penalties[res.penalties["rule"] == "unmet requirement"].empty
     assert len(res.shifts) == len(plan.shifts)
     assert sorted(res.shifts["start"]) == sorted(plan.shifts["start"])
+
+
+def _swap_problem(req, agents, contracts):
+    from solver import roster as R
+    from wfm.types import ServiceTarget
+
+    temp = ShiftTemplate("d8", 480, 6 * 60, 12 * 60, 60, breaks=(BRK,), cost_per_hour=10)
+    p = R._prepare(req, agents, contracts, [temp], [], None, None, None, "staff_needed",
+                   ServiceTarget())
+    p.lead_ratio = 0
+    R._candidates(p, set(range(len(p.options))))
+    key = {(o.day, o.start_min): o.index for o in p.options}
+    return R, p, key
+
+
+def test_swap_search_moves_a_shift_onto_the_requirement():
+    req = requirement({0: (10, 18, 1)})
+    R, p, key = _swap_problem(req, [Agent("A1", "any", skills={"q"})], {"any": ANY})
+    out, sweeps = R._swap_search(p, [{0: key[(0, 6 * 60)]}], {}, 5.0)
+    assert out == [{0: key[(0, 10 * 60)]}]
+    assert sweeps == 2  # one sweep moves, the next finds nothing
+
+
+def test_swap_search_keeps_the_minimum_rest():
+    # day 0 is covered exactly by 12:00-20:00; day 1 needs 06:00-14:00, but 11 h of rest
+    # after 20:00 allow 07:00 at the earliest
+    req = requirement({0: (12, 20, 1), 1: (6, 14, 1)})
+    R, p, key = _swap_problem(req, [Agent("A1", "any", skills={"q"})], {"any": ANY})
+    out, _ = R._swap_search(p, [{0: key[(0, 12 * 60)], 1: key[(1, 12 * 60)]}], {}, 5.0)
+    assert out == [{0: key[(0, 12 * 60)], 1: key[(1, 7 * 60)]}]
