@@ -2,7 +2,8 @@
 
 Debian's ``/usr/bin/chromium`` is used (browsers are not downloaded).  Without it the
 test is skipped locally and fails in CI (``CI`` set), where it must run.  Screenshots
-go to ``tests/artifacts/``; a few are copied to ``docs/img/`` for ``docs/app.md``.
+go to ``tests/artifacts/``; with ``WFM_UPDATE_DOC_IMAGES=1`` a few are also copied to
+``docs/img/`` for ``docs/app.md`` (otherwise a test run leaves the tree as it was).
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ def _shot(page, name: str, *, doc: bool = False) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
-    if doc:
+    if doc and os.environ.get("WFM_UPDATE_DOC_IMAGES") == "1":
         DOC_IMG.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOC_IMG / f"{name}.png")
 
