@@ -531,9 +531,9 @@ def _fair_shares(p: _Problem, plan: dict[int, int]) -> tuple[list[int], list[int
 
 _FLUID_SCALE = 12
 #: Share of the time limit for the agent-by-agent search that builds the start.
-_LOCAL_SEARCH_SHARE = 0.25
+_LOCAL_SEARCH_SHARE = 0.01
 #: Share of the time limit for moving single shifts to better starts on the same day.
-_SWAP_SEARCH_SHARE = 0.25
+_SWAP_SEARCH_SHARE = 0.4
 _FLUID_CACHE: dict = {}
 
 
@@ -1191,7 +1191,7 @@ def build_roster(
     elapsed = time.perf_counter() - t_start
     reserve = 1.0 + 0.05 * time_limit_s  # frames and reports after the solves
     remaining = max(1.0, time_limit_s - elapsed - reserve)
-    t2 = min(0.2 * remaining, 10.0)
+    t2 = min(0.5 * remaining, 10.0)
     s1, st1 = _solve(pass1.model, max(0.5, remaining - t2), num_workers, progress, 0.15, 0.85,
                      "shifts")
     status1 = _STATUS.get(st1, "NO_SOLUTION")
@@ -1572,19 +1572,47 @@ def _local_search(
     return assign, done
 
 
+def _week_legal(p: _Problem, c: Contract, week_opts: dict[int, ShiftOption]) -> bool:
+    """Whether a week of one shift per day keeps the contract's day-pattern rules.
+
+    Checks the rules a move of a shift to another start or another day can break:
+    maximum consecutive days, two consecutive days off, the weekend limit and the
+    minimum rest (hours, days, availability and time off are kept by the move itself).
+    """
+    work = [d in week_opts for d in range(7)]
+    k = c.max_consecutive_days
+    if any(all(work[d0 : d0 + k + 1]) for d0 in range(0, 7 - k)):
+        return False
+    if c.two_consecutive_days_off and not any(
+        not work[d] and not work[d + 1] for d in range(6)
+    ):
+        return False
+    if c.max_weekend_days is not None and sum(
+        work[d] for d in range(7) if p.week.weekday(d) in c.weekend_days
+    ) > c.max_weekend_days:
+        return False
+    rest = c.min_rest_h * 60
+    for d, o in week_opts.items():
+        for j in (1, 2):
+            nxt = week_opts.get(d + j)
+            if nxt is not None and nxt.abs_start < o.abs_end + rest:
+                return False
+    return True
+
+
 def _swap_search(
     p: _Problem,
     assign: list[dict[int, int]],
     plan: dict[int, int],
     time_budget_s: float,
 ) -> tuple[list[dict[int, int]], int]:
-    """Improve a legal roster by moving single shifts to another start on the same day.
+    """Improve a legal roster by moving single shifts to another start or another day.
 
     A move replaces one agent's shift on one day by another candidate of the same
-    template on that day, so hours, days, weekends, consecutive days and days off are
-    unchanged; it must keep the minimum rest to the neighbouring shifts (availability
-    and time off hold since candidates respect them) and must not add to a breach of
-    the lead rules.  Each agent-day takes its best move when it lowers the pass-1 cost:
+    template, on that day or on one of the agent's days off, so paid hours and the
+    number of days are unchanged (availability and time off hold since candidates
+    respect them); the new week must keep the day-pattern rules and the minimum rest
+    (:func:`_week_legal`) and must not add to a breach of the lead rules.  Each agent-day takes its best move when it lowers the pass-1 cost:
     wages, agent soft rules, meeting absence at the pre-chosen slot, and the unmet
     requirement with breaks as their expected share and skills by Hall's condition
     (the largest shortfall of any set of queues against the agents trained on some
@@ -1671,10 +1699,11 @@ def _swap_search(
                 break
             a = p.agents[ai]
             c = p.contracts[a.contract]
-            rest = c.min_rest_h * 60
             ci = p.class_of[ai]
             fair = (fair_e[ai], fair_w[ai])
             for d in sorted(assign[ai]):
+                if d not in assign[ai]:
+                    continue
                 i = assign[ai][d]
                 o = p.options[i]
                 week_opts = {dd: p.options[j] for dd, j in assign[ai].items()}
@@ -1682,16 +1711,16 @@ def _swap_search(
                 attends0 = any(j in fits.get(ai, ()) for j in assign[ai].values())
                 idx0, val0, sidx0, su0 = arr(i)
                 best, best_j = -1e-6, None
-                for j in by_key[(ai, d, o.template.name)]:
+                moves = [
+                    j
+                    for dd in range(7)
+                    if dd == d or dd not in week_opts
+                    for j in by_key[(ai, dd, o.template.name)]
+                ]
+                for j in moves:
                     if j == i:
                         continue
                     oj = p.options[j]
-                    if any(
-                        (dd < d and week_opts[dd].abs_end + rest > oj.abs_start)
-                        or (dd > d and oj.abs_end + rest > week_opts[dd].abs_start)
-                        for dd in week_opts if dd != d and abs(dd - d) <= 2
-                    ):
-                        continue
                     idx1, val1, sidx1, su1 = arr(j)
                     cols = np.union1d(idx0, idx1)
                     before = on[:, cols]
@@ -1702,11 +1731,14 @@ def _swap_search(
                     delta += p.shift_cost(ai, oj) - p.shift_cost(ai, o)
                     if delta >= best + 50.0:  # soft rules cannot win that much back
                         continue
-                    opts1 = [oj if dd == d else oo for dd, oo in week_opts.items()]
-                    delta += _agent_soft_cost(p, ai, opts1, fair) - soft0
+                    new_week = {dd: oo for dd, oo in week_opts.items() if dd != d}
+                    new_week[oj.day] = oj
+                    if not _week_legal(p, c, new_week):
+                        continue
+                    delta += _agent_soft_cost(p, ai, list(new_week.values()), fair) - soft0
                     if ai in fits:
                         attends1 = any(
-                            (j if dd == d else jj) in fits[ai] for dd, jj in assign[ai].items()
+                            oo.index in fits[ai] for oo in new_week.values()
                         )
                         delta += absence * (attends0 - attends1)
                     if delta >= best:
@@ -1728,7 +1760,8 @@ def _swap_search(
                     tgt = lead if a.is_lead else other
                     tgt[sidx0] -= su0
                     tgt[sidx1] += su1
-                    assign[ai][d] = best_j
+                    del assign[ai][d]
+                    assign[ai][p.options[best_j].day] = best_j
                     moved += 1
         sweeps += 1
         if moved == 0:

@@ -227,3 +227,18 @@ def test_swap_search_keeps_the_minimum_rest():
     R, p, key = _swap_problem(req, [Agent("A1", "any", skills={"q"})], {"any": ANY})
     out, _ = R._swap_search(p, [{0: key[(0, 12 * 60)], 1: key[(1, 12 * 60)]}], {}, 5.0)
     assert out == [{0: key[(0, 12 * 60)], 1: key[(1, 7 * 60)]}]
+
+
+def test_swap_search_moves_a_shift_to_a_day_off_within_the_pattern_rules():
+    # the requirement is on Tuesday and Thursday; the agent works Monday and Thursday.
+    # Monday's shift moves to Tuesday; with at most 1 consecutive day Wednesday stays off
+    req = requirement({1: (10, 18, 1), 3: (10, 18, 1)})
+    one_in_a_row = Contract("one", 0, 40, 0, 5, max_consecutive_days=1, min_rest_h=11)
+    R, p, key = _swap_problem(req, [Agent("A1", "one", skills={"q"})], {"one": one_in_a_row})
+    out, _ = R._swap_search(p, [{0: key[(0, 10 * 60)], 3: key[(3, 10 * 60)]}], {}, 5.0)
+    assert out == [{1: key[(1, 10 * 60)], 3: key[(3, 10 * 60)]}]
+    # from Monday and Wednesday, Monday cannot move to Tuesday (2 days in a row) until
+    # Wednesday has moved to Thursday
+    out, sweeps = R._swap_search(p, [{0: key[(0, 10 * 60)], 2: key[(2, 10 * 60)]}], {}, 5.0)
+    assert out == [{1: key[(1, 10 * 60)], 3: key[(3, 10 * 60)]}]
+    assert sweeps == 3
