@@ -106,7 +106,7 @@ def best_of(fn, repeat):
 
 def main(quick: bool = False) -> list[dict]:
     traffic, aht = week_instance()
-    rep = 3 if quick else 20
+    rep = 3 if quick else 100
     rows = []
 
     # 1. Erlang C requirements for the week.
