@@ -355,6 +355,10 @@ def sweep_command(
         for _, r in m.iterrows():
             typer.echo(f"{r['from_service_level']:.1%} -> {r['to_service_level']:.1%}: "
                        f"{r['cost_per_point']:,.0f} per point of service level per week")
+    if len(errors):
+        typer.echo(f"{len(errors)} of {len(table)} points failed", err=True)
+        # Some points failed: the frontier is incomplete, which a script must be able to see.
+        raise typer.Exit(1)
 
 
 @store_app.command("list")
