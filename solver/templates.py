@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from wfm.errors import DataError, InputError
-from wfm.types import WEEKDAYS, BreakPolicy, BreakRule, ShiftTemplate
+from wfm.types import BreakPolicy, BreakRule, ShiftTemplate, parse_weekdays
 
 __all__ = ["load_templates", "templates_from_records", "apply_break_policy", "policy_break_min"]
 
@@ -94,7 +94,7 @@ def templates_from_records(data, *, file: str | None = None) -> tuple[ShiftTempl
                 kwargs[key] = tuple(_break(b, f"{where}, break {j}", file)
                                     for j, b in enumerate(value or (), start=1))
             elif key in ("days", "weekend_days"):
-                kwargs[key] = tuple(_day(d, where, key, file) for d in _as_list(value))
+                kwargs[key] = _days(value, where, key, file)
             elif key.endswith("_min"):
                 kwargs[key] = _minutes(value, where, key, file)
             else:
@@ -147,16 +147,12 @@ def _minutes(value, where, key, file) -> int:
                     value=value)
 
 
-def _day(value, where, key, file) -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 6:
-        return value
-    if isinstance(value, str):
-        low = [d.lower() for d in WEEKDAYS]
-        v = value.strip().lower()[:3]
-        if v in low:
-            return low.index(v)
-    raise DataError(f"{where}: expected a weekday name (Mon..Sun) or 0..6", file=file,
-                    column=key, value=value)
+def _days(value, where, key, file) -> tuple[int, ...]:
+    try:
+        return parse_weekdays(value, key)
+    except InputError as exc:
+        raise DataError(f"{where}: expected {exc.expected}", file=file, column=key,
+                        value=value) from None
 
 
 # --------------------------------------------------------------------------- break policy

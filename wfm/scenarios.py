@@ -37,6 +37,7 @@ from wfm.types import (
     ServiceTarget,
     ShiftTemplate,
     Shrinkage,
+    parse_weekdays,
 )
 
 __all__ = [
@@ -480,35 +481,18 @@ _DAY_NAMES = {name.lower(): i for i, name in enumerate(WEEKDAYS)}
 
 def _days(v, key, ctx):
     """Weekdays: a list of 0..6 or names, or a text such as ``"Mon-Fri"``, ``"all"``."""
-    if isinstance(v, str):
-        text = v.strip().lower()
-        if text == "all":
-            return (0, 1, 2, 3, 4, 5, 6)
-        out: list[int] = []
-        for part in text.split(","):
-            part = part.strip()
-            if "-" in part:
-                a, _, b = part.partition("-")
-                if a.strip() not in _DAY_NAMES or b.strip() not in _DAY_NAMES:
-                    ctx.fail(key, v, "weekdays such as 'Mon-Fri', 'Sat,Sun' or 'all'")
-                i, j = _DAY_NAMES[a.strip()], _DAY_NAMES[b.strip()]
-                out.extend(range(i, j + 1) if i <= j else [*range(i, 7), *range(0, j + 1)])
-            elif part in _DAY_NAMES:
-                out.append(_DAY_NAMES[part])
-            else:
-                ctx.fail(key, v, "weekdays such as 'Mon-Fri', 'Sat,Sun' or 'all'")
-        return tuple(sorted(set(out)))
-    if not isinstance(v, list | tuple) or not v:
-        ctx.fail(key, v, "a list of weekdays (0 = Mon ... 6 = Sun, or 'Mon' ...)")
-    out = []
-    for i, d in enumerate(v):
-        if isinstance(d, str) and d.strip().lower() in _DAY_NAMES:
-            out.append(_DAY_NAMES[d.strip().lower()])
-        elif isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6:
-            out.append(d)
-        else:
-            ctx.fail(f"{key}[{i}]", d, "a weekday 0 (Mon) to 6 (Sun) or a name 'Mon' ... 'Sun'")
-    return tuple(sorted(set(out)))
+    if isinstance(v, list | tuple):
+        if not v:
+            ctx.fail(key, v, "a list of weekdays (0 = Mon ... 6 = Sun, or 'Mon' ...)")
+        for i, d in enumerate(v):  # name the bad element, not the whole list
+            try:
+                parse_weekdays(d, key)
+            except InputError:
+                ctx.fail(f"{key}[{i}]", d, "a weekday 0 (Mon) to 6 (Sun) or a name 'Mon' ... 'Sun'")
+    try:
+        return parse_weekdays(v, key)
+    except InputError as exc:
+        ctx.fail(key, v, exc.expected)
 
 
 def _path(v, key, ctx):

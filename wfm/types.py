@@ -28,10 +28,53 @@ __all__ = [
     "Agent",
     "Activity",
     "WEEKDAYS",
+    "parse_weekdays",
 ]
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _ALL_DAYS = (0, 1, 2, 3, 4, 5, 6)
+
+
+_DAY_NAMES = {name.lower(): i for i, name in enumerate(WEEKDAYS)}
+_DAYS_EXPECTED = "weekdays: 0 (Mon) to 6 (Sun), names 'Mon'...'Sun', or a text such as 'Mon-Fri', 'Sat,Sun', 'all'"
+
+
+def parse_weekdays(value, parameter: str = "days") -> tuple[int, ...]:
+    """Weekdays from the ways people write them, sorted and without repeats.
+
+    Accepts an integer 0 (Mon) to 6 (Sun), a name (``"Mon"``, ``"monday"``), a list of
+    those, or a text: ``"all"``, ``"Mon-Fri"``, ``"Sat,Sun"``, ``"Fri-Sun"``; a range may
+    wrap past Sunday (``"Sat-Mon"``).
+
+    Raises
+    ------
+    InputError
+        Naming ``parameter`` and the value.
+    """
+
+    def one(item) -> list[int]:
+        if isinstance(item, int | np.integer) and not isinstance(item, bool) and 0 <= item <= 6:
+            return [int(item)]
+        if not isinstance(item, str):
+            raise InputError(parameter, value, _DAYS_EXPECTED)
+        text = item.strip().lower()
+        if text == "all":
+            return list(range(7))
+        out: list[int] = []
+        for part in text.split(","):
+            a, dash, b = part.strip().partition("-")
+            a, b = a.strip()[:3], b.strip()[:3]
+            if a not in _DAY_NAMES or (dash and b not in _DAY_NAMES):
+                raise InputError(parameter, value, _DAYS_EXPECTED)
+            i = _DAY_NAMES[a]
+            j = _DAY_NAMES[b] if dash else i
+            out.extend(range(i, j + 1) if i <= j else [*range(i, 7), *range(0, j + 1)])
+        return out
+
+    items = value if isinstance(value, list | tuple) else [value]
+    if len(items) == 0:
+        raise InputError(parameter, value, _DAYS_EXPECTED)
+    return tuple(sorted({d for item in items for d in one(item)}))
 
 
 def _check(condition: bool, parameter: str, value, expected: str) -> None:
