@@ -157,6 +157,68 @@ def _read_csv_text(text: str, path: Path, *, sep: str, dtype=None) -> pd.DataFra
 # interval history
 # ---------------------------------------------------------------------------------------
 
+def read_table(path: str | Path, *, sheet: str | int | None = None, sep: str = ",",
+               times: Sequence[str] = ()) -> pd.DataFrame:
+    """Read a CSV (UTF-8), Parquet or Excel file by its suffix, with the loaders' checks.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``.csv``/``.txt``, ``.parquet``/``.pq`` or ``.xlsx``/``.xlsm``/``.xls`` file.
+    sheet : str or int, optional
+        Excel sheet (default: the first).
+    sep : str
+        CSV delimiter; a file that reads as one column under another delimiter is refused.
+    times : sequence of str
+        Columns to parse as times; each must be present and every value parsable.
+
+    Raises
+    ------
+    DataError
+        Missing or empty file, unknown suffix, wrong encoding or delimiter, a missing time
+        column, an unparsable time (naming the file line, column and value).
+    """
+    path = Path(path)
+    kind = _HISTORY_SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise DataError(
+            f"unknown file type {path.suffix!r}: expected one of {sorted(_HISTORY_SUFFIXES)}",
+            file=str(path),
+        )
+    if not path.exists():
+        raise DataError("file not found", file=str(path))
+    if kind == "csv":
+        frame = _read_csv_text(_read_text(path), path, sep=sep)
+    elif kind == "parquet":
+        frame = _read_binary(path, lambda: pd.read_parquet(path), "Parquet")
+    else:
+        frame = _read_excel(path, sheet)
+    return parse_time_columns(frame, times, file=str(path))
+
+
+def parse_time_columns(frame: pd.DataFrame, columns: Sequence[str], *,
+                       file: str | None = None) -> pd.DataFrame:
+    """Parse ``columns`` of a frame read from ``file`` as times, in place; nothing coerced.
+
+    Raises
+    ------
+    DataError
+        A missing column, or the first unparsable value with its file line (header = 1).
+    """
+    for col in columns:
+        if col not in frame.columns:
+            raise DataError(f"missing column '{col}'; found {list(map(str, frame.columns))}",
+                            file=file, column=col)
+        parsed = pd.to_datetime(frame[col], errors="coerce", format="mixed")
+        bad = parsed.isna()
+        if bad.any():
+            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            raise DataError("unparsable time", file=file, row=pos + 2, column=col,
+                            value=frame[col].iloc[pos], has_value=True)
+        frame[col] = parsed
+    return frame
+
+
 def load_history(
     path: str | Path,
     *,
@@ -205,12 +267,10 @@ def load_history(
             f"unknown file type {path.suffix!r}: expected one of {sorted(_HISTORY_SUFFIXES)}",
             file=str(path),
         )
-    if kind == "csv":
+    if kind == "csv":  # queue names stay text ("007" is not 7)
         frame = _read_csv_text(_read_text(path), path, sep=sep, dtype={"queue": str})
-    elif kind == "parquet":
-        frame = _read_binary(path, lambda: pd.read_parquet(path), "Parquet")
     else:
-        frame = _read_excel(path, sheet)
+        frame = read_table(path, sheet=sheet)
     if column_map:
         frame = _apply_column_map(frame, column_map, path)
     if "queue" not in frame.columns and queue is not None:

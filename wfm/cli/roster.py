@@ -15,20 +15,9 @@ def register(app: typer.Typer) -> None:
 
 def _read_input(path: Path):
     """A shift plan (template, start, ...) or a requirements frame (interval_start, ...)."""
-    import pandas as pd
+    from wfm.io import parse_time_columns, read_table
 
-    if not path.exists():
-        raise DataError("file not found", file=str(path))
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
-        frame = pd.read_csv(path)
-    elif suffix in (".parquet", ".pq"):
-        frame = pd.read_parquet(path)
-    elif suffix in (".xlsx", ".xls"):
-        frame = pd.read_excel(path)
-    else:
-        raise DataError("unknown file type: use .csv, .parquet or .xlsx", file=str(path),
-                        value=suffix)
+    frame = read_table(path)
     if {"template", "start"} <= set(frame.columns):
         cols = ["start", "end"] if "end" in frame.columns else ["start"]
     elif "interval_start" in frame.columns:
@@ -39,15 +28,7 @@ def _read_input(path: Path):
             f"(columns queue, interval_start, staff_needed); found {list(frame.columns)}",
             file=str(path),
         )
-    for col in cols:
-        parsed = pd.to_datetime(frame[col], errors="coerce", format="mixed")
-        bad = parsed.isna()
-        if bad.any():
-            pos = int(bad.to_numpy().nonzero()[0][0])
-            raise DataError("unparsable time", file=str(path), row=pos + 2, column=col,
-                            value=frame[col].iloc[pos], has_value=True)
-        frame[col] = parsed
-    return frame
+    return parse_time_columns(frame, cols, file=str(path))
 
 
 def roster_command(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from wfm.errors import DataError, InputError
+from wfm.errors import InputError
 
 
 def register(app: typer.Typer) -> None:
@@ -14,25 +14,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _read_frame(path: Path):
-    import pandas as pd
+    from wfm.io import read_table
 
-    suffix = path.suffix.lower()
-    if not path.exists():
-        raise DataError("file not found", file=str(path))
-    if suffix in (".csv", ".txt"):
-        frame = pd.read_csv(path)
-    elif suffix in (".parquet", ".pq"):
-        frame = pd.read_parquet(path)
-    elif suffix in (".xlsx", ".xls"):
-        frame = pd.read_excel(path)
-    else:
-        raise DataError("unknown file type: use .csv, .parquet or .xlsx", file=str(path),
-                        value=suffix)
-    if "interval_start" not in frame.columns:
-        raise DataError(f"missing column 'interval_start'; found {list(frame.columns)}",
-                        file=str(path), column="interval_start")
-    frame["interval_start"] = pd.to_datetime(frame["interval_start"], errors="coerce")
-    return frame
+    return read_table(path, times=("interval_start",))
 
 
 def schedule_command(
