@@ -50,36 +50,35 @@ def page_header(title: str, caption: str) -> None:
     st.caption(caption)
 
 
+def _require(key: str, missing: str, stem: str, label: str, icon: str):
+    """The session value under ``key``, or a warning, a link to the page that makes it,
+    and a stop."""
+    value = state.get(key)
+    if value is None:
+        st.warning(missing)
+        st.page_link(_page(stem), label=label, icon=icon)
+        st.stop()
+    return value
+
+
 def require_data() -> state.LoadedData:
     """The loaded data, or a pointer to the Data page and a stop."""
-    data = state.get(state.DATA)
-    if data is None:
-        st.warning("No data loaded yet: load the demo data or upload a history first.")
-        st.page_link(_page("data"), label="Go to Data", icon=":material/database:")
-        st.stop()
-    return data
+    return _require(state.DATA, "No data loaded yet: load the demo data or upload a history first.",
+                    "data", "Go to Data", ":material/database:")
 
 
 def require_forecast() -> state.ForecastRun:
     """The current forecast, or a pointer to the Forecast page and a stop."""
     require_data()
-    run = state.get(state.FORECAST)
-    if run is None:
-        st.warning("No forecast yet: make one on the Forecast page first.")
-        st.page_link(_page("forecast"), label="Go to Forecast", icon=":material/trending_up:")
-        st.stop()
-    return run
+    return _require(state.FORECAST, "No forecast yet: make one on the Forecast page first.",
+                    "forecast", "Go to Forecast", ":material/trending_up:")
 
 
 def require_plan() -> state.PlanRun:
     """The current schedule, or a pointer to the Schedule page and a stop."""
     require_forecast()
-    run = state.get(state.PLAN)
-    if run is None:
-        st.warning("No schedule yet: solve one on the Schedule page first.")
-        st.page_link(_page("schedule"), label="Go to Schedule", icon=":material/calendar_month:")
-        st.stop()
-    return run
+    return _require(state.PLAN, "No schedule yet: solve one on the Schedule page first.",
+                    "schedule", "Go to Schedule", ":material/calendar_month:")
 
 
 def _page(stem: str) -> str:
