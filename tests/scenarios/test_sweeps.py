@@ -9,7 +9,6 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from numpy.testing import assert_allclose
 
 from wfm.errors import InputError
@@ -87,19 +86,10 @@ SOLVE = ("forecast", "requirements", "shifts", "evaluate")
 
 
 @pytest.fixture
-def solve_file(tmp_path):
+def solve_file(scenario_writer):
     """Scenario file: calls Mon-Tue 8:00-16:00 in 30-min intervals, one 4-h template with
     one 15-min break, no agents (no roster), Erlang only (no simulation)."""
-    starts = pd.date_range("2024-03-04", periods=7 * 48, freq="30min")
-    hour = starts.hour + starts.minute / 60
-    open_ = (hour >= 8) & (hour < 16) & (starts.dayofweek < 2)
-    calls = np.where(open_, 20 + 10 * np.sin((hour - 8) / 8 * np.pi), 0.0).round()
-    pd.DataFrame({"queue": "bank", "interval_start": starts, "calls": calls,
-                  "aht_s": np.where(calls > 0, 240.0, np.nan)}).to_csv(tmp_path / "fc.csv", index=False)
-    raw = {
-        "name": "two days",
-        "data": {"forecast": "fc.csv"},
-        "horizon": {"week_start": "2024-03-04"},
+    rules = {
         "service": {"target": 0.8, "answer_within_s": 20, "max_occupancy": 0.9},
         "shrinkage": 0.1,
         "shift_templates": [{
@@ -112,9 +102,8 @@ def solve_file(tmp_path):
         "solver": {"plan_time_limit_s": 5, "num_workers": 1},
         "simulation": {"enabled": False},
     }
-    path = tmp_path / "two_days.yaml"
-    path.write_text(yaml.safe_dump(raw, sort_keys=False))
-    return path
+    return scenario_writer("two_days.yaml", name="two days", weekdays=2, open_until=16, base=20,
+                           swing=10, rules=rules)
 
 
 def _solved(table):
