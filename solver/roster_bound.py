@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from solver.roster_data import ShiftOption, Week
 from wfm.errors import SolveError
 
-__all__ = ["LPBound", "lp_bound", "round_plan"]
+__all__ = ["LPBound", "lp_bound", "round_plan", "day_patterns"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,7 @@ def lp_bound(
     *,
     min_total_paid_h: float = 0.0,
     min_template_count: dict[str, int] | None = None,
+    day_groups: Sequence[tuple[str, int, Sequence[tuple[int, ...]]]] | None = None,
 ) -> LPBound:
     """LP relaxation of anonymous shift covering with implicit breaks.
 
@@ -71,11 +72,108 @@ def lp_bound(
     min_total_paid_h : float
         If > 0, at least this many paid hours in total (the sum of the agents'
         contractual minimum hours): a valid cut for rosters.
+    min_template_count : dict, optional
+        Template name -> least number of its shifts in the week (a valid cut where
+        agents can only work that template).
+    day_groups : sequence of (template, agents, patterns), optional
+        Agents who can only work ``template``: each works one of the ``patterns`` (0/1
+        per day, :func:`day_patterns` of its contract), so the template's shifts on each
+        day are at least the agents whose pattern works that day (a valid cut).
 
     Returns
     -------
     LPBound
     """
+    c, A_ub, b_ub, A_eq, b_eq, n_opt, n_brk = _covering(
+        options,
+        req_units,
+        option_cost,
+        shortfall_per_unit,
+        min_total_paid_h,
+        min_template_count,
+        day_groups,
+    )
+    n_cov = int((np.asarray(req_units) > 0).sum())
+    res = scipy.optimize.linprog(
+        c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs"
+    )
+    if res.status != 0:
+        raise SolveError(f"LP bound of the anonymous shift plan failed: {res.message}")
+    x = res.x
+    return LPBound(
+        value=float(res.fun),
+        counts=x[:n_opt],
+        shortfall_h=float(x[n_opt + n_brk : n_opt + n_brk + n_cov].sum() * week.unit_min / 60),
+    )
+
+
+def _covering(
+    options,
+    req_units,
+    option_cost,
+    shortfall_per_unit,
+    min_total_paid_h,
+    min_template_count,
+    day_groups=None,
+):
+    """Matrices of the anonymous shift-covering model (see :func:`lp_bound`).
+
+    Columns: options, break positions, shortfall per open interval, then one column per
+    working-day pattern of each entry of ``day_groups``.
+    """
+    c, A_ub, b_ub, A_eq, b_eq, n_opt, n_brk = _covering_core(
+        options, req_units, option_cost, shortfall_per_unit, min_total_paid_h, min_template_count
+    )
+    if not day_groups:
+        return c, A_ub, b_ub, A_eq, b_eq, n_opt, n_brk
+    n0 = A_ub.shape[1]
+    pats = [(name, count, pat) for name, count, patterns in day_groups for pat in patterns]
+    n_pat = len(pats)
+    # shifts of the template on day d >= agents of the group working day d
+    rows, cols, vals, rhs = [], [], [], []
+    r = 0
+    for g, (name, _count, patterns) in enumerate(day_groups):
+        first = sum(len(p) for _, _, p in day_groups[:g])
+        for d in range(7):
+            for o in options:
+                if o.template.name == name and o.day == d:
+                    rows.append(r)
+                    cols.append(o.index)
+                    vals.append(-1.0)
+            for k, pat in enumerate(patterns):
+                if pat[d]:
+                    rows.append(r)
+                    cols.append(n0 + first + k)
+                    vals.append(1.0)
+            rhs.append(0.0)
+            r += 1
+    extra_ub = sp.csr_matrix((vals, (rows, cols)), shape=(r, n0 + n_pat))
+    A_ub = sp.vstack([sp.hstack([A_ub, sp.csr_matrix((A_ub.shape[0], n_pat))]), extra_ub]).tocsr()
+    b_ub = np.concatenate([b_ub, rhs])
+    # each agent of the group has one pattern
+    erows, ecols, evals, erhs = [], [], [], []
+    for g, (_name, count, patterns) in enumerate(day_groups):
+        first = sum(len(p) for _, _, p in day_groups[:g])
+        for k in range(len(patterns)):
+            erows.append(g)
+            ecols.append(n0 + first + k)
+            evals.append(1.0)
+        erhs.append(float(count))
+    eq_extra = sp.csr_matrix((evals, (erows, ecols)), shape=(len(day_groups), n0 + n_pat))
+    if A_eq is None:
+        A_eq, b_eq = eq_extra, np.array(erhs)
+    else:
+        A_eq = sp.vstack(
+            [sp.hstack([A_eq, sp.csr_matrix((A_eq.shape[0], n_pat))]), eq_extra]
+        ).tocsr()
+        b_eq = np.concatenate([b_eq, erhs])
+    c = np.concatenate([c, np.zeros(n_pat)])
+    return c, A_ub, b_ub, A_eq, b_eq, n_opt, n_brk
+
+
+def _covering_core(
+    options, req_units, option_cost, shortfall_per_unit, min_total_paid_h, min_template_count
+):
     n_opt = len(options)
     open_t = np.flatnonzero(req_units > 0)
     row_of = {int(t): i for i, t in enumerate(open_t)}
@@ -154,17 +252,7 @@ def lp_bound(
     c = np.concatenate(
         [np.asarray(option_cost, float), np.zeros(n_brk), np.full(n_cov, shortfall_per_unit)]
     )
-    res = scipy.optimize.linprog(
-        c, A_ub=A_ub, b_ub=np.array(b_ub), A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs"
-    )
-    if res.status != 0:
-        raise SolveError(f"LP bound of the anonymous shift plan failed: {res.message}")
-    x = res.x
-    return LPBound(
-        value=float(res.fun),
-        counts=x[:n_opt],
-        shortfall_h=float(x[n_opt + n_brk :].sum() * week.unit_min / 60),
-    )
+    return c, A_ub, np.array(b_ub), A_eq, b_eq, n_opt, n_brk
 
 
 def round_plan(counts: np.ndarray) -> dict[int, int]:
@@ -181,4 +269,33 @@ def round_plan(counts: np.ndarray) -> dict[int, int]:
     base[order[:extra]] += 1
     for i in np.flatnonzero(base > 0):
         out[int(i)] = int(base[i])
+    return out
+
+
+def day_patterns(
+    min_days: int,
+    max_days: int,
+    max_consecutive: int,
+    two_off: bool,
+    weekend_limit: int | None,
+    weekend: Sequence[int],
+) -> list[tuple[int, ...]]:
+    """Every set of working days of a week (Monday to Sunday) a contract allows."""
+    out = []
+    for bits in range(128):
+        w = tuple((bits >> d) & 1 for d in range(7))
+        k = sum(w)
+        if not min_days <= k <= max_days:
+            continue
+        run = best = 0
+        for x in w:
+            run = run + 1 if x else 0
+            best = max(best, run)
+        if best > max_consecutive:
+            continue
+        if two_off and not any(w[d] == 0 and w[d + 1] == 0 for d in range(6)):
+            continue
+        if weekend_limit is not None and sum(w[d] for d in weekend) > weekend_limit:
+            continue
+        out.append(w)
     return out

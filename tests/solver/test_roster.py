@@ -242,3 +242,65 @@ def test_swap_search_moves_a_shift_to_a_day_off_within_the_pattern_rules():
     out, sweeps = R._swap_search(p, [{0: key[(0, 10 * 60)], 2: key[(2, 10 * 60)]}], {}, 5.0)
     assert out == [{1: key[(1, 10 * 60)], 3: key[(3, 10 * 60)]}]
     assert sweeps == 3
+
+
+def test_day_patterns_by_hand():
+    from solver.roster_bound import day_patterns
+
+    # five days with two days off in a row: the off pair is Mon-Tue ... Sat-Sun
+    five = day_patterns(5, 5, 5, True, None, (5, 6))
+    assert len(five) == 6 and all(sum(w) == 5 for w in five)
+    assert (1, 1, 1, 1, 1, 0, 0) in five and (0, 0, 1, 1, 1, 1, 1) in five
+    # at most four in a row rules out the two that work five days in a row
+    assert len(day_patterns(5, 5, 4, True, None, (5, 6))) == 4
+    # one weekend day at most: Sat and Sun both worked is out (off pairs Mon-Tue ... Thu-Fri)
+    one_weekend = day_patterns(5, 5, 5, True, 1, (5, 6))
+    assert all(w[5] + w[6] <= 1 for w in one_weekend) and len(one_weekend) == 2
+    assert day_patterns(0, 7, 7, False, None, ()) and len(day_patterns(0, 7, 7, False, None, ())) == 128
+
+
+def test_lp_bound_day_pattern_cut_binds():
+    from solver.roster_bound import day_patterns, lp_bound
+    from solver.roster_data import Week, expand_templates
+
+    week = Week(WS, 15, 15)
+    t = ShiftTemplate("d8", 480, 8 * 60, 8 * 60, 60, cost_per_hour=10)
+    opts = expand_templates([t], week)
+    req = np.zeros(week.n_intervals)
+    req[32:64] = 1  # Monday 08:00-16:00, one agent
+    cost = np.array([10 * o.weighted_paid_h for o in opts])
+    plain = lp_bound(opts, week, req, cost, shortfall_per_unit=15.0)
+    assert plain.value == pytest.approx(80.0)
+    # the one agent who can work d8 must work two days in a row: two shifts are paid
+    pats = day_patterns(2, 2, 2, False, None, (5, 6))
+    cut = lp_bound(opts, week, req, cost, 15.0, day_groups=[("d8", 1, pats)])
+    assert cut.value == pytest.approx(160.0)
+    assert cut.shortfall_h == pytest.approx(0.0)
+
+
+def test_plan_matching_takes_plan_shifts_and_keeps_rest():
+    """Two agents; the plan has a 07:00 and a 15:00 start on Monday and two 07:00 starts
+    on Tuesday.  Whoever works Monday late (ends 23:00) cannot start at 07:00 on Tuesday
+    (11 h rest): it takes the nearest legal start instead, and every week is legal."""
+    from solver import roster as R
+    from wfm.types import ServiceTarget
+
+    temp = ShiftTemplate("d8", 480, 7 * 60, 15 * 60, 60, cost_per_hour=10)
+    req = requirement({0: (7, 23, 1), 1: (7, 15, 2)})
+    two = Contract("two", 16, 16, 2, 2, min_rest_h=11)
+    agents = [Agent("E", "two", skills={"q"}), Agent("L", "two", skills={"q"})]
+    p = R._prepare(req, agents, {"two": two}, [temp], [], None, None, None, "staff_needed",
+                   ServiceTarget())
+    p.lead_ratio = 0
+    key = {(o.day, o.start_min): o.index for o in p.options}
+    plan = {key[(0, 420)]: 1, key[(0, 900)]: 1, key[(1, 420)]: 2}
+    R._candidates(p, set(range(len(p.options))))
+    days = R._plan_days(p, plan, 5.0)
+    assert days == [{0: "d8", 1: "d8"}, {0: "d8", 1: "d8"}]
+    start = R._plan_starts(p, plan, days)
+    weeks = [{d: p.options[i] for d, i in start[ai].items()} for ai in range(2)]
+    assert all(R._week_ok(p, ai, weeks[ai]) for ai in range(2))
+    late = next(w for w in weeks if w[0].start_min == 900)
+    early = next(w for w in weeks if w[0].start_min == 420)
+    assert early[1].start_min == 420  # the plan's shift
+    assert late[1].start_min == 10 * 60  # 23:00 + 11 h: the earliest legal start
