@@ -1904,7 +1904,8 @@ def _plan_days(
     Per agent: one template a day among those with a plan start it may work, paid hours
     and days within its contract, consecutive days, two days off in a row and the weekend
     limit.  Objective: shifts of the plan left over or added (priced at the unmet
-    requirement of a whole shift), wages, preferred days off worked.  Rest between shifts
+    requirement of a whole shift), wages, preferred days off worked, meeting members
+    not working the day of their meeting (at the slot :func:`_meeting_fits` chooses).  Rest between shifts
     depends on start times and is left to the start assignment.
     """
     w = p.weights
@@ -1969,6 +1970,13 @@ def _plan_days(
             wk = [work[d] for d in range(7) if p.week.weekday(d) in c.weekend_days]
             if len(wk) > c.max_weekend_days:
                 m.add(sum(wk) <= c.max_weekend_days)
+    for ai, fit in _meeting_fits(p).items():
+        # a meeting member works a day and template with a start that fits the meeting
+        lits = {x[k] for k in {(ai, p.options[i].day, p.options[i].template.name) for i in fit}
+                if k in x}
+        absent = m.new_bool_var(f"a{ai} misses the meeting")
+        m.add_bool_or([*lits, absent])
+        terms.append((absent, w["meeting absence"]))
     price = w["unmet requirement"]
     for key, n in need.items():
         got = [v for (ai, d, name), v in x.items() if (d, name) == key]
@@ -2003,7 +2011,8 @@ def _plan_starts(
     Per day, team leads take first the plan starts that cover most of the leads still
     needed (one on shift while open, one per ``lead_ratio`` others); the other agents are
     matched to the remaining plan starts of their template at least cost (Hungarian
-    method): preferred start, distance from the agent's usual start, and no start that
+    method): preferred start, distance from the agent's usual start, missing the
+    agent's meeting (at the slot :func:`_meeting_fits` chooses), and no start that
     breaks the minimum rest after the days already placed.  An agent left without a plan
     start takes its nearest legal start of the template.
     """
@@ -2028,6 +2037,7 @@ def _plan_starts(
     assign: list[dict[int, int]] = [{} for _ in p.agents]
     anchor: list[int | None] = [a.preferred_start_min for a in p.agents]
     big = 1e7
+    fits = _meeting_fits(p)  # members: the shifts that fit their meeting's slot
 
     def cost(ai, i):
         a = p.agents[ai]
@@ -2044,6 +2054,9 @@ def _plan_starts(
             )
         if anchor[ai] is not None:
             cst += w["start consistency"] * max(0, abs(o.start_min - anchor[ai]) - 60) / 60
+        fit = fits.get(ai)
+        if fit and i not in fit and not any(j in fit for j in assign[ai].values()):
+            cst += w["meeting absence"]
         return cst
 
     def fallback(ai, d, name, pool):
