@@ -90,6 +90,7 @@ class _Problem:
     allowed: list = field(default_factory=list)  # per agent: set of option index
     cand: list = field(default_factory=list)  # per agent: sorted list of option index
     lead_ratio: int = 15
+    meeting_fits: dict | None = None  # memo of _meeting_fits
     classes: list = field(default_factory=list)
     class_of: list = field(default_factory=list)
 
@@ -1452,8 +1453,10 @@ def _meeting_fits(p: _Problem) -> dict[int, set[int]]:
     """Per meeting member, the candidate shifts that fit its meeting's slot.
 
     Each meeting is put up front at the slot most members can reach, the quietest of
-    those (by total requirement).
+    those (by total requirement).  Computed once per problem, after the candidates.
     """
+    if p.meeting_fits is not None:
+        return p.meeting_fits
     total = p.req_units.sum(axis=0)
     fits_of: dict[int, set[int]] = defaultdict(set)
     for act in p.activities:
@@ -1471,6 +1474,7 @@ def _meeting_fits(p: _Problem) -> dict[int, set[int]]:
         )
         for ai in members:
             fits_of[ai] |= {i for i in p.cand[ai] if _compatible(p.options[i], *quiet)}
+    p.meeting_fits = fits_of
     return fits_of
 
 
@@ -1690,12 +1694,19 @@ def _week_legal(p: _Problem, c: Contract, week_opts: dict[int, ShiftOption]) -> 
         > c.max_weekend_days
     ):
         return False
+    return all(_rest_ok(c, week_opts, o) for o in week_opts.values())
+
+
+def _rest_ok(c: Contract, week_opts: dict[int, ShiftOption], o: ShiftOption) -> bool:
+    """Shift ``o`` keeps the minimum rest with the shifts of ``week_opts`` around it."""
     rest = c.min_rest_h * 60
-    for d, o in week_opts.items():
-        for j in (1, 2):
-            nxt = week_opts.get(d + j)
-            if nxt is not None and nxt.abs_start < o.abs_end + rest:
-                return False
+    for j in (1, 2):
+        prev = week_opts.get(o.day - j)
+        if prev is not None and o.abs_start < prev.abs_end + rest:
+            return False
+        nxt = week_opts.get(o.day + j)
+        if nxt is not None and nxt.abs_start < o.abs_end + rest:
+            return False
     return True
 
 
@@ -1883,18 +1894,6 @@ def _week_ok(p: _Problem, ai: int, week_opts: dict[int, ShiftOption]) -> bool:
     return _week_legal(p, c, week_opts)
 
 
-def _rest_ok(c: Contract, week_opts: dict[int, ShiftOption], o: ShiftOption) -> bool:
-    rest = c.min_rest_h * 60
-    for j in (1, 2):
-        prev = week_opts.get(o.day - j)
-        if prev is not None and o.abs_start < prev.abs_end + rest:
-            return False
-        nxt = week_opts.get(o.day + j)
-        if nxt is not None and nxt.abs_start < o.abs_end + rest:
-            return False
-    return True
-
-
 def _plan_days(
     p: _Problem, plan: dict[int, int], time_limit_s: float
 ) -> list[dict[int, str]] | None:
@@ -1905,8 +1904,8 @@ def _plan_days(
     and days within its contract, consecutive days, two days off in a row and the weekend
     limit.  Objective: shifts of the plan left over or added (priced at the unmet
     requirement of a whole shift), wages, preferred days off worked, meeting members
-    not working the day of their meeting (at the slot :func:`_meeting_fits` chooses).  Rest between shifts
-    depends on start times and is left to the start assignment.
+    not working the day of their meeting (at the slot :func:`_meeting_fits` chooses).
+    Rest between shifts depends on start times and is left to the start assignment.
     """
     w = p.weights
     need = defaultdict(int)  # (day, template) -> plan shifts
@@ -1927,7 +1926,7 @@ def _plan_days(
         c = p.contracts[a.contract]
         usable = _usable_templates(p, c)
         allowed = p.allowed[ai]
-        work = []
+        work, hours = [], []
         for d in range(7):
             day = []
             for (dd, name), ids in starts.items():
@@ -1936,6 +1935,7 @@ def _plan_days(
                 v = m.new_bool_var(f"a{ai} d{d} {name}")
                 x[(ai, d, name)] = v
                 day.append(v)
+                hours.append(paid[name] * v)
                 cost = p.rate(ai, p.options[ids[0]]) * paid[name] / 60
                 if p.week.weekday(d) in a.preferred_days_off:
                     cost += w["preferred day off"]
@@ -1943,33 +1943,17 @@ def _plan_days(
             wd = m.new_bool_var(f"a{ai} works d{d}")
             m.add(sum(day) == wd) if day else m.add(wd == 0)
             work.append(wd)
-        hours = (
-            sum(paid[name] * v for (aj, _d, name), v in x.items() if aj == ai)
-            if any(k[0] == ai for k in x)
-            else 0
-        )
+        if not hours:  # no plan start it may work: the best response places it
+            continue
         lo = math.ceil(c.min_hours_week * 60 - 1e-9)
         if lo > 0:
-            m.add(hours >= lo)
-        m.add(hours <= math.floor(c.max_hours_week * 60 + 1e-9))
-        if c.min_days_week > 0:
-            m.add(sum(work) >= c.min_days_week)
-        m.add(sum(work) <= c.max_days_week)
-        k = c.max_consecutive_days
-        for d0 in range(0, 7 - k):
-            m.add(sum(work[d0 : d0 + k + 1]) <= k)
-        if c.two_consecutive_days_off:
-            pairs = []
-            for d in range(6):
-                pr = m.new_bool_var(f"a{ai} off {d}")
-                m.add_implication(pr, work[d].negated())
-                m.add_implication(pr, work[d + 1].negated())
-                pairs.append(pr)
-            m.add_bool_or(pairs)
-        if c.max_weekend_days is not None:
-            wk = [work[d] for d in range(7) if p.week.weekday(d) in c.weekend_days]
-            if len(wk) > c.max_weekend_days:
-                m.add(sum(wk) <= c.max_weekend_days)
+            m.add(sum(hours) >= lo)
+        m.add(sum(hours) <= math.floor(c.max_hours_week * 60 + 1e-9))
+        # the day-pattern rules of the roster model, on this model's working days
+        av = rules.AgentVars(a, c, p.week, [], [], work)
+        for rule in (rules.days_per_week, rules.max_consecutive_days,
+                     rules.two_consecutive_days_off, rules.weekend_limit):
+            rule(m, av)
     for ai, fit in _meeting_fits(p).items():
         # a meeting member works a day and template with a start that fits the meeting
         lits = {x[k] for k in {(ai, p.options[i].day, p.options[i].template.name) for i in fit}
