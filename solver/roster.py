@@ -38,7 +38,7 @@ from ortools.sat.python import cp_model
 
 from solver import roster_rules as rules
 from solver.result import BREAK_COLUMNS, PENALTY_COLUMNS, SHIFT_COLUMNS, SolveResult
-from solver.roster_bound import day_patterns, lp_bound, round_plan
+from solver.roster_bound import LPBound, day_patterns, lp_bound, round_plan
 from solver.roster_data import (
     ShiftOption,
     Week,
@@ -52,7 +52,7 @@ from solver.roster_data import (
     model_unit,
     requirement_matrix,
 )
-from wfm.errors import DataError, InputError
+from wfm.errors import DataError, InputError, SolveError
 from wfm.types import WEEKDAYS, Activity, Agent, Contract, ServiceTarget, ShiftTemplate
 
 __all__ = ["build_roster", "schedule_table", "ALL_QUEUES"]
@@ -91,6 +91,7 @@ class _Problem:
     cand: list = field(default_factory=list)  # per agent: sorted list of option index
     lead_ratio: int = 15
     meeting_fits: dict | None = None  # memo of _meeting_fits
+    meeting_slot: dict = field(default_factory=dict)  # activity name -> (abs_start, length)
     classes: list = field(default_factory=list)
     class_of: list = field(default_factory=list)
 
@@ -319,6 +320,45 @@ def _usable_templates(p: _Problem, contract: Contract) -> set[str]:
         for name, paid in temps.items()
         if paid <= contract.max_hours_week * 60 + 1e-9 and paid + (days - 1) * best >= need
     }
+
+
+def _shift_caps(p: _Problem) -> list[tuple[list[int], int]]:
+    """Most shifts the agents can work, per set of templates, in the week and per day.
+
+    Each agent works at most one shift a day and at most its contract's days a week,
+    only on templates its contract can use and options it is allowed; so the shifts of
+    a set of templates are at most the sum of these limits (valid cuts for the LP).
+    Every set of templates when there are at most four, else each one and all.
+    """
+    names = sorted({o.template.name for o in p.options})
+    if len(names) <= 4:
+        sets = [
+            frozenset(n for k, n in enumerate(names) if bits >> k & 1)
+            for bits in range(1, 2 ** len(names))
+        ]
+    else:
+        sets = [frozenset([n]) for n in names] + [frozenset(names)]
+    usable = {c: _usable_templates(p, p.contracts[c]) for c in {a.contract for a in p.agents}}
+    week_cap = dict.fromkeys(sets, 0)
+    day_cap = {(d, S): 0 for d in range(7) for S in sets}
+    for ai, a in enumerate(p.agents):
+        ok = usable[a.contract]
+        days_of = defaultdict(set)  # template -> days the agent can work it
+        for i in p.allowed[ai]:
+            o = p.options[i]
+            if o.template.name in ok:
+                days_of[o.template.name].add(o.day)
+        for S in sets:
+            days = set().union(*(days_of.get(n, set()) for n in S))
+            week_cap[S] += min(p.contracts[a.contract].max_days_week, len(days))
+            for d in days:
+                day_cap[(d, S)] += 1
+    caps = []
+    for S, cap in week_cap.items():
+        caps.append(([o.index for o in p.options if o.template.name in S], cap))
+    for (d, S), cap in day_cap.items():
+        caps.append(([o.index for o in p.options if o.day == d and o.template.name in S], cap))
+    return caps
 
 
 def _candidates(p: _Problem, base: set[int], grid_min: int = 120) -> None:
@@ -775,6 +815,29 @@ def _place_breaks(
     return _Pass2(placed, short, served, status, time.perf_counter() - t0)
 
 
+def _hall_sets(p: _Problem) -> tuple[np.ndarray, np.ndarray]:
+    """Requirement of each set of queues (S, T) and which classes serve it (S, C).
+
+    By Hall's condition the unmet requirement of an interval is the largest shortfall
+    of any set of queues against the agents trained on some queue of the set.
+    """
+    Q = len(p.queues)
+    subsets = [[q for q in range(Q) if mask >> q & 1] for mask in range(1, 1 << Q)]
+    req_s = np.array([p.req_units[qs].sum(axis=0) for qs in subsets], float)
+    serve = np.array(
+        [
+            [
+                float(
+                    ALL_QUEUES in p.classes[c][0] or any(p.queues[q] in p.classes[c][0] for q in qs)
+                )
+                for c in range(len(p.classes))
+            ]
+            for qs in subsets
+        ]
+    )
+    return req_s, serve
+
+
 def _on_phone_units(p, assign, placed, meeting_times) -> np.ndarray:
     """On-phone units per class and interval of a full roster."""
     on = np.zeros((len(p.classes), p.week.n_intervals), int)
@@ -1200,25 +1263,45 @@ def build_roster(
         )
         if pats:
             day_groups.append((tname, count, pats))
-    lp_c = (
-        lp_bound(
+    max_paid = sum(p.contracts[a.contract].max_hours_week for a in p.agents)
+    caps = _shift_caps(p)
+
+    def contract_lp(req_units):
+        return lp_bound(
             p.options,
             p.week,
-            total_req,
+            req_units,
             option_cost,
             upi_price,
             min_total_paid_h=min_paid,
             min_template_count=dict(only),
             day_groups=day_groups,
+            max_total_paid_h=max_paid,
+            max_counts=caps,
         )
-        if min_paid > 0 or only
-        else lp
-    )
+
+    try:
+        lp_c = contract_lp(total_req)
+    except SolveError:
+        # the contracts cannot all be kept (the agent-by-agent check below names who)
+        lp_c = lp
+    lp_plan = lp_c
+    if p.activities:
+        # meetings at the slots the LP prices lowest; the plan staffs their attendees
+
+        def resolve(extra):
+            try:
+                return contract_lp(total_req + extra)
+            except SolveError:
+                return lp_bound(p.options, p.week, total_req + extra, option_cost, upi_price)
+
+        prog(0.03, 1.0, "placing meetings")
+        lp_plan, _ = _choose_meeting_slots(p, lp_c, resolve)
     if p.plan_counts:
         base_plan, plan_source = dict(p.plan_counts), "plan"
     else:
-        base_plan, plan_source = round_plan(lp_c.counts), "rounded LP"
-    base = set(base_plan) | {int(i) for i in np.flatnonzero(lp_c.counts > 1e-6)}
+        base_plan, plan_source = round_plan(lp_plan.counts), "rounded LP"
+    base = set(base_plan) | {int(i) for i in np.flatnonzero(lp_plan.counts > 1e-6)}
     _candidates(p, base)
     stats = {
         "agents": len(p.agents),
@@ -1452,8 +1535,9 @@ def _soft_cost(p: _Problem, assign: list[dict[int, int]], plan: dict[int, int]) 
 def _meeting_fits(p: _Problem) -> dict[int, set[int]]:
     """Per meeting member, the candidate shifts that fit its meeting's slot.
 
-    Each meeting is put up front at the slot most members can reach, the quietest of
-    those (by total requirement).  Computed once per problem, after the candidates.
+    The slot is the one :func:`_choose_meeting_slots` set, or else the one most members
+    can reach, the quietest of those (by total requirement).  Computed once per
+    problem, after the candidates.
     """
     if p.meeting_fits is not None:
         return p.meeting_fits
@@ -1468,14 +1552,61 @@ def _meeting_fits(p: _Problem) -> dict[int, set[int]]:
         def fits(sl, members=members):
             return sum(any(_compatible(p.options[i], *sl) for i in p.cand[ai]) for ai in members)
 
-        quiet = min(
+        chosen = p.meeting_slot.get(act.name) or min(
             slots,
             key=lambda sl: (-fits(sl), sum(total[t] * u for t, u in p.week.cover(*sl))),
         )
+        p.meeting_slot[act.name] = chosen
         for ai in members:
-            fits_of[ai] |= {i for i in p.cand[ai] if _compatible(p.options[i], *quiet)}
+            fits_of[ai] |= {i for i in p.cand[ai] if _compatible(p.options[i], *chosen)}
     p.meeting_fits = fits_of
     return fits_of
+
+
+def _choose_meeting_slots(p: _Problem, lp: LPBound, resolve) -> tuple[LPBound, np.ndarray]:
+    """Set each meeting's slot where the plan pays least for it; plan for its attendees.
+
+    Meetings are taken in turn.  A slot costs the absence price for each member who
+    cannot work a shift around it (availability, time off), plus, for each who can,
+    the LP's dual price of the intervals it takes off the phones; ties go to the slot
+    the current plan already staffs most.  The chosen meeting's attendees are added to
+    the requirement and ``resolve(extra)`` re-solves the LP, so that the next meeting
+    sees the new prices and the final plan has shifts for everyone's meeting.
+
+    Returns the last LP and the extra requirement (model units per interval).
+    """
+    extra = np.zeros(p.req_units.shape[1])
+    absence = p.weights["meeting absence"]
+    usable = {c: _usable_templates(p, p.contracts[c]) for c in {a.contract for a in p.agents}}
+    for act in p.activities:
+        members = _meeting_members(p, act)
+        slots = _meeting_slots(p, act)
+        if not members or not slots:
+            continue
+        reach = [
+            {i for i in p.allowed[ai] if p.options[i].template.name in usable[p.agents[ai].contract]}
+            for ai in members
+        ]
+        # one meeting a day while days are free: a team's members then compete only
+        # with other teams' agents for the plan's shifts around their meeting
+        used = {sl[0] // 1440 for sl in p.meeting_slot.values()}
+        slots = [sl for sl in slots if sl[0] // 1440 not in used] or slots
+        best = None
+        for sl in slots:
+            fit_opts = {o.index for o in p.options if _compatible(o, *sl)}
+            fit = sum(1 for r in reach if not fit_opts.isdisjoint(r))
+            cover = p.week.cover(*sl)
+            price = sum(lp.cover_price[t] * u for t, u in cover)
+            staffed = sum(lp.counts[i] for i in fit_opts)
+            key = (absence * (len(members) - fit) + fit * price, -staffed)
+            if best is None or key < best[0]:
+                best = (key, sl, fit, cover)
+        _, sl, fit, cover = best
+        p.meeting_slot[act.name] = sl
+        for t, u in cover:
+            extra[t] += fit * u
+        lp = resolve(extra)
+    return lp, extra
 
 
 def _local_search(
@@ -1722,8 +1853,9 @@ def _swap_search(
     template, on that day or on one of the agent's days off, so paid hours and the
     number of days are unchanged (availability and time off hold since candidates
     respect them); the new week must keep the day-pattern rules and the minimum rest
-    (:func:`_week_legal`) and must not add to a breach of the lead rules.  Each agent-day takes its best move when it lowers the pass-1 cost:
-    wages, agent soft rules, meeting absence at the pre-chosen slot, and the unmet
+    (:func:`_week_legal`).  Each agent-day takes its best move when it lowers the
+    pass-1 cost: a breach of the lead rules (priced far above the rest), wages, agent
+    soft rules, meeting absence at the pre-chosen slot, and the unmet
     requirement with breaks as their expected share and skills by Hall's condition
     (the largest shortfall of any set of queues against the agents trained on some
     queue of the set).  Sweeps repeat until one changes nothing or the budget is spent.
@@ -1738,23 +1870,9 @@ def _swap_search(
     week = p.week
     T = week.n_intervals
     C = len(p.classes)
-    Q = len(p.queues)
     price = p.weights["unmet requirement"] * week.unit_min / 60
     absence = p.weights["meeting absence"]
-    # Hall subsets: requirement of each set of queues, classes that can serve it
-    subsets = [[q for q in range(Q) if mask >> q & 1] for mask in range(1, 1 << Q)]
-    req_s = np.array([p.req_units[qs].sum(axis=0) for qs in subsets], float)  # (S, T)
-    serve = np.array(
-        [
-            [
-                float(
-                    ALL_QUEUES in p.classes[c][0] or any(p.queues[q] in p.classes[c][0] for q in qs)
-                )
-                for c in range(C)
-            ]
-            for qs in subsets
-        ]
-    )  # (S, C)
+    req_s, serve = _hall_sets(p)  # (S, T), (S, C)
     fluid = {}
 
     def arr(i):
@@ -1775,12 +1893,23 @@ def _swap_search(
     total = p.req_units.sum(axis=0)
     need_lead = np.where(total > 0, float(week.units_per_interval), 0.0)
     supervised = p.lead_ratio > 0 and any(a.is_lead for a in p.agents)
+    fits = _meeting_fits(p)
+    meet_cover = {}  # member -> (intervals, units) its meeting takes off the phones
+    for act in p.activities:
+        sl = p.meeting_slot.get(act.name)
+        if sl is not None:
+            cov = p.week.cover(*sl)
+            mc = (np.array([t for t, _ in cov], int), np.array([u for _, u in cov], float))
+            for ai in _meeting_members(p, act):
+                meet_cover[ai] = mc
     for ai, days in enumerate(assign):
         ci = p.class_of[ai]
         for i in days.values():
             idx, val, sidx, su = arr(i)
             on[ci, idx] += val
             (lead if p.agents[ai].is_lead else other)[sidx] += su
+        if ai in meet_cover and any(i in fits.get(ai, ()) for i in days.values()):
+            on[ci, meet_cover[ai][0]] -= meet_cover[ai][1]
 
     def short(cols, on_cols):
         return np.maximum(0.0, (req_s[:, cols] - serve @ on_cols).max(axis=0)).sum()
@@ -1792,8 +1921,8 @@ def _swap_search(
         gap += np.maximum(0.0, need_lead[cols] - lead_c) * p.lead_ratio
         return gap[total[cols] > 0].sum()
 
+    breach_price = 100.0 * price
     fair_e, fair_w = _fair_shares(p, plan)
-    fits = _meeting_fits(p)
     by_key = defaultdict(list)  # (agent, day, template) -> candidates
     for ai in range(len(p.agents)):
         for i in p.cand[ai]:
@@ -1818,6 +1947,9 @@ def _swap_search(
                 week_opts = {dd: p.options[j] for dd, j in assign[ai].items()}
                 soft0 = _agent_soft_cost(p, ai, list(week_opts.values()), fair)
                 attends0 = any(j in fits.get(ai, ()) for j in assign[ai].values())
+                others_attend = any(
+                    j in fits.get(ai, ()) for dd, j in assign[ai].items() if dd != d
+                )
                 idx0, val0, sidx0, su0 = arr(i)
                 best, best_j = -1e-6, None
                 moves = [
@@ -1831,13 +1963,30 @@ def _swap_search(
                         continue
                     oj = p.options[j]
                     idx1, val1, sidx1, su1 = arr(j)
+                    attends1 = others_attend or j in fits.get(ai, ())
                     cols = np.union1d(idx0, idx1)
+                    if attends1 != attends0:
+                        cols = np.union1d(cols, meet_cover[ai][0])
                     before = on[:, cols]
                     after = before.copy()
                     after[ci, np.searchsorted(cols, idx0)] -= val0
                     after[ci, np.searchsorted(cols, idx1)] += val1
+                    if attends1 != attends0:  # the meeting hour off the phones, or back
+                        mi, mu = meet_cover[ai]
+                        after[ci, np.searchsorted(cols, mi)] += mu if attends0 else -mu
                     delta = price * (short(cols, after) - short(cols, before))
                     delta += p.shift_cost(ai, oj) - p.shift_cost(ai, o)
+                    delta += absence * (attends0 - attends1)
+                    if supervised:
+                        # a breach of the lead rules (from the start) is priced far
+                        # above any unmet requirement, so that moves mend it first
+                        scols = np.union1d(sidx0, sidx1)
+                        lb, ob = lead[scols], other[scols]
+                        la, oa = lb.copy(), ob.copy()
+                        tgt_a = la if a.is_lead else oa
+                        tgt_a[np.searchsorted(scols, sidx0)] -= su0
+                        tgt_a[np.searchsorted(scols, sidx1)] += su1
+                        delta += breach_price * (breach(scols, la, oa) - breach(scols, lb, ob))
                     if delta >= best + 50.0:  # soft rules cannot win that much back
                         continue
                     new_week = {dd: oo for dd, oo in week_opts.items() if dd != d}
@@ -1845,25 +1994,17 @@ def _swap_search(
                     if not _week_legal(p, c, new_week):
                         continue
                     delta += _agent_soft_cost(p, ai, list(new_week.values()), fair) - soft0
-                    if ai in fits:
-                        attends1 = any(oo.index in fits[ai] for oo in new_week.values())
-                        delta += absence * (attends0 - attends1)
                     if delta >= best:
                         continue
-                    if supervised:
-                        scols = np.union1d(sidx0, sidx1)
-                        lb, ob = lead[scols], other[scols]
-                        la, oa = lb.copy(), ob.copy()
-                        tgt_a = la if a.is_lead else oa
-                        tgt_a[np.searchsorted(scols, sidx0)] -= su0
-                        tgt_a[np.searchsorted(scols, sidx1)] += su1
-                        if breach(scols, la, oa) > breach(scols, lb, ob) + 1e-9:
-                            continue
                     best, best_j = delta, j
                 if best_j is not None:
                     idx1, val1, sidx1, su1 = arr(best_j)
                     on[ci, idx0] -= val0
                     on[ci, idx1] += val1
+                    attends1 = others_attend or best_j in fits.get(ai, ())
+                    if attends1 != attends0:
+                        mi, mu = meet_cover[ai]
+                        on[ci, mi] += mu if attends0 else -mu
                     tgt = lead if a.is_lead else other
                     tgt[sidx0] -= su0
                     tgt[sidx1] += su1
@@ -1925,13 +2066,17 @@ def _plan_days(
     for ai, a in enumerate(p.agents):
         c = p.contracts[a.contract]
         usable = _usable_templates(p, c)
-        allowed = p.allowed[ai]
         work, hours = [], []
+        # every template it can work that day (a day off the plan is priced as over)
+        own = {(p.options[i].day, p.options[i].template.name) for i in p.cand[ai]}
         for d in range(7):
             day = []
-            for (dd, name), ids in starts.items():
-                if dd != d or name not in usable or not any(i in allowed for i in ids):
+            for dd, name in sorted(own):
+                if dd != d or name not in usable:
                     continue
+                ids = starts.get((d, name)) or [
+                    i for i in p.cand[ai] if (p.options[i].day, p.options[i].template.name) == (d, name)
+                ]
                 v = m.new_bool_var(f"a{ai} d{d} {name}")
                 x[(ai, d, name)] = v
                 day.append(v)
@@ -1954,16 +2099,39 @@ def _plan_days(
         for rule in (rules.days_per_week, rules.max_consecutive_days,
                      rules.two_consecutive_days_off, rules.weekend_limit):
             rule(m, av)
-    for ai, fit in _meeting_fits(p).items():
-        # a meeting member works a day and template with a start that fits the meeting
-        lits = {x[k] for k in {(ai, p.options[i].day, p.options[i].template.name) for i in fit}
-                if k in x}
-        absent = m.new_bool_var(f"a{ai} misses the meeting")
-        m.add_bool_or([*lits, absent])
-        terms.append((absent, w["meeting absence"]))
+    fits = _meeting_fits(p)
+    for act in p.activities:
+        # a member attends on a day and template of the plan with a start that fits
+        # the meeting, and no more members attend on one than it has such starts
+        sl = p.meeting_slot.get(act.name)
+        members = [ai for ai in _meeting_members(p, act) if ai in fits]
+        att = defaultdict(list)
+        for ai in members:
+            keys = {(p.options[i].day, p.options[i].template.name) for i in fits[ai]}
+            lits = []
+            for k in sorted(keys):
+                if (ai, *k) not in x:
+                    continue
+                y = m.new_bool_var(f"a{ai} attends {act.name} on {k}")
+                m.add_implication(y, x[(ai, *k)])
+                att[k].append(y)
+                lits.append(y)
+            absent = m.new_bool_var(f"a{ai} misses {act.name}")
+            m.add_bool_or([*lits, absent])
+            terms.append((absent, w["meeting absence"]))
+        if sl is None:
+            continue
+        for k, ys in att.items():
+            room = sum(plan[i] for i in starts.get(k, []) if _compatible(p.options[i], *sl))
+            if room < len(ys):
+                m.add(sum(ys) <= room)
     price = w["unmet requirement"]
-    for key, n in need.items():
-        got = [v for (ai, d, name), v in x.items() if (d, name) == key]
+    got_of = defaultdict(list)
+    for (_ai, d, name), v in x.items():
+        got_of[(d, name)].append(v)
+    for key in got_of.keys() | need.keys():
+        n = need.get(key, 0)
+        got = got_of.get(key, [])
         under = m.new_int_var(0, n, f"under {key}")
         over = m.new_int_var(0, len(got), f"over {key}")
         m.add(sum(got) + under - over == n)
@@ -2067,7 +2235,10 @@ def _plan_starts(
         if anchor[ai] is None:
             anchor[ai] = o.start_min
 
-    for d in range(7):
+    # meeting days first, so that the rest after a late shift the day before does not
+    # keep a member from the start that fits its meeting
+    first = sorted({sl[0] // 1440 % 7 for sl in p.meeting_slot.values()})
+    for d in first + [d for d in range(7) if d not in first]:
         for name in sorted({n for dd in days for dd_, n in dd.items() if dd_ == d}):
             agents = [ai for ai in range(len(p.agents)) if days[ai].get(d) == name]
             pool = list(by_dt.get((d, name), []))

@@ -38,11 +38,15 @@ class LPBound:
         Agents starting each option (fractional).
     shortfall_h : float
         Agent-hours of unmet requirement in the LP optimum.
+    cover_price : ndarray, shape (n_intervals,)
+        Dual price of each interval's requirement: what one more model unit of it would
+        add to the optimum [currency]; 0 where nothing is required.
     """
 
     value: float
     counts: np.ndarray
     shortfall_h: float
+    cover_price: np.ndarray | None = None
 
 
 def lp_bound(
@@ -55,6 +59,8 @@ def lp_bound(
     min_total_paid_h: float = 0.0,
     min_template_count: dict[str, int] | None = None,
     day_groups: Sequence[tuple[str, int, Sequence[tuple[int, ...]]]] | None = None,
+    max_total_paid_h: float | None = None,
+    max_counts: Sequence[tuple[Sequence[int], float]] | None = None,
 ) -> LPBound:
     """LP relaxation of anonymous shift covering with implicit breaks.
 
@@ -79,6 +85,11 @@ def lp_bound(
         Agents who can only work ``template``: each works one of the ``patterns`` (0/1
         per day, :func:`day_patterns` of its contract), so the template's shifts on each
         day are at least the agents whose pattern works that day (a valid cut).
+    max_total_paid_h : float, optional
+        At most this many paid hours in total (the agents' contractual maxima).
+    max_counts : sequence of (option indices, count), optional
+        At most ``count`` shifts among these options (e.g. the agents who may work a
+        day or a set of templates, each at most once a day and on its maximum days).
 
     Returns
     -------
@@ -92,6 +103,8 @@ def lp_bound(
         min_total_paid_h,
         min_template_count,
         day_groups,
+        max_total_paid_h,
+        max_counts,
     )
     n_cov = int((np.asarray(req_units) > 0).sum())
     res = scipy.optimize.linprog(
@@ -100,10 +113,15 @@ def lp_bound(
     if res.status != 0:
         raise SolveError(f"LP bound of the anonymous shift plan failed: {res.message}")
     x = res.x
+    # rows of A_ub start with one coverage row per open interval (-cover <= -req)
+    price = np.zeros(len(req_units))
+    open_t = np.flatnonzero(np.asarray(req_units) > 0)
+    price[open_t] = -np.asarray(res.ineqlin.marginals[:n_cov])
     return LPBound(
         value=float(res.fun),
         counts=x[:n_opt],
         shortfall_h=float(x[n_opt + n_brk : n_opt + n_brk + n_cov].sum() * week.unit_min / 60),
+        cover_price=np.maximum(price, 0.0),
     )
 
 
@@ -115,6 +133,8 @@ def _covering(
     min_total_paid_h,
     min_template_count,
     day_groups=None,
+    max_total_paid_h=None,
+    max_counts=None,
 ):
     """Matrices of the anonymous shift-covering model (see :func:`lp_bound`).
 
@@ -122,7 +142,14 @@ def _covering(
     working-day pattern of each entry of ``day_groups``.
     """
     c, A_ub, b_ub, A_eq, b_eq, n_opt, n_brk = _covering_core(
-        options, req_units, option_cost, shortfall_per_unit, min_total_paid_h, min_template_count
+        options,
+        req_units,
+        option_cost,
+        shortfall_per_unit,
+        min_total_paid_h,
+        min_template_count,
+        max_total_paid_h,
+        max_counts,
     )
     if not day_groups:
         return c, A_ub, b_ub, A_eq, b_eq, n_opt, n_brk
@@ -172,7 +199,14 @@ def _covering(
 
 
 def _covering_core(
-    options, req_units, option_cost, shortfall_per_unit, min_total_paid_h, min_template_count
+    options,
+    req_units,
+    option_cost,
+    shortfall_per_unit,
+    min_total_paid_h,
+    min_template_count,
+    max_total_paid_h=None,
+    max_counts=None,
 ):
     n_opt = len(options)
     open_t = np.flatnonzero(req_units > 0)
@@ -224,6 +258,20 @@ def _covering_core(
             cols.append(o.index)
             vals.append(-o.paid_h)
         b_ub.append(-float(min_total_paid_h))
+        n_rows += 1
+    if max_total_paid_h is not None:
+        for o in options:
+            rows.append(n_rows)
+            cols.append(o.index)
+            vals.append(o.paid_h)
+        b_ub.append(float(max_total_paid_h))
+        n_rows += 1
+    for idx, count in max_counts or ():
+        for i in idx:
+            rows.append(n_rows)
+            cols.append(int(i))
+            vals.append(1.0)
+        b_ub.append(float(count))
         n_rows += 1
     for name, count in (min_template_count or {}).items():
         if count <= 0:
