@@ -304,3 +304,142 @@ def test_plan_matching_takes_plan_shifts_and_keeps_rest():
     early = next(w for w in weeks if w[0].start_min == 420)
     assert early[1].start_min == 420  # the plan's shift
     assert late[1].start_min == 10 * 60  # 23:00 + 11 h: the earliest legal start
+
+
+def test_lp_cover_price_is_the_change_of_the_optimum():
+    """The dual price of an interval's requirement is what one more unit there adds."""
+    from solver.roster_bound import lp_bound
+    from solver.roster_data import Week, expand_templates
+
+    week = Week(WS, 15, 15)
+    t = ShiftTemplate("d4", 240, 8 * 60, 12 * 60, 60, days=(0,), cost_per_hour=10)
+    opts = expand_templates([t], week)
+    cost = np.array([10 * o.weighted_paid_h for o in opts])
+    req = np.zeros(week.n_intervals)
+    req[32:48] = 2  # Monday 08:00-12:00: two 4-h shifts at 08:00
+    req[48:52] = 1  # 12:00-13:00: one agent, covered by a third shift
+    base = lp_bound(opts, week, req, cost, shortfall_per_unit=15.0)
+    # the optimum is convex and piecewise linear in the requirement: a dual price lies
+    # between its slopes to the left and to the right
+    eps = 1e-3
+
+    def value(t_, step):
+        more = req.copy()
+        more[t_] += step
+        return lp_bound(opts, week, more, cost, shortfall_per_unit=15.0).value
+
+    for t_ in (33, 40, 47, 50):
+        left = (base.value - value(t_, -eps)) / eps
+        right = (value(t_, eps) - base.value) / eps
+        assert left - 1e-6 <= base.cover_price[t_] <= right + 1e-6 <= 15.0 + 2e-6
+    # strong duality: with coverage rows only, the prices times the requirement are the optimum
+    assert float(base.cover_price @ req) == pytest.approx(base.value)
+    assert base.cover_price[t_ + 40] == 0.0  # nothing required: no price
+    assert (base.cover_price >= 0).all()
+
+
+def test_lp_capacity_cuts_bind():
+    """One agent who works at most one day: the second day's requirement is unmet."""
+    from solver.roster_bound import lp_bound
+    from solver.roster_data import Week, expand_templates
+
+    week = Week(WS, 15, 15)
+    t = ShiftTemplate("d8", 480, 8 * 60, 8 * 60, 60, days=(0, 1), cost_per_hour=10)
+    opts = expand_templates([t], week)
+    cost = np.array([10 * o.weighted_paid_h for o in opts])
+    req = np.zeros(week.n_intervals)
+    req[32:64] = 1  # Monday 08:00-16:00
+    req[96 + 32 : 96 + 64] = 1  # Tuesday 08:00-16:00
+    free = lp_bound(opts, week, req, cost, shortfall_per_unit=15.0)
+    assert free.value == pytest.approx(160.0)
+    capped = lp_bound(opts, week, req, cost, 15.0, max_counts=[([o.index for o in opts], 1)])
+    assert capped.value == pytest.approx(80.0 + 32 * 15.0) and capped.shortfall_h == 8.0
+    hours = lp_bound(opts, week, req, cost, 15.0, max_total_paid_h=8.0)
+    assert hours.value == pytest.approx(capped.value)
+
+
+def test_shift_caps_count_each_agents_days_and_templates():
+    from solver import roster as R
+    from wfm.types import ServiceTarget
+
+    req = requirement({0: (8, 16, 1), 1: (8, 16, 1), 2: (8, 16, 1)})
+    two = Contract("two", 0, 16, 0, 2, min_rest_h=11)
+    agents = [Agent("A", "two", skills={"q"}), Agent("B", "any", skills={"q"}, time_off=(WS.date(),))]
+    p = R._prepare(req, agents, {"two": two, "any": ANY}, [T8], [], None, None, None,
+                   "staff_needed", ServiceTarget())
+    caps = {(frozenset(p.options[i].day for i in idx), n) for idx, n in R._shift_caps(p)}
+    assert (frozenset(range(7)), 2 + 5) in caps  # A two days, B five
+    assert (frozenset({0}), 1) in caps  # B is off on Monday
+    assert (frozenset({1}), 2) in caps
+
+
+def test_meeting_slot_where_the_plan_has_room():
+    """The meeting goes where an agent is on shift without being needed on the phones
+    (price 0), not to the quietest hour, and the plan staffs the attendees."""
+    from solver import roster as R
+
+    # two agents needed 08:00-12:00, one 12:00-16:00: at 13:00 one of two 8-h agents
+    # is free for the hour
+    req = requirement({0: (8, 12, 2)})
+    req.loc[(req["interval_start"] >= WS + pd.Timedelta(hours=12))
+            & (req["interval_start"] < WS + pd.Timedelta(hours=16)), "staff_needed"] = 1
+    agents = [Agent(f"A{i}", "any", skills={"q"}, team="T") for i in range(2)]
+    act = Activity("huddle", 60, team="T", days=(0,), earliest_start_min=8 * 60,
+                   latest_start_min=15 * 60)
+    res = solve(req, agents, templates=(ShiftTemplate("d8", 480, 8 * 60, 8 * 60, 60,
+                                                      cost_per_hour=10),),
+                activities=[act], weights={"meeting absence": 500})
+    meet = res.breaks[res.breaks["kind"] == "meeting"]
+    assert len(meet) == 2
+    assert res.penalties[res.penalties["rule"] == "meeting absence"].empty
+    # the hour costs one agent's cover; it is never put in the busy morning, where it
+    # would cost two
+    assert (meet["start"] >= WS + pd.Timedelta(hours=12)).all()
+
+
+def test_meeting_slots_follow_the_lp_prices_one_a_day():
+    """Equal requirement all day on Monday and Tuesday; the LP prices Monday afternoon
+    at 0.  The first meeting goes there (the quietest-hour rule would take 08:00), the
+    second to Tuesday, and each adds its attendees to the plan's requirement."""
+    from solver import roster as R
+    from solver.roster_bound import LPBound
+    from wfm.types import ServiceTarget
+
+    req = requirement({0: (8, 16, 1), 1: (8, 16, 1)})
+    agents = [Agent(f"{t}{i}", "any", skills={"q"}, team=t) for t in "AB" for i in range(2)]
+    acts = [Activity(f"{t} meeting", 60, team=t, days=(0, 1), earliest_start_min=8 * 60,
+                     latest_start_min=15 * 60) for t in "AB"]
+    p = R._prepare(req, agents, {"any": ANY}, [T8], acts, None, None, None, "staff_needed",
+                   ServiceTarget())
+    price = np.full(p.week.n_intervals, 5.0)
+    price[48:64] = 0.0  # Monday 12:00-16:00
+    lp = LPBound(0.0, np.zeros(len(p.options)), 0.0, price)
+    seen = []
+
+    def resolve(extra):
+        seen.append(extra.copy())
+        return lp
+
+    _, extra = R._choose_meeting_slots(p, lp, resolve)
+    a, b = p.meeting_slot["A meeting"], p.meeting_slot["B meeting"]
+    assert a[0] // 1440 == 0 and 12 * 60 <= a[0] % 1440 <= 15 * 60
+    assert b[0] // 1440 == 1
+    assert len(seen) == 2 and extra.sum() == 2 * 2 * 4  # two attendees, four 15-min units each
+
+
+def test_swap_search_mends_a_lead_ratio_breach():
+    """Start: the lead works the morning, two agents the afternoon (ratio 1 lead per
+    agent); the search moves the lead to the afternoon, where both agents are."""
+    from solver import roster as R
+    from wfm.types import ServiceTarget
+
+    req = requirement({0: (14, 22, 1)})
+    temp = ShiftTemplate("d8", 480, 6 * 60, 14 * 60, 60, cost_per_hour=10)
+    agents = [Agent("L", "any", skills={"q"}, is_lead=True), Agent("X", "any", skills={"q"})]
+    p = R._prepare(req, agents, {"any": ANY}, [temp], [], None, None, None, "staff_needed",
+                   ServiceTarget())
+    p.lead_ratio = 1
+    R._candidates(p, set(range(len(p.options))))
+    key = {(o.day, o.start_min): o.index for o in p.options}
+    out, _ = R._swap_search(p, [{0: key[(0, 6 * 60)]}, {0: key[(0, 14 * 60)]}], {}, 5.0)
+    assert out[0] == {0: key[(0, 14 * 60)]}  # the lead is on shift while the centre is open
