@@ -374,10 +374,8 @@ def test_shift_caps_count_each_agents_days_and_templates():
 
 
 def test_meeting_slot_where_the_plan_has_room():
-    """The meeting goes where an agent is on shift without being needed on the phones
-    (price 0), not to the quietest hour, and the plan staffs the attendees."""
-    from solver import roster as R
-
+    """The meeting goes where an agent is on shift without being needed on the phones,
+    and both attend."""
     # two agents needed 08:00-12:00, one 12:00-16:00: at 13:00 one of two 8-h agents
     # is free for the hour
     req = requirement({0: (8, 12, 2)})
