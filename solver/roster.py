@@ -583,9 +583,9 @@ _PLAN_DAYS_SHARE = 0.1
 _FIRST_ROUND_EXTRA_H = 2.0
 #: Share of the time left after the searches for pass 1 (at most _PASS1_MAX_S seconds).
 _PASS1_SHARE = 0.25
-_PASS1_MAX_S = 5.0
+_PASS1_MAX_S = 2.0
 #: Share of the time limit for moving single shifts to better starts on the same day.
-_SWAP_SEARCH_SHARE = 0.4
+_SWAP_SEARCH_SHARE = 0.3
 _FLUID_CACHE: dict = {}
 
 
@@ -2249,7 +2249,7 @@ def _plan_starts(
                         if cost(ai, i) >= big:
                             continue
                         idx = [t for t, _ in p.options[i].cover]
-                        v = np.maximum(0, lead_need[idx] - lead_cov[idx]).sum() - cost(ai, i) / 1e3
+                        v = np.maximum(0, lead_need[idx] - lead_cov[idx]).sum() - cost(ai, i) / 20
                         if v > best_v:
                             best, best_v = k, v
                     if best is None:
