@@ -61,6 +61,7 @@ def lp_bound(
     day_groups: Sequence[tuple[str, int, Sequence[tuple[int, ...]]]] | None = None,
     max_total_paid_h: float | None = None,
     max_counts: Sequence[tuple[Sequence[int], float]] | None = None,
+    meetings: Sequence[tuple[int, Sequence[Sequence[tuple[int, int]]], float]] | None = None,
 ) -> LPBound:
     """LP relaxation of anonymous shift covering with implicit breaks.
 
@@ -90,6 +91,12 @@ def lp_bound(
     max_counts : sequence of (option indices, count), optional
         At most ``count`` shifts among these options (e.g. the agents who may work a
         day or a set of templates, each at most once a day and on its maximum days).
+    meetings : sequence of (members, slot covers, absence price), optional
+        Per meeting: its members, the ``(interval, units)`` cover of each slot it may
+        take, and the price of a member's absence.  Each member either attends (on
+        shift and off the phones for the slot's units) or is absent at that price;
+        attendees may spread over the slots (the relaxation of one common time), so
+        the optimum stays a lower bound.
 
     Returns
     -------
@@ -106,6 +113,8 @@ def lp_bound(
         max_total_paid_h,
         max_counts,
     )
+    if meetings:
+        c, A_ub, A_eq, b_eq = _with_meetings(c, A_ub, A_eq, b_eq, req_units, meetings)
     n_cov = int((np.asarray(req_units) > 0).sum())
     res = scipy.optimize.linprog(
         c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs"
@@ -196,6 +205,44 @@ def _covering(
         b_eq = np.concatenate([b_eq, erhs])
     c = np.concatenate([c, np.zeros(n_pat)])
     return c, A_ub, b_ub, A_eq, b_eq, n_opt, n_brk
+
+
+def _with_meetings(c, A_ub, A_eq, b_eq, req_units, meetings):
+    """Columns for meeting attendance per slot and absences (see :func:`lp_bound`)."""
+    open_t = np.flatnonzero(np.asarray(req_units) > 0)
+    row_of = {int(t): i for i, t in enumerate(open_t)}
+    n0 = A_ub.shape[1]
+    n_new = sum(len(covers) + 1 for _, covers, _ in meetings)
+    rows, cols, vals = [], [], []
+    erows, ecols, evals, erhs, cost = [], [], [], [], []
+    col = n0
+    for k, (members, covers, absence) in enumerate(meetings):
+        for cover in covers:  # attendees at this slot are off the phones
+            for t, u in cover:
+                if t in row_of:
+                    rows.append(row_of[t])
+                    cols.append(col)
+                    vals.append(float(u))
+            erows.append(k)
+            ecols.append(col)
+            evals.append(1.0)
+            cost.append(0.0)
+            col += 1
+        erows.append(k)  # absent members
+        ecols.append(col)
+        evals.append(1.0)
+        cost.append(float(absence))
+        col += 1
+        erhs.append(float(members))
+    extra = sp.csr_matrix((vals, (rows, cols)), shape=(A_ub.shape[0], n0 + n_new))
+    A_ub = (sp.hstack([A_ub, sp.csr_matrix((A_ub.shape[0], n_new))]) + extra).tocsr()
+    eq = sp.csr_matrix((evals, (erows, ecols)), shape=(len(meetings), n0 + n_new))
+    if A_eq is None:
+        A_eq, b_eq = eq, np.array(erhs)
+    else:
+        A_eq = sp.vstack([sp.hstack([A_eq, sp.csr_matrix((A_eq.shape[0], n_new))]), eq]).tocsr()
+        b_eq = np.concatenate([b_eq, erhs])
+    return np.concatenate([c, cost]), A_ub, A_eq, b_eq
 
 
 def _covering_core(

@@ -441,3 +441,57 @@ def test_swap_search_mends_a_lead_ratio_breach():
     key = {(o.day, o.start_min): o.index for o in p.options}
     out, _ = R._swap_search(p, [{0: key[(0, 6 * 60)]}, {0: key[(0, 14 * 60)]}], {}, 5.0)
     assert out[0] == {0: key[(0, 14 * 60)]}  # the lead is on shift while the centre is open
+
+
+def test_lp_bound_with_meetings_by_hand():
+    """One agent needed Monday 08:00-16:00 (one 8-h shift, 80) and a 1-h meeting of its
+    one member."""
+    from solver.roster_bound import lp_bound
+    from solver.roster_data import Week, expand_templates
+
+    week = Week(WS, 15, 15)
+    t = ShiftTemplate("d8", 480, 8 * 60, 8 * 60, 60, days=(0,), cost_per_hour=10)
+    opts = expand_templates([t], week)
+    cost = np.array([10 * o.weighted_paid_h for o in opts])
+    req = np.zeros(week.n_intervals)
+    req[32:64] = 1
+    nine, one = week.cover(9 * 60, 60), week.cover(13 * 60, 60)
+    assert lp_bound(opts, week, req, cost, 15.0).value == pytest.approx(80.0)
+    # one slot: the hour is four units unmet (60), cheaper than a second shift (80)
+    single = lp_bound(opts, week, req, cost, 15.0, meetings=[(1, [nine], 500.0)])
+    assert single.value == pytest.approx(140.0)
+    # two slots: the relaxation spreads the member half and half, and half a second
+    # shift (40) covers both halves
+    spread = lp_bound(opts, week, req, cost, 15.0, meetings=[(1, [nine, one], 500.0)])
+    assert spread.value == pytest.approx(120.0)
+    # an absence priced at 30 is cheaper still
+    absent = lp_bound(opts, week, req, cost, 15.0, meetings=[(1, [nine, one], 30.0)])
+    assert absent.value == pytest.approx(110.0)
+
+
+def test_breaks_by_day_see_the_night_shift_of_the_day_before():
+    """Monday 20:00-04:00 (M) and Tuesday 00:00-08:00 (T); one agent needed from Monday
+    20:00 to Tuesday 04:00.  M is alone until midnight, so its break belongs after
+    midnight, when T covers it, and T's must not fall at the same time.  Placed day
+    by day, Monday's model must see Tuesday's shift: nothing is unmet, as in one model
+    of the whole week."""
+    from solver import roster as R
+    from wfm.types import ServiceTarget
+
+    brk = BreakRule("break", 30, 60, 420)
+    night = ShiftTemplate("n8", 480, 0, 20 * 60, 60, breaks=(brk,), cost_per_hour=10)
+    idx = pd.date_range(WS, periods=7 * 96, freq="15min")
+    hours = (idx - WS) / pd.Timedelta(hours=1)
+    need = ((hours >= 20) & (hours < 28)).astype(float)
+    req = pd.DataFrame({"queue": "q", "interval_start": idx, "staff_needed": need})
+    agents = [Agent("M", "any", skills={"q"}), Agent("T", "any", skills={"q"})]
+    p = R._prepare(req, agents, {"any": ANY}, [night], [], None, None, None, "staff_needed",
+                   ServiceTarget())
+    key = {(o.day, o.start_min): o.index for o in p.options}
+    assign = [{0: key[(0, 20 * 60)]}, {1: key[(1, 0)]}]
+    whole = R._place_breaks(p, assign, {}, 5.0, 1)
+    assert sum(whole.short_units.values()) == 0
+    by_day = R._place_breaks_by_day(p, assign, {}, 5.0, 1)
+    assert sum(by_day.short_units.values()) == 0
+    m_break = by_day.breaks[(0, 0)][0]
+    assert 24 * 60 <= p.options[assign[0][0]].abs_start + m_break.offset_min
