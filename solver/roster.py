@@ -1466,6 +1466,13 @@ def build_roster(
         st1 = s1.solve(pass1.model)
         status1 = "FEASIBLE" if st1 in (cp_model.OPTIMAL, cp_model.FEASIBLE) else status1
         stats["pass1_from_start"] = True
+    left = time_limit_s - (time.perf_counter() - t_start) - reserve
+    if status1 == "NO_SOLUTION" and left > 2.0:
+        # the start breaks a crew rule and the short solve found no roster: pass 1 gets
+        # the time left but a fifth, kept for the breaks
+        s1, st1 = _solve(pass1.model, 0.8 * left, num_workers, progress, 0.15, 0.85, "shifts")
+        status1 = _STATUS.get(st1, "NO_SOLUTION")
+        stats["pass1_retried"] = True
     stats.update(
         pass1_status=status1,
         pass1_wall_s=s1.wall_time,
@@ -2031,6 +2038,87 @@ def _swap_search(
         for i in p.cand[ai]:
             o = p.options[i]
             by_key[(ai, o.day, o.template.name)].append(i)
+    def visit(ai) -> int:
+        """The best move of each of the agent's days, in turn; the moves made."""
+        count = 0
+        a = p.agents[ai]
+        c = p.contracts[a.contract]
+        ci = p.class_of[ai]
+        fair = (fair_e[ai], fair_w[ai])
+        for d in sorted(assign[ai]):
+            if d not in assign[ai]:
+                continue
+            i = assign[ai][d]
+            o = p.options[i]
+            week_opts = {dd: p.options[j] for dd, j in assign[ai].items()}
+            soft0 = _agent_soft_cost(p, ai, list(week_opts.values()), fair)
+            attends0 = any(j in fits.get(ai, ()) for j in assign[ai].values())
+            others_attend = any(
+                j in fits.get(ai, ()) for dd, j in assign[ai].items() if dd != d
+            )
+            idx0, val0, sidx0, su0 = arr(i)
+            best, best_j = -1e-6, None
+            moves = [
+                j
+                for dd in range(7)
+                if dd == d or dd not in week_opts
+                for j in by_key[(ai, dd, o.template.name)]
+            ]
+            for j in moves:
+                if j == i:
+                    continue
+                oj = p.options[j]
+                idx1, val1, sidx1, su1 = arr(j)
+                attends1 = others_attend or j in fits.get(ai, ())
+                cols = np.union1d(idx0, idx1)
+                if attends1 != attends0:
+                    cols = np.union1d(cols, meet_cover[ai][0])
+                before = on[:, cols]
+                after = before.copy()
+                after[ci, np.searchsorted(cols, idx0)] -= val0
+                after[ci, np.searchsorted(cols, idx1)] += val1
+                if attends1 != attends0:  # the meeting hour off the phones, or back
+                    mi, mu = meet_cover[ai]
+                    after[ci, np.searchsorted(cols, mi)] += mu if attends0 else -mu
+                delta = price * (short(cols, after) - short(cols, before))
+                delta += p.shift_cost(ai, oj) - p.shift_cost(ai, o)
+                delta += absence * (attends0 - attends1)
+                if supervised:
+                    # a breach of the lead rules (from the start) is priced far
+                    # above any unmet requirement, so that moves mend it first
+                    scols = np.union1d(sidx0, sidx1)
+                    lb, ob = lead[scols], other[scols]
+                    la, oa = lb.copy(), ob.copy()
+                    tgt_a = la if a.is_lead else oa
+                    tgt_a[np.searchsorted(scols, sidx0)] -= su0
+                    tgt_a[np.searchsorted(scols, sidx1)] += su1
+                    delta += breach_price * (breach(scols, la, oa) - breach(scols, lb, ob))
+                if delta >= best + 50.0:  # soft rules cannot win that much back
+                    continue
+                new_week = {dd: oo for dd, oo in week_opts.items() if dd != d}
+                new_week[oj.day] = oj
+                if not _week_legal(p, c, new_week):
+                    continue
+                delta += _agent_soft_cost(p, ai, list(new_week.values()), fair) - soft0
+                if delta >= best:
+                    continue
+                best, best_j = delta, j
+            if best_j is not None:
+                idx1, val1, sidx1, su1 = arr(best_j)
+                on[ci, idx0] -= val0
+                on[ci, idx1] += val1
+                attends1 = others_attend or best_j in fits.get(ai, ())
+                if attends1 != attends0:
+                    mi, mu = meet_cover[ai]
+                    on[ci, mi] += mu if attends0 else -mu
+                tgt = lead if a.is_lead else other
+                tgt[sidx0] -= su0
+                tgt[sidx1] += su1
+                del assign[ai][d]
+                assign[ai][p.options[best_j].day] = best_j
+                count += 1
+        return count
+
     assign = [dict(d) for d in assign]
     sweeps = 0
     while time.perf_counter() - t0 < time_budget_s:
@@ -2038,85 +2126,28 @@ def _swap_search(
         for ai in range(len(p.agents)):
             if time.perf_counter() - t0 > time_budget_s:
                 break
-            a = p.agents[ai]
-            c = p.contracts[a.contract]
-            ci = p.class_of[ai]
-            fair = (fair_e[ai], fair_w[ai])
-            for d in sorted(assign[ai]):
-                if d not in assign[ai]:
-                    continue
-                i = assign[ai][d]
-                o = p.options[i]
-                week_opts = {dd: p.options[j] for dd, j in assign[ai].items()}
-                soft0 = _agent_soft_cost(p, ai, list(week_opts.values()), fair)
-                attends0 = any(j in fits.get(ai, ()) for j in assign[ai].values())
-                others_attend = any(
-                    j in fits.get(ai, ()) for dd, j in assign[ai].items() if dd != d
-                )
-                idx0, val0, sidx0, su0 = arr(i)
-                best, best_j = -1e-6, None
-                moves = [
-                    j
-                    for dd in range(7)
-                    if dd == d or dd not in week_opts
-                    for j in by_key[(ai, dd, o.template.name)]
-                ]
-                for j in moves:
-                    if j == i:
-                        continue
-                    oj = p.options[j]
-                    idx1, val1, sidx1, su1 = arr(j)
-                    attends1 = others_attend or j in fits.get(ai, ())
-                    cols = np.union1d(idx0, idx1)
-                    if attends1 != attends0:
-                        cols = np.union1d(cols, meet_cover[ai][0])
-                    before = on[:, cols]
-                    after = before.copy()
-                    after[ci, np.searchsorted(cols, idx0)] -= val0
-                    after[ci, np.searchsorted(cols, idx1)] += val1
-                    if attends1 != attends0:  # the meeting hour off the phones, or back
-                        mi, mu = meet_cover[ai]
-                        after[ci, np.searchsorted(cols, mi)] += mu if attends0 else -mu
-                    delta = price * (short(cols, after) - short(cols, before))
-                    delta += p.shift_cost(ai, oj) - p.shift_cost(ai, o)
-                    delta += absence * (attends0 - attends1)
-                    if supervised:
-                        # a breach of the lead rules (from the start) is priced far
-                        # above any unmet requirement, so that moves mend it first
-                        scols = np.union1d(sidx0, sidx1)
-                        lb, ob = lead[scols], other[scols]
-                        la, oa = lb.copy(), ob.copy()
-                        tgt_a = la if a.is_lead else oa
-                        tgt_a[np.searchsorted(scols, sidx0)] -= su0
-                        tgt_a[np.searchsorted(scols, sidx1)] += su1
-                        delta += breach_price * (breach(scols, la, oa) - breach(scols, lb, ob))
-                    if delta >= best + 50.0:  # soft rules cannot win that much back
-                        continue
-                    new_week = {dd: oo for dd, oo in week_opts.items() if dd != d}
-                    new_week[oj.day] = oj
-                    if not _week_legal(p, c, new_week):
-                        continue
-                    delta += _agent_soft_cost(p, ai, list(new_week.values()), fair) - soft0
-                    if delta >= best:
-                        continue
-                    best, best_j = delta, j
-                if best_j is not None:
-                    idx1, val1, sidx1, su1 = arr(best_j)
-                    on[ci, idx0] -= val0
-                    on[ci, idx1] += val1
-                    attends1 = others_attend or best_j in fits.get(ai, ())
-                    if attends1 != attends0:
-                        mi, mu = meet_cover[ai]
-                        on[ci, mi] += mu if attends0 else -mu
-                    tgt = lead if a.is_lead else other
-                    tgt[sidx0] -= su0
-                    tgt[sidx1] += su1
-                    del assign[ai][d]
-                    assign[ai][p.options[best_j].day] = best_j
-                    moved += 1
+            moved += visit(ai)
         sweeps += 1
         if moved == 0:
             break
+    # A breach of the lead rules still left when the budget ends: the leads and the
+    # agents on breached intervals keep moving, for up to the budget again (at least
+    # 1 s), since a roster that breaks a crew rule is no start for pass 1.
+    t1 = time.perf_counter()
+    while supervised and time.perf_counter() - t1 < max(1.0, time_budget_s):
+        open_ = total > 0
+        bad = open_ & ((other > p.lead_ratio * lead + 1e-9) | (lead < need_lead - 1e-9))
+        if not bad.any():
+            break
+        near = [
+            ai
+            for ai in range(len(p.agents))
+            if p.agents[ai].is_lead
+            or any(bad[[t for t, _ in p.options[i].cover]].any() for i in assign[ai].values())
+        ]
+        if sum(visit(ai) for ai in near) == 0:
+            break
+        sweeps += 1
     return assign, sweeps
 
 

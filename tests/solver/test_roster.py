@@ -441,6 +441,9 @@ def test_swap_search_mends_a_lead_ratio_breach():
     key = {(o.day, o.start_min): o.index for o in p.options}
     out, _ = R._swap_search(p, [{0: key[(0, 6 * 60)]}, {0: key[(0, 14 * 60)]}], {}, 5.0)
     assert out[0] == {0: key[(0, 14 * 60)]}  # the lead is on shift while the centre is open
+    # with no budget for the sweeps, the breach left is still mended
+    out, sweeps = R._swap_search(p, [{0: key[(0, 6 * 60)]}, {0: key[(0, 14 * 60)]}], {}, 0.0)
+    assert out[0] == {0: key[(0, 14 * 60)]} and sweeps >= 1
 
 
 def test_lp_bound_with_meetings_by_hand():
