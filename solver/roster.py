@@ -338,7 +338,7 @@ def _shift_caps(p: _Problem) -> list[tuple[list[int], int]]:
         ]
     else:
         sets = [frozenset([n]) for n in names] + [frozenset(names)]
-    usable = {c: _usable_templates(p, p.contracts[c]) for c in {a.contract for a in p.agents}}
+    usable = _usable_by_contract(p)
     week_cap = dict.fromkeys(sets, 0)
     day_cap = {(d, S): 0 for d in range(7) for S in sets}
     for ai, a in enumerate(p.agents):
@@ -361,6 +361,11 @@ def _shift_caps(p: _Problem) -> list[tuple[list[int], int]]:
     return caps
 
 
+def _usable_by_contract(p: _Problem) -> dict[str, set[str]]:
+    """:func:`_usable_templates` of every contract the agents have."""
+    return {c: _usable_templates(p, p.contracts[c]) for c in {a.contract for a in p.agents}}
+
+
 def _candidates(p: _Problem, base: set[int], grid_min: int = 120) -> None:
     """Candidate shifts per agent.
 
@@ -380,11 +385,8 @@ def _candidates(p: _Problem, base: set[int], grid_min: int = 120) -> None:
     wide |= {
         o.index for o in p.options if (o.start_min - o.template.earliest_start_min) % grid_min == 0
     }
-    usable = {}
+    usable = _usable_by_contract(p)
     for ai, a in enumerate(p.agents):
-        c = p.contracts[a.contract]
-        if a.contract not in usable:
-            usable[a.contract] = _usable_templates(p, c)
         ok = usable[a.contract]
         allowed = {i for i in p.allowed[ai] if p.options[i].template.name in ok}
         cand = allowed if a.availability else wide & allowed
@@ -548,6 +550,11 @@ def _meeting_members(p: _Problem, act: Activity) -> list[int]:
 
 
 _COMPAT_CACHE: dict = {}
+
+
+def _holds(o: ShiftOption, mt: tuple[int, int] | None) -> bool:
+    """The shift contains the meeting ``(abs_start, length)`` (None: no meeting)."""
+    return mt is not None and o.abs_start <= mt[0] and mt[0] + mt[1] <= o.abs_end
 
 
 def _compatible(o: ShiftOption, s: int, length: int) -> bool:
@@ -759,7 +766,7 @@ def _place_breaks(
                 sched[ci][t] += u
             busy = []
             mt = meeting_times.get(ai)
-            if mt is not None and o.abs_start <= mt[0] and mt[0] + mt[1] <= o.abs_end:
+            if _holds(o, mt):
                 busy = [(mt[0], mt[0] + mt[1])]
                 for t, u in p.week.cover(mt[0], mt[1]):
                     off_const[ci][t] += u
@@ -868,7 +875,7 @@ def _place_breaks_by_day(
             o = p.options[oi]
             mt = meeting_times.get(ai)
             busy = []
-            if mt is not None and o.abs_start <= mt[0] and mt[0] + mt[1] <= o.abs_end:
+            if _holds(o, mt):
                 busy = [(mt[0], mt[0] + mt[1])]
             first = breaks_avoiding(o, busy) or breaks_avoiding(o, []) or ()
             placed[(ai, d)] = list(first)
@@ -880,8 +887,9 @@ def _place_breaks_by_day(
     def hall_short(on):
         return float(np.maximum(0.0, (req_s - serve @ on).max(axis=0)).sum())
 
-    best = hall_short(_on_phone_units(p, assign, placed, meeting_times))
-    rounds, statuses, solved = 0, [], set()
+    on = _on_phone_units(p, assign, placed, meeting_times)
+    best = hall_short(on)
+    rounds, solved = 0, set()
     while True:
         statuses = []
         for k, d in enumerate(todo):
@@ -912,10 +920,10 @@ def _place_breaks_by_day(
             statuses.append(r.status)
             if r.status in ("OPTIMAL", "FEASIBLE"):
                 # kept only if no worse (a short solve may miss the hinted placement)
-                trial = {**placed, **r.breaks}
-                new = hall_short(_on_phone_units(p, assign, trial, meeting_times))
+                trial_on = const + _on_phone_units(p, sub, r.breaks, meeting_times)
+                new = hall_short(trial_on)
                 if not rounds or new <= best:
-                    placed, best = trial, new
+                    placed, best, on = {**placed, **r.breaks}, new, trial_on
                 solved.add(d)
         rounds += 1
         # another round while some day stopped short of its optimum and time is left
@@ -924,7 +932,6 @@ def _place_breaks_by_day(
             break
         if time_limit_s - (time.perf_counter() - t0) < 3.0 + overhead:
             break
-    on = _on_phone_units(p, assign, placed, meeting_times)
     served, short = _serve(p, on)
     status = "FEASIBLE" if solved == set(todo) else "NO_SOLUTION"
     return _Pass2(placed, short, served, status, time.perf_counter() - t0)
@@ -943,7 +950,7 @@ def _on_phone_units(p, assign, placed, meeting_times) -> np.ndarray:
                 for t, u in slot.cover:
                     on[ci, t] -= u
             mt = meeting_times.get(ai)
-            if mt is not None and o.abs_start <= mt[0] and mt[0] + mt[1] <= o.abs_end:
+            if _holds(o, mt):
                 for t, u in p.week.cover(mt[0], mt[1]):
                     on[ci, t] -= u
     return on
@@ -1056,7 +1063,7 @@ def _frames(p: _Problem, assign, placed, meeting_times, meeting_names):
                     }
                 )
             mt = meeting_times.get(ai)
-            if mt is not None and o.abs_start <= mt[0] and mt[0] + mt[1] <= o.abs_end:
+            if _holds(o, mt):
                 name = meeting_names[ai]
                 brows.append(
                     {
@@ -1335,9 +1342,10 @@ def build_roster(
     min_paid = sum(p.contracts[a.contract].min_hours_week for a in p.agents)
     only = defaultdict(int)
     fixed = defaultdict(int)  # contracts that can use a single template
+    usable_of = _usable_by_contract(p)
     for a in p.agents:
         c = p.contracts[a.contract]
-        usable = _usable_templates(p, c)
+        usable = usable_of[a.contract]
         if len(usable) == 1:
             only[next(iter(usable))] += c.min_days_week
             fixed[(a.contract, next(iter(usable)))] += 1
@@ -1687,7 +1695,7 @@ def _choose_meeting_slots(p: _Problem, lp: LPBound, resolve) -> tuple[LPBound, n
     """
     extra = np.zeros(p.req_units.shape[1])
     absence = p.weights["meeting absence"]
-    usable = {c: _usable_templates(p, p.contracts[c]) for c in {a.contract for a in p.agents}}
+    usable = _usable_by_contract(p)
     for act in p.activities:
         members = _meeting_members(p, act)
         slots = _meeting_slots(p, act)
@@ -2199,23 +2207,20 @@ def _plan_days(
     terms = []
     for ai, a in enumerate(p.agents):
         c = p.contracts[a.contract]
-        usable = _usable_templates(p, c)
         work, hours = [], []
-        # every template it can work that day (a day off the plan is priced as over)
-        own = {(p.options[i].day, p.options[i].template.name) for i in p.cand[ai]}
+        # every template it can work that day (a day off the plan is priced as over);
+        # candidates keep to the templates its contract can use
+        own = {(p.options[i].day, p.options[i].template.name): i for i in p.cand[ai]}
         for d in range(7):
             day = []
-            for dd, name in sorted(own):
-                if dd != d or name not in usable:
+            for (dd, name), i in sorted(own.items()):
+                if dd != d:
                     continue
-                ids = starts.get((d, name)) or [
-                    i for i in p.cand[ai] if (p.options[i].day, p.options[i].template.name) == (d, name)
-                ]
                 v = m.new_bool_var(f"a{ai} d{d} {name}")
                 x[(ai, d, name)] = v
                 day.append(v)
                 hours.append(paid[name] * v)
-                cost = p.rate(ai, p.options[ids[0]]) * paid[name] / 60
+                cost = p.rate(ai, p.options[i]) * paid[name] / 60
                 if p.week.weekday(d) in a.preferred_days_off:
                     cost += w["preferred day off"]
                 terms.append((v, cost))

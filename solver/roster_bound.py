@@ -109,10 +109,11 @@ def lp_bound(
         shortfall_per_unit,
         min_total_paid_h,
         min_template_count,
-        day_groups,
         max_total_paid_h,
         max_counts,
     )
+    if day_groups:
+        c, A_ub, b_ub, A_eq, b_eq = _with_day_groups(c, A_ub, b_ub, A_eq, b_eq, options, day_groups)
     if meetings:
         c, A_ub, A_eq, b_eq = _with_meetings(c, A_ub, A_eq, b_eq, req_units, meetings)
     n_cov = int((np.asarray(req_units) > 0).sum())
@@ -134,34 +135,9 @@ def lp_bound(
     )
 
 
-def _covering(
-    options,
-    req_units,
-    option_cost,
-    shortfall_per_unit,
-    min_total_paid_h,
-    min_template_count,
-    day_groups=None,
-    max_total_paid_h=None,
-    max_counts=None,
-):
-    """Matrices of the anonymous shift-covering model (see :func:`lp_bound`).
-
-    Columns: options, break positions, shortfall per open interval, then one column per
-    working-day pattern of each entry of ``day_groups``.
-    """
-    c, A_ub, b_ub, A_eq, b_eq, n_opt, n_brk = _covering_core(
-        options,
-        req_units,
-        option_cost,
-        shortfall_per_unit,
-        min_total_paid_h,
-        min_template_count,
-        max_total_paid_h,
-        max_counts,
-    )
-    if not day_groups:
-        return c, A_ub, b_ub, A_eq, b_eq, n_opt, n_brk
+def _with_day_groups(c, A_ub, b_ub, A_eq, b_eq, options, day_groups):
+    """One column per working-day pattern of each entry of ``day_groups`` (see
+    :func:`lp_bound`), after the columns of the covering model."""
     n0 = A_ub.shape[1]
     pats = [(name, count, pat) for name, count, patterns in day_groups for pat in patterns]
     n_pat = len(pats)
@@ -204,7 +180,7 @@ def _covering(
         ).tocsr()
         b_eq = np.concatenate([b_eq, erhs])
     c = np.concatenate([c, np.zeros(n_pat)])
-    return c, A_ub, b_ub, A_eq, b_eq, n_opt, n_brk
+    return c, A_ub, b_ub, A_eq, b_eq
 
 
 def _with_meetings(c, A_ub, A_eq, b_eq, req_units, meetings):
@@ -245,7 +221,7 @@ def _with_meetings(c, A_ub, A_eq, b_eq, req_units, meetings):
     return np.concatenate([c, cost]), A_ub, A_eq, b_eq
 
 
-def _covering_core(
+def _covering(
     options,
     req_units,
     option_cost,
@@ -255,6 +231,11 @@ def _covering_core(
     max_total_paid_h=None,
     max_counts=None,
 ):
+    """Matrices of the anonymous shift-covering model (see :func:`lp_bound`).
+
+    Columns: options, break positions, shortfall per open interval; rows: coverage per
+    open interval first, then the cuts.
+    """
     n_opt = len(options)
     open_t = np.flatnonzero(req_units > 0)
     row_of = {int(t): i for i, t in enumerate(open_t)}

@@ -87,6 +87,17 @@ _OTHER_DELIMITERS = (";", "\t", "|")
 # raw file checks shared by every text reader
 # ---------------------------------------------------------------------------------------
 
+def _table_kind(path: Path) -> str:
+    """"csv", "parquet" or "excel" by the file's suffix, or a DataError naming the file."""
+    kind = _HISTORY_SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise DataError(
+            f"unknown file type {path.suffix!r}: expected one of {sorted(_HISTORY_SUFFIXES)}",
+            file=str(path),
+        )
+    return kind
+
+
 def _read_text(path: Path) -> str:
     """The file's text, decoded as UTF-8 (a UTF-8 byte-order mark is accepted).
 
@@ -179,12 +190,7 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, sep: str = "
         column, an unparsable time (naming the file line, column and value).
     """
     path = Path(path)
-    kind = _HISTORY_SUFFIXES.get(path.suffix.lower())
-    if kind is None:
-        raise DataError(
-            f"unknown file type {path.suffix!r}: expected one of {sorted(_HISTORY_SUFFIXES)}",
-            file=str(path),
-        )
+    kind = _table_kind(path)
     if not path.exists():
         raise DataError("file not found", file=str(path))
     if kind == "csv":
@@ -261,12 +267,7 @@ def load_history(
         value.
     """
     path = Path(path)
-    kind = _HISTORY_SUFFIXES.get(path.suffix.lower())
-    if kind is None:
-        raise DataError(
-            f"unknown file type {path.suffix!r}: expected one of {sorted(_HISTORY_SUFFIXES)}",
-            file=str(path),
-        )
+    kind = _table_kind(path)
     if kind == "csv":  # queue names stay text ("007" is not 7)
         frame = _read_csv_text(_read_text(path), path, sep=sep, dtype={"queue": str})
     else:
