@@ -306,6 +306,105 @@ def test_plan_matching_takes_plan_shifts_and_keeps_rest():
     assert late[1].start_min == 10 * 60  # 23:00 + 11 h: the earliest legal start
 
 
+def test_plan_matching_keeps_an_agent_of_limited_availability_on_a_start_it_can_work():
+    """The plan has Monday at 15:00 and Tuesday at 07:00; the student may work only
+    from 15:00 and would rather have Monday off, the other agent has no preference.
+    By day and template alone the student takes Tuesday and is left 8 h from the
+    plan's start; it takes Monday, the only plan start it can work."""
+    from solver import roster as R
+    from wfm.types import ServiceTarget
+
+    temp = ShiftTemplate("d8", 480, 7 * 60, 15 * 60, 60, cost_per_hour=10)
+    req = requirement({0: (15, 23, 1), 1: (7, 15, 1)})
+    one = Contract("one", 8, 8, 1, 1, min_rest_h=11)
+    evenings = tuple(TimeWindow(d, 15 * 60, 23 * 60) for d in range(7))
+    agents = [
+        Agent("S", "one", skills={"q"}, availability=evenings, preferred_days_off=(0,)),
+        Agent("F", "one", skills={"q"}),
+    ]
+    p = R._prepare(req, agents, {"one": one}, [temp], [], None, None, None, "staff_needed",
+                   ServiceTarget())
+    p.lead_ratio = 0
+    key = {(o.day, o.start_min): o.index for o in p.options}
+    plan = {key[(0, 900)]: 1, key[(1, 420)]: 1}
+    R._candidates(p, set(range(len(p.options))))
+    days = R._plan_days(p, plan, 5.0)
+    assert days == [{0: "d8"}, {1: "d8"}]
+    start = R._plan_starts(p, plan, days)
+    assert start == [{0: key[(0, 900)]}, {1: key[(1, 420)]}]
+
+
+def _rematch_problem(agents, contracts, need):
+    from solver import roster as R
+    from wfm.types import ServiceTarget
+
+    temp = ShiftTemplate("d8", 480, 7 * 60, 15 * 60, 60, cost_per_hour=10)
+    p = R._prepare(requirement(need), agents, contracts, [temp], [], None, None, None,
+                   "staff_needed", ServiceTarget())
+    p.lead_ratio = 0
+    R._candidates(p, set(range(len(p.options))))
+    key = {(o.day, o.start_min): o.index for o in p.options}
+    return R, p, key
+
+
+def test_rematch_hands_each_agent_the_start_it_prefers():
+    """Same starts, other hands: the early bird had the late shift and the other way
+    round; both starts stay in the roster."""
+    agents = [Agent("E", "any", skills={"q"}, preferred_start_min=7 * 60),
+              Agent("L", "any", skills={"q"}, preferred_start_min=15 * 60)]
+    R, p, key = _rematch_problem(agents, {"any": ANY}, {0: (7, 23, 1)})
+    start = [{0: key[(0, 900)]}, {0: key[(0, 420)]}]
+    out, rounds = R._rematch_starts(p, start, {}, 5.0)
+    assert out == [{0: key[(0, 420)]}, {0: key[(0, 900)]}]
+    assert rounds == 2  # one round exchanges, the next finds nothing
+    assert start == [{0: key[(0, 900)]}, {0: key[(0, 420)]}]  # the input is not changed
+
+
+def test_rematch_keeps_the_minimum_rest():
+    """The early bird works Tuesday at 07:00: Monday's 15:00 start (ending 23:00) would
+    leave it 8 h of rest, so it keeps Monday's early start despite its preference."""
+    agents = [Agent("E", "any", skills={"q"}, preferred_start_min=15 * 60),
+              Agent("L", "any", skills={"q"})]
+    R, p, key = _rematch_problem(agents, {"any": ANY}, {0: (7, 23, 1), 1: (7, 15, 1)})
+    start = [{0: key[(0, 420)], 1: key[(1, 420)]}, {0: key[(0, 900)]}]
+    out, _ = R._rematch_starts(p, start, {}, 5.0)
+    assert out == start
+    # without Tuesday's shift the exchange is legal and taken
+    out, _ = R._rematch_starts(p, [{0: key[(0, 420)]}, {0: key[(0, 900)]}], {}, 5.0)
+    assert out == [{0: key[(0, 900)]}, {0: key[(0, 420)]}]
+
+
+def test_rematch_lets_a_member_attend_its_meeting():
+    """The team member has Monday's early shift, its meeting is at 16:00; the other
+    agent (no team) has the late shift.  Exchanging them costs at most the meeting
+    hour unmet (60) against the absence (200)."""
+    from solver import roster as R
+    from wfm.types import ServiceTarget
+
+    temp = ShiftTemplate("d8", 480, 7 * 60, 15 * 60, 60, cost_per_hour=10)
+    agents = [Agent("M", "any", skills={"q"}, team="T"), Agent("N", "any", skills={"q"})]
+    p = R._prepare(requirement({0: (7, 23, 1)}), agents, {"any": ANY}, [temp],
+                   [Activity("T meeting", 60, team="T")], None, None, None, "staff_needed",
+                   ServiceTarget())
+    p.lead_ratio = 0
+    R._candidates(p, set(range(len(p.options))))
+    p.meeting_slot["T meeting"] = (16 * 60, 60)
+    key = {(o.day, o.start_min): o.index for o in p.options}
+    out, _ = R._rematch_starts(p, [{0: key[(0, 420)]}, {0: key[(0, 900)]}], {}, 5.0)
+    assert out == [{0: key[(0, 900)]}, {0: key[(0, 420)]}]
+
+
+def test_rematch_keeps_skill_sets_and_leads_apart():
+    """Exchanges stay within one skill set and lead status, so the coverage of every
+    queue and the leads on shift are what they were."""
+    agents = [Agent("E", "any", skills={"q"}, preferred_start_min=7 * 60),
+              Agent("L", "any", skills={"q"}, preferred_start_min=15 * 60, is_lead=True)]
+    R, p, key = _rematch_problem(agents, {"any": ANY}, {0: (7, 23, 1)})
+    start = [{0: key[(0, 900)]}, {0: key[(0, 420)]}]
+    out, _ = R._rematch_starts(p, start, {}, 5.0)
+    assert out == start
+
+
 def test_lp_cover_price_is_the_change_of_the_optimum():
     """The dual price of an interval's requirement is what one more unit there adds."""
     from solver.roster_bound import lp_bound
