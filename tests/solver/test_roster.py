@@ -394,6 +394,19 @@ def test_rematch_lets_a_member_attend_its_meeting():
     assert out == [{0: key[(0, 900)]}, {0: key[(0, 420)]}]
 
 
+def test_rematch_moves_a_start_beyond_the_plan_onto_a_free_plan_start():
+    """The plan has Tuesday at 07:00; the agent works Tuesday at 10:00, off the plan.
+    It takes the plan's start, unless Monday's late shift leaves it too little rest."""
+    agents = [Agent("X", "any", skills={"q"})]
+    R, p, key = _rematch_problem(agents, {"any": ANY}, {0: (15, 23, 1), 1: (7, 15, 1)})
+    plan = {key[(1, 420)]: 1}
+    out, _ = R._rematch_starts(p, [{1: key[(1, 600)]}], plan, 5.0)
+    assert out == [{1: key[(1, 420)]}]
+    late = [{0: key[(0, 900)], 1: key[(1, 600)]}]
+    out, _ = R._rematch_starts(p, late, {**plan, key[(0, 900)]: 1}, 5.0)
+    assert out == late
+
+
 def test_rematch_keeps_skill_sets_and_leads_apart():
     """Exchanges stay within one skill set and lead status, so the coverage of every
     queue and the leads on shift are what they were."""
