@@ -1,22 +1,25 @@
 """Named-agent rostering with CP-SAT: contracts, labour rules, availability, fairness, activities.
 
 :func:`build_roster` turns a shift plan (or a requirement) into a roster of named
-agents in two passes:
+agents:
 
-1. **Shifts and meetings.**  One boolean per agent and candidate shift; every
+1. **Bounds and plan.**  LP relaxations of the anonymous shift-covering problem
+   (:func:`solver.roster_bound.lp_bound`): the anonymous bound, and one with valid
+   cuts for the contracts (and the meetings) that is the reported bound.  Meetings are
+   set where the LP's prices make them cheapest; the rounded LP is the plan when none
+   is given.
+2. **Start.**  The plan's shifts are matched to agents: days and templates by CP-SAT
+   (:func:`_plan_days`), start times by the Hungarian method (:func:`_plan_starts`);
+   a breach of the lead rules is mended by single-shift moves, and agents of one skill
+   set exchange starts where that lowers wages and soft rules
+   (:func:`_rematch_starts`).
+3. **Shifts and meetings (pass 1).**  One boolean per agent and candidate shift; every
    contract and labour rule is a function of :mod:`solver.roster_rules`.  Agents are
-   aggregated into classes of equal skills and lead status for coverage: the number of
-   agents of each class on each shift, and how many of them take each break at each
-   position (an implicit break model), so the coverage rows stay small and exact.  A
-   multi-skilled agent serves one queue per interval (flows per class).  Team meetings
-   choose their slot where they cost the least service.
-2. **Breaks.**  With the shifts fixed, each agent's breaks are placed (in order, with
-   their gaps, clear of meetings), lowest-volume positions preferred.
-
-The candidate shifts come from the shift plan (or from the support of the LP relaxation
-of the anonymous shift-covering problem, :func:`solver.roster_bound.lp_bound`), plus
-neighbouring starts so the solver can deviate where the rules demand.  The LP optimum
-is the reported lower bound (with the CP-SAT bound of pass 1, whichever is higher).
+   aggregated into classes of equal skills and lead status for coverage, breaks at
+   their expected share, skills by Hall's condition.  Hinted with the start.
+4. **Breaks (pass 2).**  With the shifts fixed, each agent's breaks are placed (in
+   order, with their gaps, clear of meetings), one day at a time, lowest-volume
+   positions preferred.
 
 Before the big solve each distinct agent profile is checked on its own (contract vs
 availability vs time off); an agent who cannot be rostered is named with the rules that
