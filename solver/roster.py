@@ -571,6 +571,21 @@ def _compatible(o: ShiftOption, s: int, length: int) -> bool:
     return hit
 
 
+def _on_phone_h(p: _Problem) -> dict[str, float]:
+    """Hours on the phones of a shift of each template (its length less its breaks)."""
+    return {
+        o.template.name: (o.length_min - sum(b[0].length_min for b in o.breaks if b)) / 60
+        for o in p.options
+    }
+
+
+def _lead_breach(ratio: int, lead, other, need_lead, open_) -> float:
+    """Units by which the lead rules are broken over some intervals: agents above
+    ``ratio`` per lead on shift, and missing leads (weighted by ``ratio``), where open."""
+    gap = np.maximum(0.0, other - ratio * lead) + np.maximum(0.0, need_lead - lead) * ratio
+    return float(gap[open_].sum())
+
+
 def _fair_shares(p: _Problem, plan: dict[int, int]) -> tuple[list[int], list[int]]:
     evening = sum(n for i, n in plan.items() if p.options[i].evening)
     weekend_total = sum(n for i, n in plan.items() if p.options[i].weekday in (5, 6))
@@ -2048,9 +2063,7 @@ def _swap_search(
     def breach(cols, lead_c, other_c):
         if not supervised:
             return 0.0
-        gap = np.maximum(0.0, other_c - p.lead_ratio * lead_c)
-        gap += np.maximum(0.0, need_lead[cols] - lead_c) * p.lead_ratio
-        return gap[total[cols] > 0].sum()
+        return _lead_breach(p.lead_ratio, lead_c, other_c, need_lead[cols], total[cols] > 0)
 
     breach_price = 100.0 * price
     fair_e, fair_w = _fair_shares(p, plan)
@@ -2233,10 +2246,9 @@ def _rematch_starts(
 
     # a start held beyond the plan's count of it, while a start of the plan is left,
     # is priced as the hours of a shift unmet (as in _plan_days)
-    over_price = {}
-    for o in p.options:
-        unpaid = sum(b[0].length_min for b in o.breaks if b)
-        over_price[o.template.name] = p.weights["unmet requirement"] * (o.length_min - unpaid) / 60
+    over_price = {
+        name: p.weights["unmet requirement"] * h for name, h in _on_phone_h(p).items()
+    }
 
     # leads and others on shift, for the lead rules (a start that breaks them is kept)
     total = p.req_units.sum(axis=0)
@@ -2249,8 +2261,7 @@ def _rematch_starts(
     need_lead = np.where(total > 0, float(p.week.units_per_interval), 0.0)
 
     def breach():
-        gap = np.maximum(0.0, other - p.lead_ratio * lead) + np.maximum(0.0, need_lead - lead)
-        return float(gap[total > 0].sum())
+        return _lead_breach(p.lead_ratio, lead, other, need_lead, total > 0)
 
     def solve(members, cols_i, col_cost):
         cm = np.full((len(members), len(cols_i)), big)
@@ -2364,10 +2375,7 @@ def _plan_days(
         need[(o.day, o.template.name)] += n
         starts[(o.day, o.template.name)].append(i)
     paid = {o.template.name: o.paid_min for o in p.options}
-    on_h = {
-        o.template.name: (o.length_min - sum(b[0].length_min for b in o.breaks if b)) / 60
-        for o in p.options
-    }
+    on_h = _on_phone_h(p)
     # An agent that may work only some of a day's plan starts of a template (limited
     # availability) chooses a band: plan starts that the same such agents may work.
     # No more of them take a band than it has starts, so that every agent finds a plan

@@ -135,6 +135,15 @@ def lp_bound(
     )
 
 
+def _append_eq(A_eq, b_eq, rows, rhs):
+    """Equality rows over new columns appended to ``A_eq`` (None: none yet), whose
+    earlier rows get zeros in the new columns."""
+    if A_eq is None:
+        return rows.tocsr(), np.asarray(rhs, float)
+    pad = sp.csr_matrix((A_eq.shape[0], rows.shape[1] - A_eq.shape[1]))
+    return sp.vstack([sp.hstack([A_eq, pad]), rows]).tocsr(), np.concatenate([b_eq, rhs])
+
+
 def _with_day_groups(c, A_ub, b_ub, A_eq, b_eq, options, day_groups):
     """One column per working-day pattern of each entry of ``day_groups`` (see
     :func:`lp_bound`), after the columns of the covering model."""
@@ -172,13 +181,7 @@ def _with_day_groups(c, A_ub, b_ub, A_eq, b_eq, options, day_groups):
             evals.append(1.0)
         erhs.append(float(count))
     eq_extra = sp.csr_matrix((evals, (erows, ecols)), shape=(len(day_groups), n0 + n_pat))
-    if A_eq is None:
-        A_eq, b_eq = eq_extra, np.array(erhs)
-    else:
-        A_eq = sp.vstack(
-            [sp.hstack([A_eq, sp.csr_matrix((A_eq.shape[0], n_pat))]), eq_extra]
-        ).tocsr()
-        b_eq = np.concatenate([b_eq, erhs])
+    A_eq, b_eq = _append_eq(A_eq, b_eq, eq_extra, erhs)
     c = np.concatenate([c, np.zeros(n_pat)])
     return c, A_ub, b_ub, A_eq, b_eq
 
@@ -213,11 +216,7 @@ def _with_meetings(c, A_ub, A_eq, b_eq, req_units, meetings):
     extra = sp.csr_matrix((vals, (rows, cols)), shape=(A_ub.shape[0], n0 + n_new))
     A_ub = (sp.hstack([A_ub, sp.csr_matrix((A_ub.shape[0], n_new))]) + extra).tocsr()
     eq = sp.csr_matrix((evals, (erows, ecols)), shape=(len(meetings), n0 + n_new))
-    if A_eq is None:
-        A_eq, b_eq = eq, np.array(erhs)
-    else:
-        A_eq = sp.vstack([sp.hstack([A_eq, sp.csr_matrix((A_eq.shape[0], n_new))]), eq]).tocsr()
-        b_eq = np.concatenate([b_eq, erhs])
+    A_eq, b_eq = _append_eq(A_eq, b_eq, eq, erhs)
     return np.concatenate([c, cost]), A_ub, A_eq, b_eq
 
 
