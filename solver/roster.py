@@ -1462,6 +1462,8 @@ def build_roster(
     prog(0.06, 1.0, "matching agents to the plan's shifts")
     days = _plan_days(p, base_plan, _PLAN_DAYS_SHARE * time_limit_s)
     start = _plan_starts(p, base_plan, days) if days is not None else None
+    if start is not None:
+        start, stats["plan_gap_moves"] = _fill_plan_gaps(p, start, base_plan)
     stats["plan_matched"] = days is not None
     stats["t_plan_match_s"] = time.perf_counter() - t_start
     hint, n_rounds = _local_search(p, base_plan, _LOCAL_SEARCH_SHARE * time_limit_s, start=start)
@@ -2192,6 +2194,122 @@ def _swap_search(
     return assign, sweeps
 
 
+def _meeting_off_price(p: _Problem) -> dict[int, float]:
+    """Per meeting member: attending takes it off the phones for the meeting, priced as
+    the meeting's hours unmet (the most it can cost)."""
+    out = {}
+    for act in p.activities:
+        sl = p.meeting_slot.get(act.name)
+        if sl is not None:
+            for ai in _meeting_members(p, act):
+                out[ai] = p.weights["unmet requirement"] * sl[1] / 60
+    return out
+
+
+def _week_cost(
+    p: _Problem,
+    ai: int,
+    week_opts: dict[int, ShiftOption],
+    fair: tuple[int, int],
+    fits: dict[int, set[int]],
+    off_price: dict[int, float],
+) -> float:
+    """One agent's week: wages, soft rules as pass 1 prices them, and its meeting
+    (absence, or attending at ``off_price``)."""
+    cost = sum(p.shift_cost(ai, o) for o in week_opts.values())
+    fit = fits.get(ai)
+    if fit:
+        attends = any(o.index in fit for o in week_opts.values())
+        cost += off_price.get(ai, 0.0) if attends else p.weights["meeting absence"]
+    return cost + _agent_soft_cost(p, ai, list(week_opts.values()), fair)
+
+
+def _fill_plan_gaps(
+    p: _Problem, assign: list[dict[int, int]], plan: dict[int, int]
+) -> tuple[list[dict[int, int]], int]:
+    """Put shifts held beyond the plan's count on the plan's starts left free.
+
+    An agent (not a team lead) on a start the plan has too many of, on a day and
+    template where a plan start is free, moves to it; or, where its availability or
+    the minimum rest bars that, it takes the start of another agent of the day and
+    template, who moves to the free start.  Skill sets may differ: the pooled cover
+    becomes the plan's.  The exchange of least cost in wages, soft rules and meetings
+    (:func:`_week_cost`) is made when that cost is below the hours of a shift unmet.
+
+    Returns
+    -------
+    assignment : list of dict day -> option index
+    moves : int
+    """
+    assign = [dict(d) for d in assign]
+    fair_e, fair_w = _fair_shares(p, plan)
+    fits = _meeting_fits(p)
+    off_price = _meeting_off_price(p)
+    cand = [set(c) for c in p.cand]
+    worth = {name: p.weights["unmet requirement"] * h for name, h in _on_phone_h(p).items()}
+    held = defaultdict(int)
+    for days in assign:
+        for i in days.values():
+            held[i] += 1
+
+    def cost(ai, week_opts):
+        return _week_cost(p, ai, week_opts, (fair_e[ai], fair_w[ai]), fits, off_price)
+
+    def fits_week(ai, d, i):
+        c = p.contracts[p.agents[ai].contract]
+        rest = {dd: p.options[j] for dd, j in assign[ai].items() if dd != d}
+        return i in cand[ai] and _rest_ok(c, rest, p.options[i]), rest
+
+    moves = 0
+    for d in range(7):
+        on_day = [ai for ai, days in enumerate(assign) if d in days and not p.agents[ai].is_lead]
+        for ai in on_day:
+            j = assign[ai][d]
+            name = p.options[j].template.name
+            if held[j] <= plan.get(j, 0):
+                continue
+            free = [
+                s
+                for s, n in plan.items()
+                if held[s] < n and p.options[s].day == d and p.options[s].template.name == name
+            ]
+            if not free:
+                continue
+            base_a = cost(ai, {dd: p.options[k] for dd, k in assign[ai].items()})
+            best, best_delta = None, worth[name]
+            for s in free:
+                ok, rest = fits_week(ai, d, s)
+                if ok:
+                    delta = cost(ai, {**rest, d: p.options[s]}) - base_a
+                    if delta < best_delta:
+                        best, best_delta = ((ai, s),), delta
+            for b in on_day:
+                sb = assign[b][d]
+                if b == ai or p.options[sb].template.name != name or held[sb] > plan.get(sb, 0):
+                    continue
+                ok, rest_a = fits_week(ai, d, sb)
+                if not ok:
+                    continue
+                delta_a = cost(ai, {**rest_a, d: p.options[sb]}) - base_a
+                if delta_a >= best_delta:
+                    continue
+                base_b = cost(b, {dd: p.options[k] for dd, k in assign[b].items()})
+                for s in free:
+                    ok, rest_b = fits_week(b, d, s)
+                    if ok:
+                        delta = delta_a + cost(b, {**rest_b, d: p.options[s]}) - base_b
+                        if delta < best_delta:
+                            best, best_delta = ((ai, sb), (b, s)), delta
+            if best is None:
+                continue
+            for who, s in best:
+                held[assign[who][d]] -= 1
+                assign[who][d] = s
+                held[s] += 1
+            moves += 1
+    return assign, moves
+
+
 def _rematch_starts(
     p: _Problem,
     assign: list[dict[int, int]],
@@ -2226,23 +2344,10 @@ def _rematch_starts(
     fits = _meeting_fits(p)
     cand = [set(c) for c in p.cand]  # pass 1 has variables for these only
     big = 1e9
-    # attending takes a member off the phones for its meeting: priced as the hours of
-    # the meeting unmet (the most it can cost), against the absence
-    off_price = {}
-    for act in p.activities:
-        sl = p.meeting_slot.get(act.name)
-        if sl is not None:
-            for ai in _meeting_members(p, act):
-                off_price[ai] = p.weights["unmet requirement"] * sl[1] / 60
+    off_price = _meeting_off_price(p)
 
     def week_cost(ai, week_opts):
-        fair = (fair_e[ai], fair_w[ai])
-        cost = sum(p.shift_cost(ai, o) for o in week_opts.values())
-        fit = fits.get(ai)
-        if fit:
-            attends = any(o.index in fit for o in week_opts.values())
-            cost += off_price.get(ai, 0.0) if attends else p.weights["meeting absence"]
-        return cost + _agent_soft_cost(p, ai, list(week_opts.values()), fair)
+        return _week_cost(p, ai, week_opts, (fair_e[ai], fair_w[ai]), fits, off_price)
 
     # a start held beyond the plan's count of it, while a start of the plan is left,
     # is priced as the hours of a shift unmet (as in _plan_days)
@@ -2397,6 +2502,7 @@ def _plan_days(
     x: dict = {}
     terms = []
     in_band = defaultdict(list)  # (day, template, band) -> x vars of partial agents
+    lead_work = defaultdict(list)  # day -> "works" literals of team leads
     for ai, a in enumerate(p.agents):
         c = p.contracts[a.contract]
         work, hours = [], []
@@ -2435,6 +2541,8 @@ def _plan_days(
             wd = m.new_bool_var(f"a{ai} works d{d}")
             m.add(sum(day) == wd) if day else m.add(wd == 0)
             work.append(wd)
+            if a.is_lead:
+                lead_work[d].append(wd)
         if not hours:  # no plan start it may work: the best response places it
             continue
         lo = math.ceil(c.min_hours_week * 60 - 1e-9)
@@ -2473,10 +2581,16 @@ def _plan_days(
             if room < len(ys):
                 m.add(sum(ys) <= room)
     price = w["unmet requirement"]
+    # enough team leads each day to cover the lead rules with their shifts: a lead
+    # short on a day costs the plan a start moved off it, later, for each interval
+    for d, n in _lead_days(p, plan).items():
+        short = m.new_int_var(0, n, f"leads short d{d}")
+        m.add(sum(lead_work[d]) + short >= n)
+        terms.append((short, 2 * price * max(on_h.values())))
     got_of = defaultdict(list)
     for (_ai, d, name), v in x.items():
         got_of[(d, name)].append(v)
-    for key in got_of.keys() | need.keys():
+    for key in sorted(got_of.keys() | need.keys()):
         n = need.get(key, 0)
         got = got_of.get(key, [])
         under = m.new_int_var(0, n, f"under {key}")
@@ -2498,6 +2612,9 @@ def _plan_days(
     s.parameters.num_workers = 1
     s.parameters.linearization_level = 2
     s.parameters.max_time_in_seconds = max(0.5, float(time_limit_s))
+    # a deterministic limit (about 60 % of the time in work units measured here) makes
+    # runs repeatable; the wall limit stays as a guard on slower machines
+    s.parameters.max_deterministic_time = max(0.25, 0.4 * float(time_limit_s))
     st = s.solve(m)
     if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
@@ -2505,6 +2622,57 @@ def _plan_days(
     for (ai, d, name), v in x.items():
         if s.value(v):
             out[ai][d] = name
+    return out
+
+
+def _lead_need(p: _Problem, plan: dict[int, int]) -> np.ndarray:
+    """Team leads needed on shift per interval [agents] to staff ``plan``: one while the
+    centre is open, and one per ``lead_ratio`` others."""
+    total = p.req_units.sum(axis=0)
+    on_shift = np.zeros(p.week.n_intervals)
+    for i, n in plan.items():
+        for t, u in p.options[i].cover:
+            on_shift[t] += n * u / p.week.units_per_interval
+    need = np.where(total > 0, 1.0, 0.0)
+    if p.lead_ratio > 0:
+        need = np.maximum(need, np.ceil(on_shift / (p.lead_ratio + 1) - 1e-9))
+    return need
+
+
+def _lead_days(p: _Problem, plan: dict[int, int]) -> dict[int, int]:
+    """Least number of team leads on each day that can cover :func:`_lead_need` with the
+    shifts leads may work (a small covering MILP per day); {} without leads."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    leads = [ai for ai, a in enumerate(p.agents) if a.is_lead]
+    if p.lead_ratio <= 0 or not leads:
+        return {}
+    need = _lead_need(p, plan)
+    usable = sorted({i for ai in leads for i in p.cand[ai]})
+    out = {}
+    for d in range(7):
+        opts = [i for i in usable if p.options[i].day == d]
+        per_day = 1440 // p.week.step_min
+        ts = [t for t in range(p.week.n_intervals) if need[t] > 0 and t // per_day == d]
+        if not opts or not ts:
+            continue
+        row = {t: k for k, t in enumerate(ts)}
+        a = np.zeros((len(ts), len(opts)))
+        for k, i in enumerate(opts):
+            for t, u in p.options[i].cover:
+                if t in row:
+                    a[row[t], k] += u / p.week.units_per_interval
+        coverable = a.sum(axis=1) > 0
+        lo = np.where(coverable, need[ts], 0.0)
+        res = milp(
+            np.ones(len(opts)),
+            constraints=LinearConstraint(a, lo, np.inf),
+            integrality=np.ones(len(opts)),
+            bounds=Bounds(0, len(leads)),
+            options={"time_limit": 2.0},
+        )
+        if res.x is not None:
+            out[d] = int(round(res.fun))
     return out
 
 
@@ -2524,20 +2692,13 @@ def _plan_starts(
     from scipy.optimize import linear_sum_assignment
 
     w = p.weights
-    total = p.req_units.sum(axis=0)
     upi = p.week.units_per_interval
     by_dt = defaultdict(list)
     for i, n in plan.items():
         o = p.options[i]
         by_dt[(o.day, o.template.name)] += [i] * n
-    on_shift = np.zeros(p.week.n_intervals)
-    for i, n in plan.items():
-        for t, u in p.options[i].cover:
-            on_shift[t] += n * u / upi
     supervised = p.lead_ratio > 0 and any(a.is_lead for a in p.agents)
-    lead_need = np.where(total > 0, 1.0, 0.0)
-    if supervised:
-        lead_need = np.maximum(lead_need, np.ceil(on_shift / (p.lead_ratio + 1)))
+    lead_need = _lead_need(p, plan)
     lead_cov = np.zeros(p.week.n_intervals)
     assign: list[dict[int, int]] = [{} for _ in p.agents]
     anchor: list[int | None] = [a.preferred_start_min for a in p.agents]
@@ -2596,19 +2757,14 @@ def _plan_starts(
             agents = [ai for ai in range(len(p.agents)) if days[ai].get(d) == name]
             pool = list(by_dt.get((d, name), []))
             if supervised:
-                for ai in [ai for ai in agents if p.agents[ai].is_lead]:
-                    best, best_v = None, -1.0
-                    for k, i in enumerate(pool):
-                        if cost(ai, i) >= big:
-                            continue
-                        idx = [t for t, _ in p.options[i].cover]
-                        v = np.maximum(0, lead_need[idx] - lead_cov[idx]).sum() - cost(ai, i) / 20
-                        if v > best_v:
-                            best, best_v = k, v
-                    if best is None:
+                leads = [ai for ai in agents if p.agents[ai].is_lead]
+                got = _lead_starts(p, leads, d, name, pool, cost, lead_need - lead_cov)
+                for ai in leads:
+                    i = got.get(ai)
+                    if i in pool:
+                        pool.remove(i)
+                    elif i is None:
                         i = fallback(ai, d, name, pool)
-                    else:
-                        i = pool.pop(best)
                     if i is not None:
                         place(ai, i)
                         for t, u in p.options[i].cover:
@@ -2639,6 +2795,70 @@ def _plan_starts(
                     place(ai, i)
     return assign
 
+
+def _lead_starts(
+    p: _Problem,
+    leads: list[int],
+    d: int,
+    name: str,
+    pool: list[int],
+    cost: Callable[[int, int], float],
+    still_needed: np.ndarray,
+) -> dict[int, int]:
+    """Starts of template ``name`` on day ``d`` for these team leads (a small MILP).
+
+    Each lead takes a start of the plan's ``pool`` (no more leads on a start than the
+    pool holds) or, priced as the hours of a shift unmet, a candidate start off the
+    plan.  Leads missing from ``still_needed`` (per interval, in agents) are priced far
+    above any start, so the rules are kept where the starts allow; then the least
+    ``cost`` (preferences, usual start).  Leads with no legal start are left out.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    upi = p.week.units_per_interval
+    in_pool = defaultdict(int)
+    for i in pool:
+        in_pool[i] += 1
+    off_plan = p.weights["unmet requirement"] * _on_phone_h(p)[name]
+    cols = []  # (lead, option, price): a lead on a start
+    for ai in leads:
+        for i in p.cand[ai]:
+            o = p.options[i]
+            if o.day == d and o.template.name == name and (c := cost(ai, i)) < 1e6:
+                cols.append((ai, i, c + (0.0 if i in in_pool else off_plan)))
+    if not cols:
+        return {}
+    placed = sorted({ai for ai, _, _ in cols})
+    starts = sorted(in_pool)
+    need_t = [int(t) for t in np.flatnonzero(still_needed > 1e-9)]
+    # rows: one start per lead, the pool's count of each start, leads still needed;
+    # columns: the (lead, start) pairs, then one "short" per interval
+    n_rows = len(placed) + len(starts) + len(need_t)
+    a = np.zeros((n_rows, len(cols) + len(need_t)))
+    lead_row = {ai: r for r, ai in enumerate(placed)}
+    start_row = {i: len(placed) + r for r, i in enumerate(starts)}
+    need_row = {t: len(placed) + len(starts) + r for r, t in enumerate(need_t)}
+    for k, (ai, i, _) in enumerate(cols):
+        a[lead_row[ai], k] = 1.0
+        if i in start_row:
+            a[start_row[i], k] = 1.0
+        for t, u in p.options[i].cover:
+            if t in need_row:
+                a[need_row[t], k] += u / upi
+    for r, t in enumerate(need_t):
+        a[need_row[t], len(cols) + r] = 1.0
+    lo = [1.0] * len(placed) + [0.0] * len(starts) + [float(still_needed[t]) for t in need_t]
+    hi = [1.0] * len(placed) + [float(in_pool[i]) for i in starts] + [np.inf] * len(need_t)
+    res = milp(
+        np.array([price for _, _, price in cols] + [1e6] * len(need_t)),
+        constraints=LinearConstraint(a, lo, hi),
+        integrality=np.array([1] * len(cols) + [0] * len(need_t)),
+        bounds=Bounds(0, [1] * len(cols) + [np.inf] * len(need_t)),
+        options={"time_limit": 5.0},
+    )
+    if res.x is None:
+        return {}
+    return {ai: i for k, (ai, i, _) in enumerate(cols) if res.x[k] > 0.5}
 
 def _explain(p: _Problem, plan, status: str, num_workers: int) -> str:
     if status != "INFEASIBLE":
