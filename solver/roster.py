@@ -34,6 +34,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import product
 
 import numpy as np
 import pandas as pd
@@ -603,7 +604,7 @@ _FLUID_SCALE = 12
 #: Share of the time limit for the agent-by-agent search that builds the start.
 _LOCAL_SEARCH_SHARE = 0.01
 #: Share of the time limit for matching agents' days and templates to the plan.
-_PLAN_DAYS_SHARE = 0.1
+_PLAN_DAYS_SHARE = 0.2
 #: Hours above its contract minimum an agent may take in the first round of the start.
 _FIRST_ROUND_EXTRA_H = 2.0
 #: Share of the time left after the searches for pass 1 (at most _PASS1_MAX_S seconds).
@@ -2230,11 +2231,13 @@ def _fill_plan_gaps(
     """Put shifts held beyond the plan's count on the plan's starts left free.
 
     An agent (not a team lead) on a start the plan has too many of, on a day and
-    template where a plan start is free, moves to it; or, where its availability or
-    the minimum rest bars that, it takes the start of another agent of the day and
-    template, who moves to the free start.  Skill sets may differ: the pooled cover
-    becomes the plan's.  The exchange of least cost in wages, soft rules and meetings
-    (:func:`_week_cost`) is made when that cost is below the hours of a shift unmet.
+    template where a plan start is free, moves to it.  Where its availability or the
+    minimum rest bars that: it takes the start of another agent of the day and
+    template, who moves to the free start; or it exchanges its shift of the day before
+    or after with an agent on the same template that day (the rest it needed), and
+    moves.  Skill sets may differ: the pooled cover becomes the plan's.  The exchange of
+    least cost in wages, soft rules and meetings (:func:`_week_cost`) is made when that
+    cost is below the hours of a shift unmet.
 
     Returns
     -------
@@ -2251,22 +2254,37 @@ def _fill_plan_gaps(
     for days in assign:
         for i in days.values():
             held[i] += 1
+    by_day = defaultdict(list)  # (day, template) -> agents other than leads
+    for ai, days in enumerate(assign):
+        if not p.agents[ai].is_lead:
+            for d, i in days.items():
+                by_day[(d, p.options[i].template.name)].append(ai)
 
-    def cost(ai, week_opts):
-        return _week_cost(p, ai, week_opts, (fair_e[ai], fair_w[ai]), fits, off_price)
-
-    def fits_week(ai, d, i):
-        c = p.contracts[p.agents[ai].contract]
-        rest = {dd: p.options[j] for dd, j in assign[ai].items() if dd != d}
-        return i in cand[ai] and _rest_ok(c, rest, p.options[i]), rest
+    def delta(changes):
+        """Cost change of the agents' weeks under ``changes`` (agent, day, option);
+        None if a new shift is not a candidate or breaks the minimum rest."""
+        new = defaultdict(dict)
+        for who, d, i in changes:
+            new[who][d] = i
+        total = 0.0
+        for who, upd in new.items():
+            week = {dd: p.options[k] for dd, k in assign[who].items()}
+            old = _week_cost(p, who, week, (fair_e[who], fair_w[who]), fits, off_price)
+            week.update({d: p.options[i] for d, i in upd.items()})
+            c = p.contracts[p.agents[who].contract]
+            for d, i in upd.items():
+                others = {dd: o for dd, o in week.items() if dd != d}
+                if i not in cand[who] or not _rest_ok(c, others, p.options[i]):
+                    return None
+            total += _week_cost(p, who, week, (fair_e[who], fair_w[who]), fits, off_price) - old
+        return total
 
     moves = 0
     for d in range(7):
-        on_day = [ai for ai, days in enumerate(assign) if d in days and not p.agents[ai].is_lead]
-        for ai in on_day:
+        for ai in [ai for ai, days in enumerate(assign) if d in days]:
             j = assign[ai][d]
             name = p.options[j].template.name
-            if held[j] <= plan.get(j, 0):
+            if p.agents[ai].is_lead or held[j] <= plan.get(j, 0):
                 continue
             free = [
                 s
@@ -2275,40 +2293,32 @@ def _fill_plan_gaps(
             ]
             if not free:
                 continue
-            base_a = cost(ai, {dd: p.options[k] for dd, k in assign[ai].items()})
-            best, best_delta = None, worth[name]
-            for s in free:
-                ok, rest = fits_week(ai, d, s)
-                if ok:
-                    delta = cost(ai, {**rest, d: p.options[s]}) - base_a
-                    if delta < best_delta:
-                        best, best_delta = ((ai, s),), delta
-            for b in on_day:
+            tries = [[(ai, d, s)] for s in free]
+            for b in by_day[(d, name)]:  # b's start to ai, b to the free start
                 sb = assign[b][d]
-                if b == ai or p.options[sb].template.name != name or held[sb] > plan.get(sb, 0):
+                if b != ai and held[sb] <= plan.get(sb, 0):
+                    tries += [[(ai, d, sb), (b, d, s)] for s in free]
+            for dn in (d - 1, d + 1):  # ai's neighbouring shift exchanged with b's
+                if dn not in assign[ai]:
                     continue
-                ok, rest_a = fits_week(ai, d, sb)
-                if not ok:
-                    continue
-                delta_a = cost(ai, {**rest_a, d: p.options[sb]}) - base_a
-                if delta_a >= best_delta:
-                    continue
-                base_b = cost(b, {dd: p.options[k] for dd, k in assign[b].items()})
-                for s in free:
-                    ok, rest_b = fits_week(b, d, s)
-                    if ok:
-                        delta = delta_a + cost(b, {**rest_b, d: p.options[s]}) - base_b
-                        if delta < best_delta:
-                            best, best_delta = ((ai, sb), (b, s)), delta
+                other = p.options[assign[ai][dn]].template.name
+                for b in by_day[(dn, other)]:
+                    if b != ai and assign[b][dn] != assign[ai][dn]:
+                        swap = [(ai, dn, assign[b][dn]), (b, dn, assign[ai][dn])]
+                        tries += [[*swap, (ai, d, s)] for s in free]
+            best, best_delta = None, worth[name]
+            for changes in tries:
+                dc = delta(changes)
+                if dc is not None and dc < best_delta:
+                    best, best_delta = changes, dc
             if best is None:
                 continue
-            for who, s in best:
-                held[assign[who][d]] -= 1
-                assign[who][d] = s
+            for who, dd, s in best:
+                held[assign[who][dd]] -= 1
+                assign[who][dd] = s
                 held[s] += 1
             moves += 1
     return assign, moves
-
 
 def _rematch_starts(
     p: _Problem,
@@ -2459,6 +2469,21 @@ def _week_ok(p: _Problem, ai: int, week_opts: dict[int, ShiftOption]) -> bool:
     return _week_legal(p, c, week_opts)
 
 
+def _rest_clash_share(
+    p: _Problem, rest_h: float, first: list[int], then: list[int], plan: dict[int, int]
+) -> float:
+    """Share of the pairs of plan shifts (``first`` one day, ``then`` the next, each
+    weighted by its count in ``plan``) that break a minimum rest of ``rest_h``."""
+    total = clash = 0
+    for i in first:
+        end = p.options[i].abs_end + rest_h * 60
+        for j in then:
+            n = plan[i] * plan[j]
+            total += n
+            clash += n * (p.options[j].abs_start < end)
+    return clash / total if total else 0.0
+
+
 def _plan_days(
     p: _Problem, plan: dict[int, int], time_limit_s: float
 ) -> list[dict[int, str]] | None:
@@ -2554,6 +2579,29 @@ def _plan_days(
         for rule in (rules.days_per_week, rules.max_consecutive_days,
                      rules.two_consecutive_days_off, rules.weekend_limit):
             rule(m, av)
+    # a template one day and another the next whose plan starts mostly clash by the
+    # minimum rest (an evening shift, then a morning one): the start assignment would
+    # take a start off the plan, priced so in the share of clashing pairs
+    clash_cost: dict = {}
+    for ai, a in enumerate(p.agents):
+        rest = p.contracts[a.contract].min_rest_h
+        for d in range(6):
+            for name1, name2 in product(sorted(paid), repeat=2):
+                x1, x2 = x.get((ai, d, name1)), x.get((ai, d + 1, name2))
+                if x1 is None or x2 is None:
+                    continue
+                key = (rest, d, name1, name2)
+                if key not in clash_cost:
+                    share = _rest_clash_share(
+                        p, rest, starts[(d, name1)], starts[(d + 1, name2)], plan
+                    )
+                    clash_cost[key] = (
+                        share * 2 * w["unmet requirement"] * on_h[name2] if share >= 0.5 else 0.0
+                    )
+                if clash_cost[key] > 0:
+                    z = m.new_bool_var(f"a{ai} d{d} {name1} then {name2}")
+                    m.add_bool_or([x1.Not(), x2.Not(), z])
+                    terms.append((z, clash_cost[key]))
     fits = _meeting_fits(p)
     for act in p.activities:
         # a member attends on a day and template of the plan with a start that fits
@@ -2612,9 +2660,9 @@ def _plan_days(
     s.parameters.num_workers = 1
     s.parameters.linearization_level = 2
     s.parameters.max_time_in_seconds = max(0.5, float(time_limit_s))
-    # a deterministic limit (about 60 % of the time in work units measured here) makes
+    # a deterministic limit (about 70 % of the time in work units measured here) makes
     # runs repeatable; the wall limit stays as a guard on slower machines
-    s.parameters.max_deterministic_time = max(0.25, 0.4 * float(time_limit_s))
+    s.parameters.max_deterministic_time = max(0.25, 0.5 * float(time_limit_s))
     st = s.solve(m)
     if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
