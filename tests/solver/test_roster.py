@@ -610,3 +610,122 @@ def test_breaks_by_day_see_the_night_shift_of_the_day_before():
     assert sum(by_day.short_units.values()) == 0
     m_break = by_day.breaks[(0, 0)][0]
     assert 24 * 60 <= p.options[assign[0][0]].abs_start + m_break.offset_min
+
+
+def test_lead_starts_cover_the_open_hours_and_keep_to_the_plan():
+    """Two leads, the centre open 07:00-23:00 on Monday: one lead must start at 07:00
+    and one at 15:00.  From a pool of two 07:00 starts and one 15:00 they take one of
+    each; with no 15:00 start in the pool, one takes 15:00 off the plan (priced as a
+    shift unmet) rather than leave the evening without a lead."""
+    agents = [Agent("L1", "any", skills={"q"}, is_lead=True),
+              Agent("L2", "any", skills={"q"}, is_lead=True, preferred_start_min=15 * 60)]
+    R, p, key = _rematch_problem(agents, {"any": ANY}, {0: (7, 23, 1)})
+    need = np.zeros(p.week.n_intervals)
+    need[7 * 4:23 * 4] = 1.0
+
+    def cost(ai, i):
+        return 0.0 if agents[ai].preferred_start_min in (None, p.options[i].start_min) else 1.0
+
+    got = R._lead_starts(p, [0, 1], 0, "d8", [key[(0, 420)], key[(0, 420)], key[(0, 900)]],
+                         cost, need)
+    assert got == {0: key[(0, 420)], 1: key[(0, 900)]}  # L2 on the start it prefers
+    got = R._lead_starts(p, [0, 1], 0, "d8", [key[(0, 420)], key[(0, 420)]], cost, need)
+    assert sorted(p.options[i].start_min for i in got.values()) == [420, 900]
+
+
+def test_lead_days_by_hand():
+    """Open 07:00-23:00 with 8 h shifts: two leads on Monday; Tuesday 07:00-15:00: one."""
+    agents = [Agent("L", "any", skills={"q"}, is_lead=True)]
+    R, p, key = _rematch_problem(agents, {"any": ANY}, {0: (7, 23, 1), 1: (7, 15, 1)})
+    p.lead_ratio = 15
+    plan = {key[(0, 420)]: 1, key[(0, 900)]: 1, key[(1, 420)]: 1}
+    assert R._lead_days(p, plan) == {0: 2, 1: 1}
+
+
+def test_plan_days_gives_each_day_the_leads_it_needs():
+    """Monday is open 07:00-23:00 (two leads needed), Tuesday 07:00-15:00 (one); three
+    leads and X work one day each.  X would rather have Tuesday off, but X on Monday
+    leaves room there for one lead only: X works Tuesday and two leads work Monday."""
+    from solver import roster as R
+    from wfm.types import ServiceTarget
+
+    temp = ShiftTemplate("d8", 480, 7 * 60, 15 * 60, 60, cost_per_hour=10)
+    one = Contract("one", 8, 8, 1, 1, min_rest_h=11)
+    agents = [Agent("L1", "one", skills={"q"}, is_lead=True),
+              Agent("L2", "one", skills={"q"}, is_lead=True),
+              Agent("L3", "one", skills={"q"}, is_lead=True),
+              Agent("X", "one", skills={"q"}, preferred_days_off=(1,))]
+    req = requirement({0: (7, 23, 1), 1: (7, 15, 2)})
+    p = R._prepare(req, agents, {"one": one}, [temp], [], None, None, None, "staff_needed",
+                   ServiceTarget())
+    p.lead_ratio = 15
+    R._candidates(p, set(range(len(p.options))))
+    key = {(o.day, o.start_min): o.index for o in p.options}
+    plan = {key[(0, 420)]: 1, key[(0, 900)]: 1, key[(1, 420)]: 2}
+    days = R._plan_days(p, plan, 5.0)
+    assert days[3] == {1: "d8"}  # X works Tuesday, against its preference
+    assert sum(0 in d for d in days[:3]) == 2
+
+
+def test_plan_days_avoids_an_evening_shift_before_a_morning_one():
+    """Plan: Monday evening (6 h from 17:00), Tuesday a morning (8 h from 07:00) and an
+    evening, Wednesday a morning.  A (10 an hour) and B (15) work two days each; A would
+    rather have Wednesday off and B Monday.  The cheapest match (350) gives A Monday
+    evening then Tuesday morning, and B Tuesday evening then Wednesday morning: 8 h of
+    rest twice, so two starts would leave the plan.  The day matching takes a match
+    without the clash (360)."""
+    from solver import roster as R
+    from wfm.types import ServiceTarget
+
+    early = ShiftTemplate("early", 480, 7 * 60, 7 * 60, 60, cost_per_hour=10)
+    late = ShiftTemplate("late", 360, 17 * 60, 17 * 60, 60, cost_per_hour=10)
+    two = Contract("two", 12, 16, 2, 2, min_rest_h=11)
+    agents = [Agent("A", "two", skills={"q"}, cost_per_hour=10, preferred_days_off=(2,)),
+              Agent("B", "two", skills={"q"}, cost_per_hour=15, preferred_days_off=(0,))]
+    req = requirement({0: (17, 23, 1), 1: (7, 23, 1), 2: (7, 15, 1)})
+    p = R._prepare(req, agents, {"two": two}, [early, late], [], None, None, None,
+                   "staff_needed", ServiceTarget())
+    p.lead_ratio = 0
+    R._candidates(p, set(range(len(p.options))))
+    key = {(o.template.name, o.day): o.index for o in p.options}
+    plan = {key[("late", 0)]: 1, key[("early", 1)]: 1, key[("late", 1)]: 1,
+            key[("early", 2)]: 1}
+    days = R._plan_days(p, plan, 5.0)
+    assert days in (
+        [{0: "late", 1: "late"}, {1: "early", 2: "early"}],
+        [{1: "early", 2: "early"}, {0: "late", 1: "late"}],
+    )
+
+
+def test_fill_plan_gaps_moves_a_shift_onto_the_free_plan_start():
+    """The plan has Tuesday at 07:00; X works Tuesday at 10:00, off the plan."""
+    agents = [Agent("X", "any", skills={"q"})]
+    R, p, key = _rematch_problem(agents, {"any": ANY}, {1: (7, 15, 1)})
+    out, moves = R._fill_plan_gaps(p, [{1: key[(1, 600)]}], {key[(1, 420)]: 1})
+    assert out == [{1: key[(1, 420)]}] and moves == 1
+
+
+def test_fill_plan_gaps_hands_over_a_start_the_student_can_work():
+    """The plan has Monday 07:00 and 15:00.  The student (from 14:00 only) is on 14:00,
+    off the plan, and F on 15:00: the student takes 15:00 and F the free 07:00."""
+    evenings = tuple(TimeWindow(d, 14 * 60, 23 * 60) for d in range(7))
+    agents = [Agent("S", "any", skills={"q"}, availability=evenings),
+              Agent("F", "any", skills={"q"})]
+    R, p, key = _rematch_problem(agents, {"any": ANY}, {0: (7, 23, 1)})
+    plan = {key[(0, 420)]: 1, key[(0, 900)]: 1}
+    out, _ = R._fill_plan_gaps(p, [{0: key[(0, 840)]}, {0: key[(0, 900)]}], plan)
+    assert out == [{0: key[(0, 900)]}, {0: key[(0, 420)]}]
+
+
+def test_fill_plan_gaps_exchanges_the_shift_of_the_day_before_for_the_rest():
+    """A works Monday 15:00 (to 23:00), so Tuesday's plan start at 07:00 breaks its rest:
+    it is on 10:00, off the plan.  B works Monday 07:00.  A and B exchange Monday's
+    shifts and A takes Tuesday 07:00; every week keeps the minimum rest."""
+    agents = [Agent("A", "any", skills={"q"}), Agent("B", "any", skills={"q"})]
+    R, p, key = _rematch_problem(agents, {"any": ANY}, {0: (7, 23, 1), 1: (7, 15, 1)})
+    plan = {key[(0, 420)]: 1, key[(0, 900)]: 1, key[(1, 420)]: 1}
+    start = [{0: key[(0, 900)], 1: key[(1, 600)]}, {0: key[(0, 420)]}]
+    out, _ = R._fill_plan_gaps(p, start, plan)
+    assert out == [{0: key[(0, 420)], 1: key[(1, 420)]}, {0: key[(0, 900)]}]
+    weeks = [{d: p.options[i] for d, i in w.items()} for w in out]
+    assert all(R._week_ok(p, ai, weeks[ai]) for ai in range(2))
