@@ -9,10 +9,13 @@ agents:
    set where the LP's prices make them cheapest; the rounded LP is the plan when none
    is given.
 2. **Start.**  The plan's shifts are matched to agents: days and templates by CP-SAT
-   (:func:`_plan_days`), start times by the Hungarian method (:func:`_plan_starts`);
-   a breach of the lead rules is mended by single-shift moves, and agents of one skill
-   set exchange starts where that lowers wages and soft rules
-   (:func:`_rematch_starts`).
+   (:func:`_plan_days`, with enough team leads each day and a template before one
+   whose starts clash by the rest priced), start times by a small MILP for the leads
+   and the Hungarian method for the others (:func:`_plan_starts`); shifts left off the
+   plan move onto its free starts through exchanges with other agents
+   (:func:`_fill_plan_gaps`); a breach of the lead rules left is mended by
+   single-shift moves, and agents of one skill set exchange starts where that lowers
+   wages and soft rules (:func:`_rematch_starts`).
 3. **Shifts and meetings (pass 1).**  One boolean per agent and candidate shift; every
    contract and labour rule is a function of :mod:`solver.roster_rules`.  Agents are
    aggregated into classes of equal skills and lead status for coverage, breaks at
