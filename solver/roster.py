@@ -2323,6 +2323,7 @@ def _fill_plan_gaps(
             moves += 1
     return assign, moves
 
+
 def _rematch_starts(
     p: _Problem,
     assign: list[dict[int, int]],
@@ -2663,8 +2664,9 @@ def _plan_days(
     s.parameters.num_workers = 1
     s.parameters.linearization_level = 2
     s.parameters.max_time_in_seconds = max(0.5, float(time_limit_s))
-    # a deterministic limit (about 70 % of the time in work units measured here) makes
-    # runs repeatable; the wall limit stays as a guard on slower machines
+    # a deterministic limit (half the seconds in work units: about 70 % of the wall
+    # time on the benchmark machine) makes runs repeatable; the wall limit stays as a
+    # guard on slower machines
     s.parameters.max_deterministic_time = max(0.25, 0.5 * float(time_limit_s))
     st = s.solve(m)
     if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -2700,10 +2702,10 @@ def _lead_days(p: _Problem, plan: dict[int, int]) -> dict[int, int]:
         return {}
     need = _lead_need(p, plan)
     usable = sorted({i for ai in leads for i in p.cand[ai]})
+    per_day = 1440 // p.week.step_min
     out = {}
     for d in range(7):
         opts = [i for i in usable if p.options[i].day == d]
-        per_day = 1440 // p.week.step_min
         ts = [t for t in range(p.week.n_intervals) if need[t] > 0 and t // per_day == d]
         if not opts or not ts:
             continue
@@ -2866,6 +2868,7 @@ def _lead_starts(
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
+    far = 1e6  # a lead still needed; a start that ``cost`` prices this high is barred
     upi = p.week.units_per_interval
     in_pool = defaultdict(int)
     for i in pool:
@@ -2875,7 +2878,7 @@ def _lead_starts(
     for ai in leads:
         for i in p.cand[ai]:
             o = p.options[i]
-            if o.day == d and o.template.name == name and (c := cost(ai, i)) < 1e6:
+            if o.day == d and o.template.name == name and (c := cost(ai, i)) < far:
                 cols.append((ai, i, c + (0.0 if i in in_pool else off_plan)))
     if not cols:
         return {}
@@ -2901,7 +2904,7 @@ def _lead_starts(
     lo = [1.0] * len(placed) + [0.0] * len(starts) + [float(still_needed[t]) for t in need_t]
     hi = [1.0] * len(placed) + [float(in_pool[i]) for i in starts] + [np.inf] * len(need_t)
     res = milp(
-        np.array([price for _, _, price in cols] + [1e6] * len(need_t)),
+        np.array([price for _, _, price in cols] + [far] * len(need_t)),
         constraints=LinearConstraint(a, lo, hi),
         integrality=np.array([1] * len(cols) + [0] * len(need_t)),
         bounds=Bounds(0, [1] * len(cols) + [np.inf] * len(need_t)),
@@ -2910,6 +2913,7 @@ def _lead_starts(
     if res.x is None:
         return {}
     return {ai: i for k, (ai, i, _) in enumerate(cols) if res.x[k] > 0.5}
+
 
 def _explain(p: _Problem, plan, status: str, num_workers: int) -> str:
     if status != "INFEASIBLE":
