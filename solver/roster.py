@@ -1411,8 +1411,15 @@ def build_roster(
         # the contracts cannot all be kept (the agent-by-agent check below names who)
         lp_c = lp
     lp_plan = lp_m = lp_c
+    # a meeting has one time for all its members: those who may work no shift holding
+    # it are absent, at least as many as at its best slot
     meeting_rows = [
-        (len(members), [p.week.cover(*sl) for sl in slots], p.weights["meeting absence"])
+        (
+            len(members),
+            [p.week.cover(*sl) for sl in slots],
+            p.weights["meeting absence"],
+            len(members) - max(fit for _, fit, _ in _attendable(p, members, slots)),
+        )
         for act in p.activities
         if (members := _meeting_members(p, act)) and (slots := _meeting_slots(p, act))
     ]
@@ -1715,6 +1722,24 @@ def _meeting_fits(p: _Problem) -> dict[int, set[int]]:
     return fits_of
 
 
+def _attendable(
+    p: _Problem, members: list[int], slots: list[tuple[int, int]]
+) -> list[tuple[tuple[int, int], int, set[int]]]:
+    """Per slot: how many of ``members`` may work a shift (allowed, of a template their
+    contract can use) that holds the meeting with its breaks around it, and the options
+    that do."""
+    usable = _usable_by_contract(p)
+    reach = [
+        {i for i in p.allowed[ai] if p.options[i].template.name in usable[p.agents[ai].contract]}
+        for ai in members
+    ]
+    out = []
+    for sl in slots:
+        fit_opts = {o.index for o in p.options if _compatible(o, *sl)}
+        out.append((sl, sum(1 for r in reach if not fit_opts.isdisjoint(r)), fit_opts))
+    return out
+
+
 def _choose_meeting_slots(p: _Problem, lp: LPBound, resolve) -> tuple[LPBound, np.ndarray]:
     """Set each meeting's slot where the plan pays least for it; plan for its attendees.
 
@@ -1729,24 +1754,17 @@ def _choose_meeting_slots(p: _Problem, lp: LPBound, resolve) -> tuple[LPBound, n
     """
     extra = np.zeros(p.req_units.shape[1])
     absence = p.weights["meeting absence"]
-    usable = _usable_by_contract(p)
     for act in p.activities:
         members = _meeting_members(p, act)
         slots = _meeting_slots(p, act)
         if not members or not slots:
             continue
-        reach = [
-            {i for i in p.allowed[ai] if p.options[i].template.name in usable[p.agents[ai].contract]}
-            for ai in members
-        ]
         # one meeting a day while days are free: a team's members then compete only
         # with other teams' agents for the plan's shifts around their meeting
         used = {sl[0] // 1440 for sl in p.meeting_slot.values()}
         slots = [sl for sl in slots if sl[0] // 1440 not in used] or slots
         best = None
-        for sl in slots:
-            fit_opts = {o.index for o in p.options if _compatible(o, *sl)}
-            fit = sum(1 for r in reach if not fit_opts.isdisjoint(r))
+        for sl, fit, fit_opts in _attendable(p, members, slots):
             cover = p.week.cover(*sl)
             price = sum(lp.cover_price[t] * u for t, u in cover)
             staffed = sum(lp.counts[i] for i in fit_opts)

@@ -91,12 +91,13 @@ def lp_bound(
     max_counts : sequence of (option indices, count), optional
         At most ``count`` shifts among these options (e.g. the agents who may work a
         day or a set of templates, each at most once a day and on its maximum days).
-    meetings : sequence of (members, slot covers, absence price), optional
+    meetings : sequence of (members, slot covers, absence price[, least absent]), optional
         Per meeting: its members, the ``(interval, units)`` cover of each slot it may
-        take, and the price of a member's absence.  Each member either attends (on
-        shift and off the phones for the slot's units) or is absent at that price;
-        attendees may spread over the slots (the relaxation of one common time), so
-        the optimum stays a lower bound.
+        take, the price of a member's absence and, optionally, the fewest members
+        absent at any slot (those who may work no shift holding it).  Each member
+        either attends (on shift and off the phones for the slot's units) or is absent
+        at that price; attendees may spread over the slots (the relaxation of one
+        common time), so the optimum stays a lower bound.
 
     Returns
     -------
@@ -115,7 +116,7 @@ def lp_bound(
     if day_groups:
         c, A_ub, b_ub, A_eq, b_eq = _with_day_groups(c, A_ub, b_ub, A_eq, b_eq, options, day_groups)
     if meetings:
-        c, A_ub, A_eq, b_eq = _with_meetings(c, A_ub, A_eq, b_eq, req_units, meetings)
+        c, A_ub, b_ub, A_eq, b_eq = _with_meetings(c, A_ub, b_ub, A_eq, b_eq, req_units, meetings)
     n_cov = int((np.asarray(req_units) > 0).sum())
     res = scipy.optimize.linprog(
         c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs"
@@ -186,16 +187,17 @@ def _with_day_groups(c, A_ub, b_ub, A_eq, b_eq, options, day_groups):
     return c, A_ub, b_ub, A_eq, b_eq
 
 
-def _with_meetings(c, A_ub, A_eq, b_eq, req_units, meetings):
+def _with_meetings(c, A_ub, b_ub, A_eq, b_eq, req_units, meetings):
     """Columns for meeting attendance per slot and absences (see :func:`lp_bound`)."""
     open_t = np.flatnonzero(np.asarray(req_units) > 0)
     row_of = {int(t): i for i, t in enumerate(open_t)}
     n0 = A_ub.shape[1]
-    n_new = sum(len(covers) + 1 for _, covers, _ in meetings)
+    n_new = sum(len(mt[1]) + 1 for mt in meetings)
     rows, cols, vals = [], [], []
     erows, ecols, evals, erhs, cost = [], [], [], [], []
     col = n0
-    for k, (members, covers, absence) in enumerate(meetings):
+    least = []  # (absence column, fewest absent)
+    for k, (members, covers, absence, *rest) in enumerate(meetings):
         for cover in covers:  # attendees at this slot are off the phones
             for t, u in cover:
                 if t in row_of:
@@ -211,13 +213,22 @@ def _with_meetings(c, A_ub, A_eq, b_eq, req_units, meetings):
         ecols.append(col)
         evals.append(1.0)
         cost.append(float(absence))
+        if rest and rest[0] > 0:
+            least.append((col, float(rest[0])))
         col += 1
         erhs.append(float(members))
     extra = sp.csr_matrix((vals, (rows, cols)), shape=(A_ub.shape[0], n0 + n_new))
     A_ub = (sp.hstack([A_ub, sp.csr_matrix((A_ub.shape[0], n_new))]) + extra).tocsr()
+    if least:  # -absent <= -fewest
+        rows_l = sp.csr_matrix(
+            ([-1.0] * len(least), (range(len(least)), [col for col, _ in least])),
+            shape=(len(least), n0 + n_new),
+        )
+        A_ub = sp.vstack([A_ub, rows_l]).tocsr()
+        b_ub = np.concatenate([b_ub, [-k for _, k in least]])
     eq = sp.csr_matrix((evals, (erows, ecols)), shape=(len(meetings), n0 + n_new))
     A_eq, b_eq = _append_eq(A_eq, b_eq, eq, erhs)
-    return np.concatenate([c, cost]), A_ub, A_eq, b_eq
+    return np.concatenate([c, cost]), A_ub, b_ub, A_eq, b_eq
 
 
 def _covering(

@@ -582,6 +582,34 @@ def test_lp_bound_with_meetings_by_hand():
     # an absence priced at 30 is cheaper still
     absent = lp_bound(opts, week, req, cost, 15.0, meetings=[(1, [nine, one], 30.0)])
     assert absent.value == pytest.approx(110.0)
+    # a member who can reach no slot: the one shift and the absence (500)
+    forced = lp_bound(opts, week, req, cost, 15.0, meetings=[(1, [nine, one], 500.0, 1)])
+    assert forced.value == pytest.approx(580.0)
+
+
+def test_bound_counts_members_no_meeting_time_suits():
+    """Two members, one available only 08:00-12:00 and one only 13:00-17:00 on Monday;
+    the 1-h meeting is on Monday between 08:00 and 16:00.  At any one time one of them
+    cannot attend, so every roster pays an absence, and the bound says so."""
+    t4 = ShiftTemplate("d4", 240, 8 * 60, 13 * 60, 60, cost_per_hour=10)
+    req = requirement({0: (8, 17, 1)})
+    agents = [
+        Agent("AM", "any", skills={"q"}, team="T", availability=(TimeWindow(0, 8 * 60, 12 * 60),)),
+        Agent("PM", "any", skills={"q"}, team="T", availability=(TimeWindow(0, 13 * 60, 17 * 60),)),
+    ]
+    act = Activity("team meeting", 60, team="T", days=(0,), earliest_start_min=8 * 60,
+                   latest_start_min=16 * 60)
+    res = solve(req, agents, templates=(t4,), activities=[act], weights={"meeting absence": 100})
+    assert res.success
+    absent = res.penalties[res.penalties["rule"] == "meeting absence"]
+    assert absent["amount"].sum() == pytest.approx(1.0)
+    # two 4-h shifts (80), the hour between them unmet (60), one absence (100); the
+    # present member's meeting hour unmet (60)
+    assert res.objective == pytest.approx(300.0)
+    # with the absence every roster pays, the bound meets the roster: proven optimal
+    # (without it, the relaxation lets both attend at spread times: 260)
+    assert res.stats["lp_bound_meetings"] == pytest.approx(300.0)
+    assert res.status == "OPTIMAL"
 
 
 def test_breaks_by_day_see_the_night_shift_of_the_day_before():
