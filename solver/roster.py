@@ -1490,6 +1490,7 @@ def build_roster(
     stats["swap_search_s"] = time.perf_counter() - t_start
     hint, n_rounds = _rematch_starts(p, hint, base_plan, _REMATCH_SHARE * time_limit_s)
     stats["rematch_rounds"] = n_rounds
+    hint, stats["meeting_mend_moves"] = _mend_meeting_absences(p, hint, base_plan)
     stats["rematch_s"] = time.perf_counter() - t_start
     # pass 1
     prog(0.1, 1.0, "building the roster model")
@@ -2246,6 +2247,100 @@ def _week_cost(
     return cost + _agent_soft_cost(p, ai, list(week_opts.values()), fair)
 
 
+def _exchange_delta(p, assign, changes, cand, fair, fits, off_price) -> float | None:
+    """Cost change of the agents' weeks (:func:`_week_cost`) under ``changes`` (agent,
+    day, option); None if a new shift is not a candidate or breaks the minimum rest."""
+    fair_e, fair_w = fair
+    new = defaultdict(dict)
+    for who, d, i in changes:
+        new[who][d] = i
+    total = 0.0
+    for who, upd in new.items():
+        week = {dd: p.options[k] for dd, k in assign[who].items()}
+        old = _week_cost(p, who, week, (fair_e[who], fair_w[who]), fits, off_price)
+        week.update({d: p.options[i] for d, i in upd.items()})
+        c = p.contracts[p.agents[who].contract]
+        for d, i in upd.items():
+            others = {dd: o for dd, o in week.items() if dd != d}
+            if i not in cand[who] or not _rest_ok(c, others, p.options[i]):
+                return None
+        total += _week_cost(p, who, week, (fair_e[who], fair_w[who]), fits, off_price) - old
+    return total
+
+
+def _mend_meeting_absences(
+    p: _Problem, assign: list[dict[int, int]], plan: dict[int, int]
+) -> tuple[list[dict[int, int]], int]:
+    """Bring members absent from their meeting to it by exchanging shifts over two days.
+
+    A member whose shift on its meeting's day does not hold the meeting takes the start
+    of an agent of its skill set and lead status, on the same template that day, that
+    does hold it; the other takes the member's.  Where the minimum rest after the
+    member's shift of the day before (or before its shift of the day after) bars that,
+    the member also exchanges that neighbouring shift with an agent of its kind on the
+    same template.  The starts held by each skill set do not change, so neither does
+    the cover.  The exchange of least cost (:func:`_week_cost`: wages, soft rules,
+    meetings) is made when it saves.  Exchanges within one day alone are left to
+    :func:`_rematch_starts`.
+
+    Returns
+    -------
+    assignment : list of dict day -> option index
+    moves : int
+    """
+    assign = [dict(d) for d in assign]
+    fits = _meeting_fits(p)
+    if not fits:
+        return assign, 0
+    fair = _fair_shares(p, plan)
+    off_price = _meeting_off_price(p)
+    cand = [set(c) for c in p.cand]
+    kind = [(p.class_of[ai], p.agents[ai].is_lead) for ai in range(len(p.agents))]
+    holders = defaultdict(list)  # (day, template, kind) -> agents
+    for ai, days in enumerate(assign):
+        for d, i in days.items():
+            holders[(d, p.options[i].template.name, kind[ai])].append(ai)
+    moves = 0
+    for act in p.activities:
+        sl = p.meeting_slot.get(act.name)
+        if sl is None:
+            continue
+        d = sl[0] // 1440
+        for ai in _meeting_members(p, act):
+            fit = fits.get(ai)
+            if not fit or d not in assign[ai] or any(j in fit for j in assign[ai].values()):
+                continue
+            name = p.options[assign[ai][d]].template.name
+            tries = []
+            for b in holders[(d, name, kind[ai])]:
+                sb = assign[b][d]
+                if b == ai or sb not in fit:
+                    continue
+                swap = [(ai, d, sb), (b, d, assign[ai][d])]
+                tries.append(swap)
+                for dn in (d - 1, d + 1):
+                    if dn not in assign[ai]:
+                        continue
+                    other = p.options[assign[ai][dn]].template.name
+                    for c in holders[(dn, other, kind[ai])]:
+                        if c != ai and assign[c][dn] != assign[ai][dn]:
+                            tries.append(
+                                [*swap, (ai, dn, assign[c][dn]), (c, dn, assign[ai][dn])]
+                            )
+            best, best_delta = None, -1e-6
+            for changes in tries:
+                if len({(w, dd) for w, dd, _ in changes}) < len(changes):
+                    continue  # b and c are one agent on one day: not an exchange
+                dc = _exchange_delta(p, assign, changes, cand, fair, fits, off_price)
+                if dc is not None and dc < best_delta:
+                    best, best_delta = changes, dc
+            if best is not None:
+                for who, dd, i in best:
+                    assign[who][dd] = i
+                moves += 1
+    return assign, moves
+
+
 def _fill_plan_gaps(
     p: _Problem, assign: list[dict[int, int]], plan: dict[int, int]
 ) -> tuple[list[dict[int, int]], int]:
@@ -2282,23 +2377,7 @@ def _fill_plan_gaps(
                 by_day[(d, p.options[i].template.name)].append(ai)
 
     def delta(changes):
-        """Cost change of the agents' weeks under ``changes`` (agent, day, option);
-        None if a new shift is not a candidate or breaks the minimum rest."""
-        new = defaultdict(dict)
-        for who, d, i in changes:
-            new[who][d] = i
-        total = 0.0
-        for who, upd in new.items():
-            week = {dd: p.options[k] for dd, k in assign[who].items()}
-            old = _week_cost(p, who, week, (fair_e[who], fair_w[who]), fits, off_price)
-            week.update({d: p.options[i] for d, i in upd.items()})
-            c = p.contracts[p.agents[who].contract]
-            for d, i in upd.items():
-                others = {dd: o for dd, o in week.items() if dd != d}
-                if i not in cand[who] or not _rest_ok(c, others, p.options[i]):
-                    return None
-            total += _week_cost(p, who, week, (fair_e[who], fair_w[who]), fits, off_price) - old
-        return total
+        return _exchange_delta(p, assign, changes, cand, (fair_e, fair_w), fits, off_price)
 
     moves = 0
     for d in range(7):

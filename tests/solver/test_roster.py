@@ -757,3 +757,28 @@ def test_fill_plan_gaps_exchanges_the_shift_of_the_day_before_for_the_rest():
     assert out == [{0: key[(0, 420)], 1: key[(1, 420)]}, {0: key[(0, 900)]}]
     weeks = [{d: p.options[i] for d, i in w.items()} for w in out]
     assert all(R._week_ok(p, ai, weeks[ai]) for ai in range(2))
+
+
+def test_mend_meeting_absences_exchanges_the_day_before_for_the_rest():
+    """The member M works late on Monday and Tuesday (14:00-22:00); its meeting is on
+    Tuesday at 08:00.  N (no team) works 07:00-15:00 both days.  Tuesday's exchange
+    alone leaves M 9 h of rest: Monday's shifts are exchanged as well."""
+    from solver import roster as R
+    from wfm.types import ServiceTarget
+
+    temp = ShiftTemplate("d8", 480, 7 * 60, 14 * 60, 60, cost_per_hour=10)
+    agents = [Agent("M", "any", skills={"q"}, team="T"), Agent("N", "any", skills={"q"})]
+    p = R._prepare(requirement({0: (7, 22, 1), 1: (7, 22, 1)}), agents, {"any": ANY}, [temp],
+                   [Activity("T meeting", 60, team="T")], None, None, None, "staff_needed",
+                   ServiceTarget())
+    p.lead_ratio = 0
+    R._candidates(p, set(range(len(p.options))))
+    p.meeting_slot["T meeting"] = (1440 + 8 * 60, 60)
+    key = {(o.day, o.start_min): o.index for o in p.options}
+    late = {0: key[(0, 840)], 1: key[(1, 840)]}
+    early = {0: key[(0, 420)], 1: key[(1, 420)]}
+    # one day's exchange would break M's rest: the rematch leaves it
+    out, _ = R._rematch_starts(p, [late, early], {}, 5.0)
+    assert out == [late, early]
+    out, moves = R._mend_meeting_absences(p, [late, early], {})
+    assert moves == 1 and out == [early, late]
