@@ -782,3 +782,27 @@ def test_mend_meeting_absences_exchanges_the_day_before_for_the_rest():
     assert out == [late, early]
     out, moves = R._mend_meeting_absences(p, [late, early], {})
     assert moves == 1 and out == [early, late]
+
+
+def test_meeting_keeps_the_planned_slot_unless_fewer_can_attend():
+    """Members M1 and M2 work Monday 08:00-16:00 and 10:00-18:00.  The plan set the
+    meeting at 11:00, which both can attend; a slot at 16:30 (as pass 1 might choose)
+    suits only M2, so the planned slot stands.  If the plan's slot suits fewer, the
+    other is kept."""
+    from solver import roster as R
+    from wfm.types import ServiceTarget
+
+    temp = ShiftTemplate("d8", 480, 7 * 60, 14 * 60, 60, cost_per_hour=10)
+    act = Activity("T meeting", 60, team="T")
+    agents = [Agent("M1", "any", skills={"q"}, team="T"), Agent("M2", "any", skills={"q"}, team="T")]
+    p = R._prepare(requirement({0: (7, 22, 1)}), agents, {"any": ANY}, [temp], [act], None,
+                   None, None, "staff_needed", ServiceTarget())
+    key = {(o.day, o.start_min): o.index for o in p.options}
+    assign = [{0: key[(0, 480)]}, {0: key[(0, 600)]}]
+    p.meeting_slot["T meeting"] = (11 * 60, 60)
+    assert R._meeting_time(p, act, [0, 1], assign, (16 * 60 + 30, 60)) == ((660, 60), {0, 1})
+    # planned at 17:00 (M2 only), pass 1 at 12:00 (both): pass 1's slot is kept
+    p.meeting_slot["T meeting"] = (17 * 60, 60)
+    assert R._meeting_time(p, act, [0, 1], assign, (12 * 60, 60)) == ((720, 60), {0, 1})
+    # a tie (17:00 and 09:00 each suit one) keeps the plan's
+    assert R._meeting_time(p, act, [0, 1], assign, (9 * 60, 60)) == ((1020, 60), {1})
