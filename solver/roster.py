@@ -6,9 +6,8 @@ agents:
 1. **Bounds and plan.**  LP relaxations of the anonymous shift-covering problem
    (:func:`solver.roster_bound.lp_bound`): the anonymous bound, and one with valid
    cuts for the contracts (and the meetings, with the members no slot suits counted
-   absent) that is the reported bound.  Meetings are
-   set where the LP's prices make them cheapest; the rounded LP is the plan when none
-   is given.
+   absent) that is the reported bound.  Meetings are set where the LP's prices make
+   them cheapest; the rounded LP is the plan when none is given.
 2. **Start.**  The plan's shifts are matched to agents: days and templates by CP-SAT
    (:func:`_plan_days`, with enough team leads each day and a template before one
    whose starts clash by the rest priced), start times by a small MILP for the leads
@@ -1493,8 +1492,9 @@ def build_roster(
     stats["swap_search_s"] = time.perf_counter() - t_start
     hint, n_rounds = _rematch_starts(p, hint, base_plan, _REMATCH_SHARE * time_limit_s)
     stats["rematch_rounds"] = n_rounds
-    hint, stats["meeting_mend_moves"] = _mend_meeting_absences(p, hint, base_plan)
     stats["rematch_s"] = time.perf_counter() - t_start
+    hint, stats["meeting_mend_moves"] = _mend_meeting_absences(p, hint, base_plan)
+    stats["meeting_mend_s"] = time.perf_counter() - t_start
     # pass 1
     prog(0.1, 1.0, "building the roster model")
     pass1 = _build_pass1(p, base_plan)
