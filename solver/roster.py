@@ -2282,7 +2282,15 @@ def _week_cost(
     return cost + _agent_soft_cost(p, ai, list(week_opts.values()), fair)
 
 
-def _exchange_delta(p, assign, changes, cand, fair, fits, off_price) -> float | None:
+def _exchange_delta(
+    p: _Problem,
+    assign: list[dict[int, int]],
+    changes: list[tuple[int, int, int]],
+    cand: list[set[int]],
+    fair: tuple[list[int], list[int]],
+    fits: dict[int, set[int]],
+    off_price: dict[int, float],
+) -> float | None:
     """Cost change of the agents' weeks (:func:`_week_cost`) under ``changes`` (agent,
     day, option); None if a new shift is not a candidate or breaks the minimum rest."""
     fair_e, fair_w = fair
