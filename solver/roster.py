@@ -2509,6 +2509,13 @@ def _rematch_starts(
         name: p.weights["unmet requirement"] * h for name, h in _on_phone_h(p).items()
     }
 
+    paid_range = [
+        (
+            math.ceil(p.contracts[a.contract].min_hours_week * 60 - 1e-9),
+            math.floor(p.contracts[a.contract].max_hours_week * 60 + 1e-9),
+        )
+        for a in p.agents
+    ]
     # leads and others on shift, for the lead rules (a start that breaks them is kept)
     total = p.req_units.sum(axis=0)
     supervised = p.lead_ratio > 0 and any(a.is_lead for a in p.agents)
@@ -2527,9 +2534,11 @@ def _rematch_starts(
         for r, ai in enumerate(members):
             c = p.contracts[p.agents[ai].contract]
             rest = {dd: p.options[j] for dd, j in assign[ai].items() if dd != d}
+            paid = sum(o.paid_min for o in rest.values())
+            lo, hi = paid_range[ai]
             for k, j in enumerate(cols_i):
                 o = p.options[j]
-                if j in cand[ai] and _rest_ok(c, rest, o):
+                if j in cand[ai] and lo <= paid + o.paid_min <= hi and _rest_ok(c, rest, o):
                     cm[r, k] = week_cost(ai, {**rest, d: o}) + col_cost[k]
         rows, cols = linear_sum_assignment(cm)
         return float(np.trace(cm)), float(cm[rows, cols].sum()), rows, cols
@@ -2552,14 +2561,14 @@ def _rematch_starts(
             held = defaultdict(int)
             for ai, days in enumerate(assign):
                 if d in days:
-                    key = (p.options[days[d]].template.name, p.class_of[ai], p.agents[ai].is_lead)
-                    groups[key].append(ai)
+                    groups[(p.class_of[ai], p.agents[ai].is_lead)].append(ai)
                     held[days[d]] += 1
-            for (name, _, _), members in groups.items():
+            for members in groups.values():
+                names = {p.options[assign[ai][d]].template.name for ai in members}
                 free = [
                     i
                     for i, n in plan.items()
-                    if p.options[i].day == d and p.options[i].template.name == name
+                    if p.options[i].day == d and p.options[i].template.name in names
                     for _ in range(max(0, n - held[i]))
                 ]
                 if len(members) < 2 and not free:
@@ -2570,6 +2579,7 @@ def _rematch_starts(
                 for j in opts:
                     beyond = held[j] - plan.get(j, 0) - extra[j] > 0
                     extra[j] += beyond
+                    name = p.options[j].template.name
                     col_cost.append(over_price[name] if beyond and free else 0.0)
                 cols_i = opts + free
                 before, after, rows, cols = solve(members, cols_i, col_cost + [0.0] * len(free))

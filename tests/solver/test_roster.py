@@ -407,6 +407,32 @@ def test_rematch_moves_a_start_beyond_the_plan_onto_a_free_plan_start():
     assert out == late
 
 
+def test_rematch_exchanges_shifts_of_two_templates_within_the_contract_hours():
+    """E would start at 07:00 and has Monday's 4-h shift at 17:00; L would start at
+    17:00 and has the 8-h shift at 07:00.  Both may work 4 to 8 h: they exchange the
+    shifts (the starts stay in the roster, so does each skill set's cover).  With E
+    allowed 6 h at most, the 8-h shift is barred and nothing moves."""
+    from solver import roster as R
+    from wfm.types import ServiceTarget
+
+    d8 = ShiftTemplate("d8", 480, 7 * 60, 15 * 60, 60, cost_per_hour=10)
+    p4 = ShiftTemplate("p4", 240, 7 * 60, 19 * 60, 60, cost_per_hour=10)
+    flex = Contract("flex", 4, 8, 1, 1)
+    short = Contract("short", 4, 6, 1, 1)
+    for e_contract, swapped in (("flex", True), ("short", False)):
+        agents = [Agent("E", e_contract, skills={"q"}, preferred_start_min=7 * 60),
+                  Agent("L", "flex", skills={"q"}, preferred_start_min=17 * 60)]
+        p = R._prepare(requirement({0: (7, 23, 1)}), agents, {"flex": flex, "short": short},
+                       [d8, p4], [], None, None, None, "staff_needed", ServiceTarget())
+        p.lead_ratio = 0
+        R._candidates(p, set(range(len(p.options))))
+        key = {(o.template.name, o.day, o.start_min): o.index for o in p.options}
+        start = [{0: key[("p4", 0, 17 * 60)]}, {0: key[("d8", 0, 7 * 60)]}]
+        out, _ = R._rematch_starts(p, start, {}, 5.0)
+        expected = [{0: key[("d8", 0, 7 * 60)]}, {0: key[("p4", 0, 17 * 60)]}]
+        assert out == (expected if swapped else start)
+
+
 def test_rematch_keeps_skill_sets_and_leads_apart():
     """Exchanges stay within one skill set and lead status, so the coverage of every
     queue and the leads on shift are what they were."""
