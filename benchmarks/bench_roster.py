@@ -188,7 +188,13 @@ def main(argv=None) -> None:
           f"penalties {res.stats.get('penalty_cost', 0):,.0f}; pass 1 {res.stats.get('pass1_status')} "
           f"in {res.stats.get('pass1_wall_s', 0):.1f} s, {res.stats.get('variables')} variables")
     if len(res.penalties):
-        print(res.penalties.groupby("rule")[["amount", "cost"]].sum().to_string())
+        by_rule = res.penalties.groupby("rule")[["amount", "cost"]].sum()
+        print(by_rule.to_string())
+        # the terms the anonymous bound prices, apart from the soft rules it cannot see
+        unmet = float(by_rule["cost"].get("unmet requirement", 0.0))
+        labour = res.stats.get("wages", 0) + unmet
+        print(f"  wages + unmet requirement {labour:,.0f} (gap to LP {(labour - lp) / labour:.2%}); "
+              f"soft rules and meetings {res.objective - labour:,.0f}")
     print(f"greedy: wages {g['wages']:,.0f}, short {g['short_h']:.1f} agent-h, "
           f"{g['absent']} meeting absences, soft rules {g['soft']:,.0f}")
 

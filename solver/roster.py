@@ -14,8 +14,9 @@ agents:
    and the Hungarian method for the others (:func:`_plan_starts`); shifts left off the
    plan move onto its free starts through exchanges with other agents
    (:func:`_fill_plan_gaps`); a breach of the lead rules left is mended by
-   single-shift moves, and agents of one skill set exchange starts where that lowers
-   wages and soft rules (:func:`_rematch_starts`); a member kept from its meeting by
+   single-shift moves, and agents of one skill set exchange shifts (of any template,
+   within their contract hours) where that lowers wages and soft rules
+   (:func:`_rematch_starts`); a member kept from its meeting by
    the rest after the day before exchanges both days' shifts with an agent of its kind
    (:func:`_mend_meeting_absences`).
 3. **Shifts and meetings (pass 1).**  One boolean per agent and candidate shift; every
@@ -2472,15 +2473,15 @@ def _rematch_starts(
 ) -> tuple[list[dict[int, int]], int]:
     """Hand the same shifts to other agents where that costs less in wages and soft rules.
 
-    Per day and template, the agents of one skill set and lead status exchange their
-    starts at least cost (Hungarian method): wages, preferred start, start consistency,
-    evening and weekend fairness, each agent's week priced as pass 1 prices it
-    (:func:`_agent_soft_cost`), and a member's meeting: absence, or attending priced as
-    the meeting's hours unmet.  The starts stay the same, so the shift coverage of every
-    skill set and the leads on shift do not change (only who attends a meeting does),
-    except that an agent on a start beyond the plan's count (where the plan start it
-    needed broke its rest) may take a start of the plan left free, priced as a shift's
-    hours unmet saved.  A start an agent may not work (not among its candidates, or
+    Per day, the agents of one skill set and lead status exchange their shifts at least
+    cost (Hungarian method), of any template as long as each agent's paid hours stay
+    within its contract: wages, preferred start, start consistency, evening and weekend
+    fairness, each agent's week priced as pass 1 prices it (:func:`_agent_soft_cost`),
+    and a member's meeting: absence, or attending priced as the meeting's hours unmet.
+    The shifts stay the same, so the shift coverage of every skill set and the leads on
+    shift do not change (only who attends a meeting does), except that an agent on a
+    start beyond the plan's count (where the plan start it needed broke its rest) may
+    take a start of the plan left free, priced as a shift's hours unmet saved.  A start an agent may not work (not among its candidates, or
     breaking the minimum rest after its other days) is barred.  Rounds over the days
     repeat until one changes nothing or the budget is spent.
 
