@@ -620,6 +620,8 @@ _PASS1_MAX_S = 2.0
 _SWAP_SEARCH_SHARE = 0.3
 #: Share of the time limit for handing the same starts to other agents at less cost.
 _REMATCH_SHARE = 0.05
+#: Share of the time limit for exchanging working days between agents of one kind.
+_DAY_EXCHANGE_SHARE = 0.05
 _FLUID_CACHE: dict = {}
 
 
@@ -1494,6 +1496,12 @@ def build_roster(
     hint, n_rounds = _rematch_starts(p, hint, base_plan, _REMATCH_SHARE * time_limit_s)
     stats["rematch_rounds"] = n_rounds
     stats["rematch_s"] = time.perf_counter() - t_start
+    hint, stats["day_exchanges"] = _exchange_days(
+        p, hint, base_plan, _DAY_EXCHANGE_SHARE * time_limit_s
+    )
+    stats["day_exchange_s"] = time.perf_counter() - t_start
+    hint, stats["weeks_rehanded"] = _match_weeks(p, hint, base_plan)
+    stats["week_match_s"] = time.perf_counter() - t_start
     hint, stats["meeting_mend_moves"] = _mend_meeting_absences(p, hint, base_plan)
     stats["meeting_mend_s"] = time.perf_counter() - t_start
     # pass 1
@@ -2383,6 +2391,147 @@ def _mend_meeting_absences(
                     assign[who][dd] = i
                 moves += 1
     return assign, moves
+
+
+def _exchange_days(
+    p: _Problem, assign: list[dict[int, int]], plan: dict[int, int], time_budget_s: float
+) -> tuple[list[dict[int, int]], int]:
+    """Exchange working days between agents of one skill set and lead status.
+
+    Agent A works day ``d1`` and is off on ``d2``; agent B of its kind works ``d2`` and
+    is off on ``d1``.  A takes B's shift of ``d2`` and B takes A's shift of ``d1``: the
+    shifts held by each skill set stay, so the cover and the leads on shift do too,
+    while each agent's week changes (its days off, weekends, evenings, starts).  The
+    exchange is made when both weeks stay legal (:func:`_week_ok`, candidates only)
+    and it lowers their cost (:func:`_week_cost`: wages, soft rules as pass 1 prices
+    them, meetings): weekend days or evenings above an agent's fair share handed to one
+    below it, a preferred day off freed, a start out of line with the rest of the week
+    swapped for one in line.  Agents with the costliest weeks are tried first; sweeps
+    repeat until one makes no exchange or the budget is spent.
+
+    Returns
+    -------
+    assignment : list of dict day -> option index
+    moves : int
+    """
+    t0 = time.perf_counter()
+    assign = [dict(d) for d in assign]
+    fair_e, fair_w = _fair_shares(p, plan)
+    fits = _meeting_fits(p)
+    off_price = _meeting_off_price(p)
+    cand = [set(c) for c in p.cand]
+    kind = defaultdict(list)
+    for ai in range(len(p.agents)):
+        if assign[ai]:
+            kind[(p.class_of[ai], p.agents[ai].is_lead)].append(ai)
+
+    def week(ai, days):
+        return {d: p.options[i] for d, i in days.items()}
+
+    def cost(ai, days):
+        return _week_cost(p, ai, week(ai, days), (fair_e[ai], fair_w[ai]), fits, off_price)
+
+    def soft(ai):
+        opts = [p.options[i] for i in assign[ai].values()]
+        return _agent_soft_cost(p, ai, opts, (fair_e[ai], fair_w[ai]))
+
+    moves = 0
+    while time.perf_counter() - t0 < time_budget_s:
+        moved = 0
+        order = sorted((ai for ai in range(len(p.agents)) if assign[ai]), key=soft, reverse=True)
+        for a in order:
+            if time.perf_counter() - t0 >= time_budget_s:
+                break
+            if soft(a) <= 1e-9:
+                break
+            base_a = cost(a, assign[a])
+            gain_a = {}  # (d1, option of d2) -> A's cost change
+            best, best_delta = None, -1e-6
+            for b in kind[(p.class_of[a], p.agents[a].is_lead)]:
+                if b == a:
+                    continue
+                d1s = [d for d in assign[a] if d not in assign[b]]
+                d2s = [d for d in assign[b] if d not in assign[a]]
+                for d1 in d1s:
+                    if assign[a][d1] not in cand[b]:
+                        continue
+                    for d2 in d2s:
+                        j = assign[b][d2]
+                        key = (d1, j)
+                        if key not in gain_a:
+                            new_a = {d: i for d, i in assign[a].items() if d != d1}
+                            new_a[d2] = j
+                            ok = j in cand[a] and _week_ok(p, a, week(a, new_a))
+                            gain_a[key] = cost(a, new_a) - base_a if ok else None
+                        ga = gain_a[key]
+                        if ga is None or ga >= best_delta:
+                            continue
+                        new_b = {d: i for d, i in assign[b].items() if d != d2}
+                        new_b[d1] = assign[a][d1]
+                        if not _week_ok(p, b, week(b, new_b)):
+                            continue
+                        delta = ga + cost(b, new_b) - cost(b, assign[b])
+                        if delta < best_delta:
+                            best, best_delta = (b, d1, d2), delta
+            if best is not None:
+                b, d1, d2 = best
+                i1, i2 = assign[a].pop(d1), assign[b].pop(d2)
+                assign[a][d2], assign[b][d1] = i2, i1
+                moved += 1
+        moves += moved
+        if not moved:
+            break
+    return assign, moves
+
+
+def _match_weeks(
+    p: _Problem, assign: list[dict[int, int]], plan: dict[int, int]
+) -> tuple[list[dict[int, int]], int]:
+    """Hand whole weeks to other agents of the same kind where that costs less.
+
+    Agents of one skill set, lead status and contract are matched to their weeks at
+    least cost (Hungarian method, :func:`_week_cost`: wages, soft rules as pass 1 prices
+    them, meetings), a week being barred to an agent it is not legal for
+    (:func:`_week_ok`, candidates only).  The shifts stay, so the cover and the leads on
+    shift do too; what moves is whose preferred start and days off a week meets.
+
+    Returns
+    -------
+    assignment : list of dict day -> option index
+    agents : int
+        Agents whose week changed.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    assign = [dict(d) for d in assign]
+    fair_e, fair_w = _fair_shares(p, plan)
+    fits = _meeting_fits(p)
+    off_price = _meeting_off_price(p)
+    cand = [set(c) for c in p.cand]
+    groups = defaultdict(list)
+    for ai, a in enumerate(p.agents):
+        if assign[ai]:
+            groups[(p.class_of[ai], a.is_lead, a.contract)].append(ai)
+    big = 1e9
+    changed = 0
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        weeks = [assign[ai] for ai in members]
+        cm = np.full((len(members), len(weeks)), big)
+        for r, ai in enumerate(members):
+            for k, days in enumerate(weeks):
+                opts = {d: p.options[i] for d, i in days.items()}
+                if all(i in cand[ai] for i in days.values()) and _week_ok(p, ai, opts):
+                    cm[r, k] = _week_cost(p, ai, opts, (fair_e[ai], fair_w[ai]), fits, off_price)
+        rows, cols = linear_sum_assignment(cm)
+        if cm[rows, cols].sum() >= np.trace(cm) - 1e-6:
+            continue
+        for r, k in zip(rows, cols, strict=True):
+            if k != r:
+                assign[members[r]] = dict(weeks[k])
+                changed += 1
+    return assign, changed
 
 
 def _fill_plan_gaps(

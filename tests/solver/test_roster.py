@@ -433,6 +433,60 @@ def test_rematch_exchanges_shifts_of_two_templates_within_the_contract_hours():
         assert out == (expected if swapped else start)
 
 
+def test_exchange_days_frees_a_preferred_day_off():
+    """A works Monday and Saturday and would rather have Saturday off; B works Tuesday
+    and Wednesday.  A takes B's Tuesday and B takes A's Saturday: both keep two days,
+    the shifts stay in the roster.  With B on time off on Saturday the exchange is
+    barred and nothing moves."""
+    from solver import roster as R
+    from wfm.types import ServiceTarget
+
+    temp = ShiftTemplate("d8", 480, 7 * 60, 15 * 60, 60, cost_per_hour=10)
+    two = Contract("two", 16, 16, 2, 2, min_rest_h=11)
+    for b_off, moved in (((), True), (((WS + pd.Timedelta(days=5)).date(),), False)):
+        agents = [Agent("A", "two", skills={"q"}, preferred_days_off=(5,)),
+                  Agent("B", "two", skills={"q"}, time_off=b_off)]
+        need = {d: (7, 15, 1) for d in range(7)}
+        p = R._prepare(requirement(need), agents, {"two": two}, [temp], [], None, None, None,
+                       "staff_needed", ServiceTarget())
+        p.lead_ratio = 0
+        R._candidates(p, set(range(len(p.options))))
+        key = {(o.day, o.start_min): o.index for o in p.options}
+        start = [{0: key[(0, 420)], 5: key[(5, 420)]}, {1: key[(1, 420)], 2: key[(2, 420)]}]
+        out, moves = R._exchange_days(p, start, {}, 5.0)
+        if moved:
+            assert out == [{0: key[(0, 420)], 1: key[(1, 420)]},
+                           {2: key[(2, 420)], 5: key[(5, 420)]}]
+            assert moves == 1
+        else:
+            assert out == start and moves == 0
+
+
+def test_match_weeks_hands_each_agent_the_week_it_prefers():
+    """E would start at 07:00 and has the week of 15:00 starts; L has the week of 07:00
+    starts and no preference.  They exchange weeks; with L's week holding a day E has
+    off, E cannot take it and nothing moves."""
+    from solver import roster as R
+    from wfm.types import ServiceTarget
+
+    temp = ShiftTemplate("d8", 480, 7 * 60, 15 * 60, 60, cost_per_hour=10)
+    two = Contract("two", 16, 16, 2, 2, min_rest_h=11)
+    for e_off, moved in (((), True), (((WS + pd.Timedelta(days=1)).date(),), False)):
+        agents = [Agent("E", "two", skills={"q"}, preferred_start_min=7 * 60, time_off=e_off),
+                  Agent("L", "two", skills={"q"})]
+        need = {d: (7, 23, 1) for d in range(7)}
+        p = R._prepare(requirement(need), agents, {"two": two}, [temp], [], None, None, None,
+                       "staff_needed", ServiceTarget())
+        p.lead_ratio = 0
+        R._candidates(p, set(range(len(p.options))))
+        key = {(o.day, o.start_min): o.index for o in p.options}
+        late = {2: key[(2, 900)], 3: key[(3, 900)]}
+        early = {0: key[(0, 420)], 1: key[(1, 420)]}
+        out, changed = R._match_weeks(p, [late, early], {})
+        assert out == ([early, late] if moved else [late, early])
+        assert changed == (2 if moved else 0)
+
+
 def test_rematch_keeps_skill_sets_and_leads_apart():
     """Exchanges stay within one skill set and lead status, so the coverage of every
     queue and the leads on shift are what they were."""
