@@ -667,6 +667,7 @@ def _build_pass1(p: _Problem, plan: dict[int, int], crew_lits: bool = False) -> 
             fn(m, av, lit)
         penalties += rules.preferred_start(m, av, w["preferred start"])
         penalties += rules.preferred_days_off(m, av, w["preferred day off"])
+        penalties += rules.preferred_shifts(m, av, w["preferred shift"])
         penalties += rules.start_consistency(m, av, w["start consistency"])
         penalties += rules.evening_fairness(m, av, fair_e[ai], w["evening fairness"])
         penalties += rules.weekend_fairness(m, av, fair_w[ai], w["weekend fairness"])
@@ -1690,6 +1691,7 @@ def _agent_model(
     pens = []
     pens += rules.preferred_start(m, av, w["preferred start"])
     pens += rules.preferred_days_off(m, av, w["preferred day off"])
+    pens += rules.preferred_shifts(m, av, w["preferred shift"])
     if cap_min is not None:
         m.add(av.paid_min() <= cap_min)
     if full:
@@ -1713,6 +1715,9 @@ def _agent_soft_cost(p: _Problem, ai: int, opts: list[ShiftOption], fair: tuple[
         gaps = sum(rules._circular_gap(o.start_min, a.preferred_start_min) for o in opts)
         total += w["preferred start"] * gaps / 60
     total += w["preferred day off"] * sum(o.weekday in a.preferred_days_off for o in opts)
+    if a.preferred_shifts:
+        pref = a.preferred_shifts
+        total += w["preferred shift"] * sum(o.template.name not in pref for o in opts)
     starts = [o.start_min for o in opts]
     anchors = {x + k for x in starts for k in (-60, 0, 60)}
     dev = min(sum(max(0, abs(x - an) - 60) for x in starts) for an in anchors)
@@ -1943,7 +1948,7 @@ def _local_search(
         a = p.agents[ai]
         key = (
             (ai, full, cap)
-            if a.preferred_start_min is not None or a.preferred_days_off
+            if a.preferred_start_min is not None or a.preferred_days_off or a.preferred_shifts
             else (
                 a.contract,
                 a.time_off,
@@ -2850,6 +2855,8 @@ def _plan_days(
                 cost = p.rate(ai, p.options[i]) * paid[name] / 60
                 if p.week.weekday(d) in a.preferred_days_off:
                     cost += w["preferred day off"]
+                if a.preferred_shifts and name not in a.preferred_shifts:
+                    cost += w["preferred shift"]
                 terms.append((v, cost))
                 if ai in partial.get((d, name), ()):
                     bands = {

@@ -366,7 +366,8 @@ def allowed_by_time_off(agent: Agent, option: ShiftOption, week: Week) -> bool:
 def check_inputs(
     agents: Sequence[Agent], contracts: Mapping[str, Contract], templates: Sequence[ShiftTemplate]
 ) -> None:
-    """Unique agent ids and template names; every agent's contract exists."""
+    """Unique agent ids and template names; every agent's contract and preferred
+    shift templates exist."""
     if len(agents) == 0:
         raise InputError("agents", agents, "at least one agent")
     if len(templates) == 0:
@@ -383,6 +384,12 @@ def check_inputs(
     names = [t.name for t in templates]
     if len(set(names)) != len(names):
         raise InputError("templates", names, "unique template names")
+    for a in agents:
+        for t in a.preferred_shifts:
+            if t not in names:
+                raise InputError(
+                    f"agent {a.id}: preferred_shifts", t, f"one of the templates {sorted(names)}"
+                )
 
 
 def breaks_avoiding(option: ShiftOption, busy: Sequence[tuple[int, int]] = ()):

@@ -46,6 +46,7 @@ __all__ = [
     "time_off",
     "preferred_start",
     "preferred_days_off",
+    "preferred_shifts",
     "start_consistency",
     "evening_fairness",
     "weekend_fairness",
@@ -61,6 +62,7 @@ DEFAULT_WEIGHTS = {
     "unmet requirement": 60.0,  # per agent-hour short of the requirement
     "preferred start": 2.0,  # per hour between the shift start and the preferred start
     "preferred day off": 10.0,  # per preferred day off worked
+    "preferred shift": 5.0,  # per shift on a template the agent does not prefer
     "start consistency": 3.0,  # per hour a start lies outside +-1 h of the agent's usual start
     "evening fairness": 4.0,  # per evening shift above the agent's fair share
     "weekend fairness": 4.0,  # per weekend shift above the agent's fair share
@@ -257,6 +259,15 @@ def preferred_days_off(m: cp_model.CpModel, av: AgentVars, weight: float) -> lis
     if not days or weight == 0:
         return []
     return [Penalty("preferred day off", av.agent.id, sum(days), 1.0, "days", weight)]
+
+
+def preferred_shifts(m: cp_model.CpModel, av: AgentVars, weight: float) -> list[Penalty]:
+    """Soft: shifts on a template the agent does not prefer (when it prefers some)."""
+    pref = set(av.agent.preferred_shifts)
+    other = [v for o, v in zip(av.options, av.x, strict=True) if o.template.name not in pref]
+    if not pref or not other or weight == 0:
+        return []
+    return [Penalty("preferred shift", av.agent.id, sum(other), 1.0, "shifts", weight)]
 
 
 def start_consistency(

@@ -2,13 +2,15 @@
 
 The agents CSV has one row per agent::
 
-    id,contract,skills,team,is_lead,availability,time_off,preferred_start,preferred_days_off,cost_per_hour
-    A001,full-time,sales;support,T1,yes,,,08:00,Sat;Sun,
-    A002,student,sales,T2,no,Mon 17:00-23:00;Sat 08:00-20:00,2024-03-08,,,
+    id,contract,skills,team,is_lead,availability,time_off,preferred_start,preferred_days_off,cost_per_hour,preferred_shifts
+    A001,full-time,sales;support,T1,yes,,,08:00,Sat;Sun,,
+    A002,student,sales,T2,no,Mon 17:00-23:00;Sat 08:00-20:00,2024-03-08,,,,4h
 
 ``id`` and ``contract`` are required; ``skills`` are ``;``-separated queue names
 (default ``default``); ``availability`` lists weekly windows ``Day HH:MM-HH:MM`` (an end
-past midnight is written ``25:00``; empty means any time); ``time_off`` lists ISO dates.
+past midnight is written ``25:00``; empty means any time); ``time_off`` lists ISO dates;
+``preferred_shifts`` lists the names of the shift templates the agent would rather work
+(``;``-separated, checked against the templates when the roster is built).
 :func:`wfm.exports.load_agents_csv` reads the same file.
 
 The contracts CSV has one row per contract with the fields of
@@ -52,6 +54,7 @@ AGENT_COLUMNS = (
     "preferred_start",
     "preferred_days_off",
     "cost_per_hour",
+    "preferred_shifts",
 )
 
 #: Contracts of the demo population: full time 37.5-40 h on 5 days with two days off
@@ -225,6 +228,9 @@ def load_agents(
             if bad:
                 fail("not a weekday Mon ... Sun", "preferred_days_off", bad[0])
             kw["preferred_days_off"] = tuple(sorted({_DAY[d.lower()] for d in days}))
+        shifts = [t.strip() for t in row.get("preferred_shifts", "").split(";") if t.strip()]
+        if shifts:
+            kw["preferred_shifts"] = tuple(dict.fromkeys(shifts))
         off = [d.strip() for d in row.get("time_off", "").split(";") if d.strip()]
         if off:
             dates = []
@@ -258,6 +264,7 @@ def save_agents(agents: Sequence[Agent], path: str | Path) -> Path:
                 "preferred_start": "" if ps is None else f"{ps // 60:02d}:{ps % 60:02d}",
                 "preferred_days_off": ";".join(WEEKDAYS[d] for d in a.preferred_days_off),
                 "cost_per_hour": "" if a.cost_per_hour is None else a.cost_per_hour,
+                "preferred_shifts": ";".join(a.preferred_shifts),
             }
         )
     path = Path(path)

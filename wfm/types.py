@@ -462,6 +462,9 @@ class Agent:
         Preferred weekdays off.
     cost_per_hour : float or None
         Overrides contract and template cost.
+    preferred_shifts : tuple of str
+        Names of the shift templates the agent would rather work ("6h"); empty means
+        no preference.
     """
 
     id: str
@@ -474,6 +477,7 @@ class Agent:
     preferred_start_min: int | None = None
     preferred_days_off: tuple[int, ...] = ()
     cost_per_hour: float | None = None
+    preferred_shifts: tuple[str, ...] = ()
 
     def __post_init__(self):
         _check(bool(str(self.id).strip()), "id", self.id, "a non-empty agent id")
@@ -484,6 +488,15 @@ class Agent:
         object.__setattr__(self, "availability", tuple(self.availability))
         object.__setattr__(self, "time_off", tuple(self.time_off))
         object.__setattr__(self, "preferred_days_off", tuple(self.preferred_days_off))
+        pref = self.preferred_shifts
+        pref = (pref,) if isinstance(pref, str) else tuple(pref)
+        _check(
+            all(isinstance(t, str) and t.strip() for t in pref),
+            f"agent {self.id}: preferred_shifts",
+            self.preferred_shifts,
+            "shift template names",
+        )
+        object.__setattr__(self, "preferred_shifts", pref)
 
 
 @dataclass(frozen=True)

@@ -886,3 +886,23 @@ def test_meeting_keeps_the_planned_slot_unless_fewer_can_attend():
     assert R._meeting_time(p, act, [0, 1], assign, (12 * 60, 60)) == ((720, 60), {0, 1})
     # a tie (17:00 and 09:00 each suit one) keeps the plan's
     assert R._meeting_time(p, act, [0, 1], assign, (9 * 60, 60)) == ((1020, 60), {1})
+
+
+def test_preferred_shift_bends_the_template_choice_at_its_price():
+    """Monday 07:00-11:00 needs one agent.  The 4-h shift costs 40, the 6-h one 60; the
+    agent prefers the 6-h one.  At the default price of a shift on another template (5)
+    the 4-h shift is cheaper and the bent preference is reported; at 30 it is not."""
+    p4 = ShiftTemplate("p4", 240, 7 * 60, 7 * 60, 60, cost_per_hour=10)
+    d6 = ShiftTemplate("d6", 360, 7 * 60, 7 * 60, 60, cost_per_hour=10)
+    agents = [Agent("A", "any", skills={"q"}, preferred_shifts=("d6",))]
+    req = requirement({0: (7, 11, 1)})
+    res = solve(req, agents, templates=(p4, d6))
+    assert res.shifts["template"].tolist() == ["p4"]
+    bent = res.penalties[res.penalties["rule"] == "preferred shift"]
+    assert bent[["subject", "amount", "cost"]].values.tolist() == [["A", 1.0, 5.0]]
+    assert res.objective == pytest.approx(45.0)
+    res = solve(req, agents, templates=(p4, d6), weights={"preferred shift": 30.0})
+    assert res.shifts["template"].tolist() == ["d6"]
+    assert res.objective == pytest.approx(60.0)
+    with pytest.raises(InputError, match="preferred_shifts"):
+        solve(req, [Agent("A", "any", skills={"q"}, preferred_shifts=("d9",))], templates=(p4, d6))

@@ -104,3 +104,12 @@ def test_time_off_needs_the_week():
     agents, _ = make_agents(50, 1, time_off_share=1.0, week_start=np.datetime64("2024-03-04"))
     days = {d for a in agents for d in a.time_off}
     assert days and all(dt.date(2024, 3, 4) <= d <= dt.date(2024, 3, 10) for d in days)
+
+
+def test_preferred_shifts_column(tmp_path):
+    path = tmp_path / "agents.csv"
+    path.write_text("id,contract,preferred_shifts\nA1,ft,early 8h; 6h\nA2,ft,\n")
+    a1, a2 = load_agents(path, ["ft"])
+    assert a1.preferred_shifts == ("early 8h", "6h") and a2.preferred_shifts == ()
+    again = load_agents(save_agents([a1, a2], tmp_path / "again.csv"), ["ft"])
+    assert again == [a1, a2]

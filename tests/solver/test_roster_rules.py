@@ -257,3 +257,13 @@ def test_breaks_avoiding_a_meeting():
     assert breaks_avoiding(o, [(o.abs_start + 90, o.abs_start + 195)]) is None
     placed = breaks_avoiding(o, [(o.abs_start + 90, o.abs_start + 150)])
     assert placed is not None and placed[0].offset_min >= 150
+
+
+def test_preferred_shifts_counts_shifts_on_other_templates():
+    a = Agent("A1", "loose", preferred_shifts=("d8",))
+    call = lambda m, av: rules.preferred_shifts(m, av, 1.0)  # noqa: E731
+    # every option here is the "d8" template: nothing to penalise
+    assert penalty(call, [shift(0, 8), shift(1, 8)], agent=a) == 0
+    b = Agent("A1", "loose", preferred_shifts=("early 6h",))
+    assert penalty(call, [shift(0, 8), shift(1, 8)], agent=b) == 2
+    assert penalty(call, [shift(0, 8)], agent=Agent("A1", "loose")) == 0  # no preference

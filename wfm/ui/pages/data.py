@@ -194,7 +194,7 @@ def _rules_section() -> None:
         "and breaks, contracts, agents, costs; see docs/scenario.md). The demo scenario is "
         "used until you load another. An agents list (CSV: `id`, `contract`, optional "
         "`skills`, `team`, `cost_per_hour`, `preferred_start`, `preferred_days_off`, "
-        "`time_off`) replaces the scenario's agents."
+        "`preferred_shifts`, `time_off`) replaces the scenario's agents."
     )
     if backend("wfm.scenarios", "load_scenario") is None:
         pending("Loading a scenario")
