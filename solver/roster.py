@@ -16,7 +16,8 @@ agents:
    (:func:`_fill_plan_gaps`); a breach of the lead rules left is mended by
    single-shift moves, and agents of one skill set exchange shifts (of any template,
    within their contract hours) where that lowers wages and soft rules
-   (:func:`_rematch_starts`); a member kept from its meeting by
+   (:func:`_rematch_starts`), then working days (:func:`_exchange_days`), and whole
+   weeks go to the agents of one contract they suit best (:func:`_match_weeks`); a member kept from its meeting by
    the rest after the day before exchanges both days' shifts with an agent of its kind
    (:func:`_mend_meeting_absences`).
 3. **Shifts and meetings (pass 1).**  One boolean per agent and candidate shift; every
