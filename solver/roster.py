@@ -623,6 +623,8 @@ _SWAP_SEARCH_SHARE = 0.3
 _REMATCH_SHARE = 0.05
 #: Share of the time limit for exchanging working days between agents of one kind.
 _DAY_EXCHANGE_SHARE = 0.05
+#: Share of the time limit for matching whole weeks to the agents of one contract.
+_WEEK_MATCH_SHARE = 0.03
 _FLUID_CACHE: dict = {}
 
 
@@ -1502,7 +1504,9 @@ def build_roster(
         p, hint, base_plan, _DAY_EXCHANGE_SHARE * time_limit_s
     )
     stats["day_exchange_s"] = time.perf_counter() - t_start
-    hint, stats["weeks_rehanded"] = _match_weeks(p, hint, base_plan)
+    hint, stats["weeks_rehanded"] = _match_weeks(
+        p, hint, base_plan, _WEEK_MATCH_SHARE * time_limit_s
+    )
     stats["week_match_s"] = time.perf_counter() - t_start
     hint, stats["meeting_mend_moves"] = _mend_meeting_absences(p, hint, base_plan)
     stats["meeting_mend_s"] = time.perf_counter() - t_start
@@ -2491,7 +2495,7 @@ def _exchange_days(
 
 
 def _match_weeks(
-    p: _Problem, assign: list[dict[int, int]], plan: dict[int, int]
+    p: _Problem, assign: list[dict[int, int]], plan: dict[int, int], time_budget_s: float
 ) -> tuple[list[dict[int, int]], int]:
     """Hand whole weeks to other agents of the same kind where that costs less.
 
@@ -2500,6 +2504,8 @@ def _match_weeks(
     them, meetings), a week being barred to an agent it is not legal for
     (:func:`_week_ok`, candidates only).  The shifts stay, so the cover and the leads on
     shift do too; what moves is whose preferred start and days off a week meets.
+    Groups are matched in turn until the budget is spent (a group left unfinished keeps
+    its weeks).
 
     Returns
     -------
@@ -2509,6 +2515,7 @@ def _match_weeks(
     """
     from scipy.optimize import linear_sum_assignment
 
+    t0 = time.perf_counter()
     assign = [dict(d) for d in assign]
     fair_e, fair_w = _fair_shares(p, plan)
     fits = _meeting_fits(p)
@@ -2526,17 +2533,22 @@ def _match_weeks(
         weeks = [assign[ai] for ai in members]
         cm = np.full((len(members), len(weeks)), big)
         for r, ai in enumerate(members):
+            if time.perf_counter() - t0 >= time_budget_s:
+                break
             for k, days in enumerate(weeks):
                 opts = {d: p.options[i] for d, i in days.items()}
                 if all(i in cand[ai] for i in days.values()) and _week_ok(p, ai, opts):
                     cm[r, k] = _week_cost(p, ai, opts, (fair_e[ai], fair_w[ai]), fits, off_price)
-        rows, cols = linear_sum_assignment(cm)
-        if cm[rows, cols].sum() >= np.trace(cm) - 1e-6:
+        else:
+            rows, cols = linear_sum_assignment(cm)
+            chosen = cm[rows, cols]
+            if chosen.max() < big and chosen.sum() < np.trace(cm) - 1e-6:
+                for r, k in zip(rows, cols, strict=True):
+                    if k != r:
+                        assign[members[r]] = dict(weeks[k])
+                        changed += 1
             continue
-        for r, k in zip(rows, cols, strict=True):
-            if k != r:
-                assign[members[r]] = dict(weeks[k])
-                changed += 1
+        break  # out of time in the middle of a group
     return assign, changed
 
 
@@ -2720,6 +2732,8 @@ def _rematch_starts(
                     groups[(p.class_of[ai], p.agents[ai].is_lead)].append(ai)
                     held[days[d]] += 1
             for members in groups.values():
+                if time.perf_counter() - t0 >= time_budget_s:
+                    break  # every exchange made so far saved; the rest of the round waits
                 names = {p.options[assign[ai][d]].template.name for ai in members}
                 free = [
                     i

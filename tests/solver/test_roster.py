@@ -482,7 +482,7 @@ def test_match_weeks_hands_each_agent_the_week_it_prefers():
         key = {(o.day, o.start_min): o.index for o in p.options}
         late = {2: key[(2, 900)], 3: key[(3, 900)]}
         early = {0: key[(0, 420)], 1: key[(1, 420)]}
-        out, changed = R._match_weeks(p, [late, early], {})
+        out, changed = R._match_weeks(p, [late, early], {}, 5.0)
         assert out == ([early, late] if moved else [late, early])
         assert changed == (2 if moved else 0)
 
