@@ -1382,7 +1382,7 @@ def build_roster(
         if len(usable) == 1:
             only[next(iter(usable))] += c.min_days_week
             fixed[(a.contract, next(iter(usable)))] += 1
-    day_groups = []
+    day_groups, group_contract, group_weekend = [], [], []
     for (cname, tname), count in fixed.items():
         c = p.contracts[cname]
         weekend = [d for d in range(7) if p.week.weekday(d) in c.weekend_days]
@@ -1396,10 +1396,12 @@ def build_roster(
         )
         if pats:
             day_groups.append((tname, count, pats))
+            group_contract.append(cname)
+            group_weekend.append(weekend)
     max_paid = sum(p.contracts[a.contract].max_hours_week for a in p.agents)
     caps = _shift_caps(p)
 
-    def contract_lp(req_units, meetings=None):
+    def contract_lp(req_units, meetings=None, groups=None):
         return lp_bound(
             p.options,
             p.week,
@@ -1408,7 +1410,7 @@ def build_roster(
             upi_price,
             min_total_paid_h=min_paid,
             min_template_count=dict(only),
-            day_groups=day_groups,
+            day_groups=groups or day_groups,
             max_total_paid_h=max_paid,
             max_counts=caps,
             meetings=meetings,
@@ -1452,6 +1454,24 @@ def build_roster(
         base_plan, plan_source = round_plan(lp_plan.counts), "rounded LP"
     base = set(base_plan) | {int(i) for i in np.flatnonzero(lp_plan.counts > 1e-6)}
     _candidates(p, base)
+    # with the plan, the fair shares are known: the weekend days that an agent of one
+    # template's day patterns works above its share cost weekend fairness in the bound
+    lp_soft = lp_m if meeting_rows else lp_c
+    if day_groups and lp_c is not lp and p.weights["weekend fairness"] > 0:
+        _, fair_w = _fair_shares(p, base_plan)
+        share = {p.agents[ai].contract: fair_w[ai] for ai in range(len(p.agents))}
+        priced = [
+            (*group, [
+                p.weights["weekend fairness"] * max(0, sum(pat[d] for d in wk) - share[cname])
+                for pat in group[2]
+            ])
+            for group, cname, wk in zip(day_groups, group_contract, group_weekend, strict=True)
+        ]
+        if any(any(g[3]) for g in priced):
+            try:
+                lp_soft = contract_lp(total_req, meeting_rows or None, priced)
+            except SolveError:
+                pass
     stats = {
         "agents": len(p.agents),
         "queues": p.queues,
@@ -1461,6 +1481,7 @@ def build_roster(
         "lp_bound": lp.value,
         "lp_bound_contract_hours": lp_c.value,
         "lp_bound_meetings": lp_m.value,
+        "lp_bound_weekends": lp_soft.value,
         "lp_shortfall_h": lp.shortfall_h,
         "plan_source": plan_source,
         "interval_min": p.week.step_min,
@@ -1589,7 +1610,7 @@ def build_roster(
     objective = wages + float(penalties["cost"].sum())
     # Pass 1 spreads breaks evenly, which is not a relaxation of placing them: its
     # CP-SAT bound is kept in stats only.  The LP bounds are valid for the roster.
-    bound = min(max(lp.value, lp_c.value, lp_m.value), objective)
+    bound = min(max(lp.value, lp_c.value, lp_m.value, lp_soft.value), objective)
     stats.update(wages=wages, penalty_cost=float(penalties["cost"].sum()))
     status = "OPTIMAL" if objective - bound <= 1e-9 * max(1.0, abs(objective)) else "FEASIBLE"
     prog(1.0, 1.0, "done")

@@ -82,10 +82,12 @@ def lp_bound(
     min_template_count : dict, optional
         Template name -> least number of its shifts in the week (a valid cut where
         agents can only work that template).
-    day_groups : sequence of (template, agents, patterns), optional
+    day_groups : sequence of (template, agents, patterns[, costs]), optional
         Agents who can only work ``template``: each works one of the ``patterns`` (0/1
         per day, :func:`day_patterns` of its contract), so the template's shifts on each
-        day are at least the agents whose pattern works that day (a valid cut).
+        day are at least the agents whose pattern works that day (a valid cut).  With
+        ``costs``, an agent on a pattern also costs that much (a soft rule its days
+        bend).
     max_total_paid_h : float, optional
         At most this many paid hours in total (the agents' contractual maxima).
     max_counts : sequence of (option indices, count), optional
@@ -149,13 +151,19 @@ def _with_day_groups(c, A_ub, b_ub, A_eq, b_eq, options, day_groups):
     """One column per working-day pattern of each entry of ``day_groups`` (see
     :func:`lp_bound`), after the columns of the covering model."""
     n0 = A_ub.shape[1]
-    pats = [(name, count, pat) for name, count, patterns in day_groups for pat in patterns]
+    pats = [pat for group in day_groups for pat in group[2]]
     n_pat = len(pats)
+    pat_cost = np.concatenate(
+        [
+            np.asarray(group[3], dtype=float) if len(group) > 3 else np.zeros(len(group[2]))
+            for group in day_groups
+        ]
+    )
     # shifts of the template on day d >= agents of the group working day d
     rows, cols, vals, rhs = [], [], [], []
     r = 0
-    for g, (name, _count, patterns) in enumerate(day_groups):
-        first = sum(len(p) for _, _, p in day_groups[:g])
+    for g, (name, _count, patterns, *_) in enumerate(day_groups):
+        first = sum(len(group[2]) for group in day_groups[:g])
         for d in range(7):
             for o in options:
                 if o.template.name == name and o.day == d:
@@ -174,8 +182,8 @@ def _with_day_groups(c, A_ub, b_ub, A_eq, b_eq, options, day_groups):
     b_ub = np.concatenate([b_ub, rhs])
     # each agent of the group has one pattern
     erows, ecols, evals, erhs = [], [], [], []
-    for g, (_name, count, patterns) in enumerate(day_groups):
-        first = sum(len(p) for _, _, p in day_groups[:g])
+    for g, (_name, count, patterns, *_) in enumerate(day_groups):
+        first = sum(len(group[2]) for group in day_groups[:g])
         for k in range(len(patterns)):
             erows.append(g)
             ecols.append(n0 + first + k)
@@ -183,7 +191,7 @@ def _with_day_groups(c, A_ub, b_ub, A_eq, b_eq, options, day_groups):
         erhs.append(float(count))
     eq_extra = sp.csr_matrix((evals, (erows, ecols)), shape=(len(day_groups), n0 + n_pat))
     A_eq, b_eq = _append_eq(A_eq, b_eq, eq_extra, erhs)
-    c = np.concatenate([c, np.zeros(n_pat)])
+    c = np.concatenate([c, pat_cost])
     return c, A_ub, b_ub, A_eq, b_eq
 
 

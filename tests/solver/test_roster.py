@@ -906,3 +906,25 @@ def test_preferred_shift_bends_the_template_choice_at_its_price():
     assert res.objective == pytest.approx(60.0)
     with pytest.raises(InputError, match="preferred_shifts"):
         solve(req, [Agent("A", "any", skills={"q"}, preferred_shifts=("d9",))], templates=(p4, d6))
+
+
+def test_bound_counts_the_weekend_days_a_full_time_pattern_forces():
+    """Two full-time agents (five 8-h days, two days off in a row inside the week) cover
+    one 08:00-16:00 shift a day, from a plan of ten shifts with one on Saturday and one
+    on Sunday: a fair share of one weekend day each.  Whoever works Saturday works
+    Sunday too (the day off beside a free Sunday is Saturday): one weekend day above
+    the share (4).  The bound prices the day patterns and proves the roster optimal
+    (804); with weekend fairness free, both are 800."""
+    d8 = ShiftTemplate("d8", 480, 8 * 60, 8 * 60, 60, cost_per_hour=10)
+    ft = Contract("ft", 40, 40, 5, 5, max_consecutive_days=5, two_consecutive_days_off=True)
+    agents = [Agent("A", "ft", skills={"q"}), Agent("B", "ft", skills={"q"})]
+    req = requirement({d: (8, 16, 1) for d in range(7)})
+    days = [0, 0, 1, 1, 2, 2, 3, 4, 5, 6]
+    plan = pd.DataFrame({"template": "d8",
+                         "start": [WS + pd.Timedelta(days=d, hours=8) for d in days]})
+    for w, cost in ((4.0, 804.0), (0.0, 800.0)):
+        res = build_roster(plan, agents, {"ft": ft}, [d8], requirements=req, lead_ratio=0,
+                           weights={"weekend fairness": w}, time_limit_s=10, num_workers=1)
+        assert res.objective == pytest.approx(cost)
+        assert res.bound == pytest.approx(cost) and res.status == "OPTIMAL"
+        assert res.stats["lp_bound_contract_hours"] == pytest.approx(800.0)
