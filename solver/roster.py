@@ -6,7 +6,8 @@ agents:
 1. **Bounds and plan.**  LP relaxations of the anonymous shift-covering problem
    (:func:`solver.roster_bound.lp_bound`): the anonymous bound, and one with valid
    cuts for the contracts (and the meetings, with the members no slot suits counted
-   absent) that is the reported bound.  Meetings are set where the LP's prices make
+   absent, and the weekend fairness the day patterns of one-template contracts bend)
+   that is the reported bound.  Meetings are set where the LP's prices make
    them cheapest; the rounded LP is the plan when none is given.
 2. **Start.**  The plan's shifts are matched to agents: days and templates by CP-SAT
    (:func:`_plan_days`, with enough team leads each day and a template before one
