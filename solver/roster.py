@@ -1401,6 +1401,19 @@ def build_roster(
             group_weekend.append(weekend)
     max_paid = sum(p.contracts[a.contract].max_hours_week for a in p.agents)
     caps = _shift_caps(p)
+    # The LPs price every shift at the cheapest rate any agent is paid for it.  An agent
+    # paid more on every template it may work is paid at least that much more on its
+    # contract's minimum hours: a constant the contract bounds add.
+    above_min_rate = 0.0
+    for a in p.agents:
+        c = p.contracts[a.contract]
+        over = [
+            agent_rate(a, c, t) - ratemin[t.name]
+            for t in templates
+            if t.name in usable_of[a.contract]
+        ]
+        if over:
+            above_min_rate += min(over) * c.min_hours_week
 
     def contract_lp(req_units, meetings=None, groups=None):
         return lp_bound(
@@ -1483,6 +1496,7 @@ def build_roster(
         "lp_bound_contract_hours": lp_c.value,
         "lp_bound_meetings": lp_m.value,
         "lp_bound_weekends": lp_soft.value,
+        "bound_above_min_rate": above_min_rate,
         "lp_shortfall_h": lp.shortfall_h,
         "plan_source": plan_source,
         "interval_min": p.week.step_min,
@@ -1611,7 +1625,11 @@ def build_roster(
     objective = wages + float(penalties["cost"].sum())
     # Pass 1 spreads breaks evenly, which is not a relaxation of placing them: its
     # CP-SAT bound is kept in stats only.  The LP bounds are valid for the roster.
-    bound = min(max(lp.value, lp_c.value, lp_m.value, lp_soft.value), objective)
+    bound = min(
+        max(lp.value, lp_c.value + above_min_rate, lp_m.value + above_min_rate,
+            lp_soft.value + above_min_rate),
+        objective,
+    )
     stats.update(wages=wages, penalty_cost=float(penalties["cost"].sum()))
     status = "OPTIMAL" if objective - bound <= 1e-9 * max(1.0, abs(objective)) else "FEASIBLE"
     prog(1.0, 1.0, "done")

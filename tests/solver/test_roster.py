@@ -928,3 +928,19 @@ def test_bound_counts_the_weekend_days_a_full_time_pattern_forces():
         assert res.objective == pytest.approx(cost)
         assert res.bound == pytest.approx(cost) and res.status == "OPTIMAL"
         assert res.stats["lp_bound_contract_hours"] == pytest.approx(800.0)
+
+
+def test_bound_adds_what_dearer_agents_are_paid_on_their_minimum_hours():
+    """Monday and Tuesday need one 8-h shift each.  A is paid 30 an hour, B 10, and
+    each must work 8 h: the roster costs 320.  The LP prices every shift at 10 (160);
+    A's 8 h at 20 more are a valid addition, and the bound proves the roster optimal."""
+    d8 = ShiftTemplate("d8", 480, 8 * 60, 8 * 60, 60, cost_per_hour=10)
+    one = Contract("one", 8, 8, 1, 1)
+    agents = [Agent("A", "one", skills={"q"}, cost_per_hour=30),
+              Agent("B", "one", skills={"q"}, cost_per_hour=10)]
+    res = solve(requirement({0: (8, 16, 1), 1: (8, 16, 1)}), agents, {"one": one},
+                templates=(d8,))
+    assert res.objective == pytest.approx(320.0)
+    assert res.stats["lp_bound_contract_hours"] == pytest.approx(160.0)
+    assert res.stats["bound_above_min_rate"] == pytest.approx(160.0)
+    assert res.bound == pytest.approx(320.0) and res.status == "OPTIMAL"
