@@ -2187,13 +2187,17 @@ def _swap_search(
     breach_price = 100.0 * price
     fair_e, fair_w = _fair_shares(p, plan)
     by_key = defaultdict(list)  # (agent, day, template) -> candidates
+    by_day = defaultdict(list)  # (agent, day) -> candidates
     for ai in range(len(p.agents)):
         for i in p.cand[ai]:
             o = p.options[i]
             by_key[(ai, o.day, o.template.name)].append(i)
+            by_day[(ai, o.day)].append(i)
     def visit(ai, mend=False) -> int:
         """The best move of each of the agent's days, in turn; the moves made.  With
-        ``mend``, only moves that lessen a breach of the lead rules."""
+        ``mend``, only moves that lessen a breach of the lead rules, also to another
+        template where the agent's paid hours stay within its contract (a lead on a
+        4-h shift that may not start before the centre opens takes an 8-h one)."""
         count = 0
         a = p.agents[ai]
         c = p.contracts[a.contract]
@@ -2216,7 +2220,7 @@ def _swap_search(
                 j
                 for dd in range(7)
                 if dd == d or dd not in week_opts
-                for j in by_key[(ai, dd, o.template.name)]
+                for j in (by_day[(ai, dd)] if mend else by_key[(ai, dd, o.template.name)])
             ]
             for j in moves:
                 if j == i:
@@ -2257,6 +2261,8 @@ def _swap_search(
                 new_week[oj.day] = oj
                 if not _week_legal(p, c, new_week):
                     continue
+                if oj.template.name != o.template.name and not _week_ok(p, ai, new_week):
+                    continue  # another template: its paid hours must fit the contract
                 delta += _agent_soft_cost(p, ai, list(new_week.values()), fair) - soft0
                 if delta >= best:
                     continue

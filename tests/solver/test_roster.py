@@ -944,3 +944,25 @@ def test_bound_adds_what_dearer_agents_are_paid_on_their_minimum_hours():
     assert res.stats["lp_bound_contract_hours"] == pytest.approx(160.0)
     assert res.stats["bound_above_min_rate"] == pytest.approx(160.0)
     assert res.bound == pytest.approx(320.0) and res.status == "OPTIMAL"
+
+
+def test_lead_mending_may_change_template_within_the_contract_hours():
+    """The centre opens at 06:30 and the lead holds a 4-h shift, which cannot start
+    before 07:00: no lead for the first half hour.  The mending moves it to the 8-h
+    shift at 06:30 when its contract allows 8 h, and cannot when it allows 4 h."""
+    from solver import roster as R
+    from wfm.types import ServiceTarget
+
+    p4 = ShiftTemplate("p4", 240, 7 * 60, 12 * 60, 30, cost_per_hour=10)
+    d8 = ShiftTemplate("d8", 480, 6 * 60 + 30, 12 * 60, 30, cost_per_hour=10)
+    for max_h, moved in ((8, True), (4, False)):
+        lead = Contract("lead", 4, max_h, 1, 1)
+        agents = [Agent("L", "lead", skills={"q"}, is_lead=True), Agent("X", "any", skills={"q"})]
+        p = R._prepare(requirement({0: (6.5, 11, 1)}), agents, {"lead": lead, "any": ANY},
+                       [p4, d8], [], None, None, None, "staff_needed", ServiceTarget())
+        p.lead_ratio = 15
+        R._candidates(p, set(range(len(p.options))))
+        key = {(o.template.name, o.day, o.start_min): o.index for o in p.options}
+        start = [{0: key[("p4", 0, 420)]}, {0: key[("p4", 0, 420)]}]
+        out, _ = R._swap_search(p, start, {}, 0.0)
+        assert out[0] == ({0: key[("d8", 0, 390)]} if moved else start[0])
