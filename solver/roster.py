@@ -18,9 +18,9 @@ agents:
    single-shift moves, and agents of one skill set exchange shifts (of any template,
    within their contract hours) where that lowers wages and soft rules
    (:func:`_rematch_starts`), then working days (:func:`_exchange_days`), and whole
-   weeks go to the agents of one contract they suit best (:func:`_match_weeks`); a member kept from its meeting by
-   the rest after the day before exchanges both days' shifts with an agent of its kind
-   (:func:`_mend_meeting_absences`).
+   weeks go to the agents of one contract they suit best (:func:`_match_weeks`); a
+   member kept from its meeting by the rest after the day before exchanges both days'
+   shifts with an agent of its kind (:func:`_mend_meeting_absences`).
 3. **Shifts and meetings (pass 1).**  One boolean per agent and candidate shift; every
    contract and labour rule is a function of :mod:`solver.roster_rules`.  Agents are
    aggregated into classes of equal skills and lead status for coverage, breaks at
@@ -2329,51 +2329,60 @@ def _meeting_off_price(p: _Problem) -> dict[int, float]:
     return out
 
 
-def _week_cost(
-    p: _Problem,
-    ai: int,
-    week_opts: dict[int, ShiftOption],
-    fair: tuple[int, int],
-    fits: dict[int, set[int]],
-    off_price: dict[int, float],
-) -> float:
-    """One agent's week: wages, soft rules as pass 1 prices them, and its meeting
-    (absence, or attending at ``off_price``)."""
-    cost = sum(p.shift_cost(ai, o) for o in week_opts.values())
-    fit = fits.get(ai)
-    if fit:
-        attends = any(o.index in fit for o in week_opts.values())
-        cost += off_price.get(ai, 0.0) if attends else p.weights["meeting absence"]
-    return cost + _agent_soft_cost(p, ai, list(week_opts.values()), fair)
+@dataclass
+class _WeekPricing:
+    """One agent's week as the exchanges between agents price it: wages, soft rules as
+    pass 1 prices them (at the plan's fair shares), and its meeting (absence, or
+    attending at ``off_price``, the meeting's hours unmet)."""
 
+    p: _Problem
+    fair_e: list[int]
+    fair_w: list[int]
+    fits: dict[int, set[int]]  # members: the shifts that fit their meeting's slot
+    off_price: dict[int, float]
+    cand: list[set[int]]  # pass 1 has variables for these only
 
-def _exchange_delta(
-    p: _Problem,
-    assign: list[dict[int, int]],
-    changes: list[tuple[int, int, int]],
-    cand: list[set[int]],
-    fair: tuple[list[int], list[int]],
-    fits: dict[int, set[int]],
-    off_price: dict[int, float],
-) -> float | None:
-    """Cost change of the agents' weeks (:func:`_week_cost`) under ``changes`` (agent,
-    day, option); None if a new shift is not a candidate or breaks the minimum rest."""
-    fair_e, fair_w = fair
-    new = defaultdict(dict)
-    for who, d, i in changes:
-        new[who][d] = i
-    total = 0.0
-    for who, upd in new.items():
-        week = {dd: p.options[k] for dd, k in assign[who].items()}
-        old = _week_cost(p, who, week, (fair_e[who], fair_w[who]), fits, off_price)
-        week.update({d: p.options[i] for d, i in upd.items()})
-        c = p.contracts[p.agents[who].contract]
-        for d, i in upd.items():
-            others = {dd: o for dd, o in week.items() if dd != d}
-            if i not in cand[who] or not _rest_ok(c, others, p.options[i]):
-                return None
-        total += _week_cost(p, who, week, (fair_e[who], fair_w[who]), fits, off_price) - old
-    return total
+    @classmethod
+    def of(cls, p: _Problem, plan: dict[int, int]) -> _WeekPricing:
+        fair_e, fair_w = _fair_shares(p, plan)
+        return cls(p, fair_e, fair_w, _meeting_fits(p), _meeting_off_price(p),
+                   [set(c) for c in p.cand])
+
+    def soft(self, ai: int, opts) -> float:
+        """Soft rules and overtime of the agent's shifts."""
+        return _agent_soft_cost(self.p, ai, list(opts), (self.fair_e[ai], self.fair_w[ai]))
+
+    def cost(self, ai: int, week_opts: dict[int, ShiftOption]) -> float:
+        """The agent's week: wages, soft rules and its meeting."""
+        p = self.p
+        cost = sum(p.shift_cost(ai, o) for o in week_opts.values())
+        fit = self.fits.get(ai)
+        if fit:
+            attends = any(o.index in fit for o in week_opts.values())
+            cost += self.off_price.get(ai, 0.0) if attends else p.weights["meeting absence"]
+        return cost + self.soft(ai, week_opts.values())
+
+    def delta(
+        self, assign: list[dict[int, int]], changes: list[tuple[int, int, int]]
+    ) -> float | None:
+        """Cost change of the agents' weeks under ``changes`` (agent, day, option); None
+        if a new shift is not a candidate or breaks the minimum rest."""
+        p = self.p
+        new = defaultdict(dict)
+        for who, d, i in changes:
+            new[who][d] = i
+        total = 0.0
+        for who, upd in new.items():
+            week = {dd: p.options[k] for dd, k in assign[who].items()}
+            old = self.cost(who, week)
+            week.update({d: p.options[i] for d, i in upd.items()})
+            c = p.contracts[p.agents[who].contract]
+            for d, i in upd.items():
+                others = {dd: o for dd, o in week.items() if dd != d}
+                if i not in self.cand[who] or not _rest_ok(c, others, p.options[i]):
+                    return None
+            total += self.cost(who, week) - old
+        return total
 
 
 def _mend_meeting_absences(
@@ -2387,7 +2396,7 @@ def _mend_meeting_absences(
     member's shift of the day before (or before its shift of the day after) bars that,
     the member also exchanges that neighbouring shift with an agent of its kind on the
     same template.  The starts held by each skill set do not change, so neither does
-    the cover.  The exchange of least cost (:func:`_week_cost`: wages, soft rules,
+    the cover.  The exchange of least cost (:meth:`_WeekPricing.cost`: wages, soft rules,
     meetings) is made when it saves.  Exchanges within one day alone are left to
     :func:`_rematch_starts`.
 
@@ -2397,12 +2406,10 @@ def _mend_meeting_absences(
     moves : int
     """
     assign = [dict(d) for d in assign]
-    fits = _meeting_fits(p)
+    pricing = _WeekPricing.of(p, plan)
+    fits = pricing.fits
     if not fits:
         return assign, 0
-    fair = _fair_shares(p, plan)
-    off_price = _meeting_off_price(p)
-    cand = [set(c) for c in p.cand]
     kind = [(p.class_of[ai], p.agents[ai].is_lead) for ai in range(len(p.agents))]
     holders = defaultdict(list)  # (day, template, kind) -> agents
     for ai, days in enumerate(assign):
@@ -2439,7 +2446,7 @@ def _mend_meeting_absences(
             for changes in tries:
                 if len({(w, dd) for w, dd, _ in changes}) < len(changes):
                     continue  # b and c are one agent on one day: not an exchange
-                dc = _exchange_delta(p, assign, changes, cand, fair, fits, off_price)
+                dc = pricing.delta(assign, changes)
                 if dc is not None and dc < best_delta:
                     best, best_delta = changes, dc
             if best is not None:
@@ -2459,7 +2466,7 @@ def _exchange_days(
     shifts held by each skill set stay, so the cover and the leads on shift do too,
     while each agent's week changes (its days off, weekends, evenings, starts).  The
     exchange is made when both weeks stay legal (:func:`_week_ok`, candidates only)
-    and it lowers their cost (:func:`_week_cost`: wages, soft rules as pass 1 prices
+    and it lowers their cost (:meth:`_WeekPricing.cost`: wages, soft rules as pass 1 prices
     them, meetings): weekend days or evenings above an agent's fair share handed to one
     below it, a preferred day off freed, a start out of line with the rest of the week
     swapped for one in line.  Agents with the costliest weeks are tried first; sweeps
@@ -2472,10 +2479,8 @@ def _exchange_days(
     """
     t0 = time.perf_counter()
     assign = [dict(d) for d in assign]
-    fair_e, fair_w = _fair_shares(p, plan)
-    fits = _meeting_fits(p)
-    off_price = _meeting_off_price(p)
-    cand = [set(c) for c in p.cand]
+    pricing = _WeekPricing.of(p, plan)
+    cand = pricing.cand
     kind = defaultdict(list)
     for ai in range(len(p.agents)):
         if assign[ai]:
@@ -2485,11 +2490,10 @@ def _exchange_days(
         return {d: p.options[i] for d, i in days.items()}
 
     def cost(ai, days):
-        return _week_cost(p, ai, week(ai, days), (fair_e[ai], fair_w[ai]), fits, off_price)
+        return pricing.cost(ai, week(ai, days))
 
     def soft(ai):
-        opts = [p.options[i] for i in assign[ai].values()]
-        return _agent_soft_cost(p, ai, opts, (fair_e[ai], fair_w[ai]))
+        return pricing.soft(ai, (p.options[i] for i in assign[ai].values()))
 
     moves = 0
     while time.perf_counter() - t0 < time_budget_s:
@@ -2546,7 +2550,7 @@ def _match_weeks(
     """Hand whole weeks to other agents of the same kind where that costs less.
 
     Agents of one skill set, lead status and contract are matched to their weeks at
-    least cost (Hungarian method, :func:`_week_cost`: wages, soft rules as pass 1 prices
+    least cost (Hungarian method, :meth:`_WeekPricing.cost`: wages, soft rules as pass 1 prices
     them, meetings), a week being barred to an agent it is not legal for
     (:func:`_week_ok`, candidates only).  The shifts stay, so the cover and the leads on
     shift do too; what moves is whose preferred start and days off a week meets.
@@ -2563,10 +2567,7 @@ def _match_weeks(
 
     t0 = time.perf_counter()
     assign = [dict(d) for d in assign]
-    fair_e, fair_w = _fair_shares(p, plan)
-    fits = _meeting_fits(p)
-    off_price = _meeting_off_price(p)
-    cand = [set(c) for c in p.cand]
+    pricing = _WeekPricing.of(p, plan)
     groups = defaultdict(list)
     for ai, a in enumerate(p.agents):
         if assign[ai]:
@@ -2583,8 +2584,8 @@ def _match_weeks(
                 break
             for k, days in enumerate(weeks):
                 opts = {d: p.options[i] for d, i in days.items()}
-                if all(i in cand[ai] for i in days.values()) and _week_ok(p, ai, opts):
-                    cm[r, k] = _week_cost(p, ai, opts, (fair_e[ai], fair_w[ai]), fits, off_price)
+                if all(i in pricing.cand[ai] for i in days.values()) and _week_ok(p, ai, opts):
+                    cm[r, k] = pricing.cost(ai, opts)
         else:
             rows, cols = linear_sum_assignment(cm)
             chosen = cm[rows, cols]
@@ -2609,7 +2610,7 @@ def _fill_plan_gaps(
     template, who moves to the free start; or it exchanges its shift of the day before
     or after with an agent on the same template that day (the rest it needed), and
     moves.  Skill sets may differ: the pooled cover becomes the plan's.  The exchange of
-    least cost in wages, soft rules and meetings (:func:`_week_cost`) is made when that
+    least cost in wages, soft rules and meetings (:meth:`_WeekPricing.cost`) is made when that
     cost is below the hours of a shift unmet.
 
     Returns
@@ -2618,10 +2619,7 @@ def _fill_plan_gaps(
     moves : int
     """
     assign = [dict(d) for d in assign]
-    fair_e, fair_w = _fair_shares(p, plan)
-    fits = _meeting_fits(p)
-    off_price = _meeting_off_price(p)
-    cand = [set(c) for c in p.cand]
+    pricing = _WeekPricing.of(p, plan)
     worth = {name: p.weights["unmet requirement"] * h for name, h in _on_phone_h(p).items()}
     held = defaultdict(int)
     for days in assign:
@@ -2634,7 +2632,7 @@ def _fill_plan_gaps(
                 by_day[(d, p.options[i].template.name)].append(ai)
 
     def delta(changes):
-        return _exchange_delta(p, assign, changes, cand, (fair_e, fair_w), fits, off_price)
+        return pricing.delta(assign, changes)
 
     moves = 0
     for d in range(7):
@@ -2694,9 +2692,10 @@ def _rematch_starts(
     The shifts stay the same, so the shift coverage of every skill set and the leads on
     shift do not change (only who attends a meeting does), except that an agent on a
     start beyond the plan's count (where the plan start it needed broke its rest) may
-    take a start of the plan left free, priced as a shift's hours unmet saved.  A start an agent may not work (not among its candidates, or
-    breaking the minimum rest after its other days) is barred.  Rounds over the days
-    repeat until one changes nothing or the budget is spent.
+    take a start of the plan left free, priced as a shift's hours unmet saved.  A start
+    an agent may not work (not among its candidates, or breaking the minimum rest after
+    its other days) is barred.  Rounds over the days repeat until one changes nothing or
+    the budget is spent.
 
     Returns
     -------
@@ -2708,14 +2707,9 @@ def _rematch_starts(
 
     t0 = time.perf_counter()
     assign = [dict(d) for d in assign]
-    fair_e, fair_w = _fair_shares(p, plan)
-    fits = _meeting_fits(p)
-    cand = [set(c) for c in p.cand]  # pass 1 has variables for these only
+    pricing = _WeekPricing.of(p, plan)
+    cand = pricing.cand
     big = 1e9
-    off_price = _meeting_off_price(p)
-
-    def week_cost(ai, week_opts):
-        return _week_cost(p, ai, week_opts, (fair_e[ai], fair_w[ai]), fits, off_price)
 
     # a start held beyond the plan's count of it, while a start of the plan is left,
     # is priced as the hours of a shift unmet (as in _plan_days)
@@ -2753,7 +2747,7 @@ def _rematch_starts(
             for k, j in enumerate(cols_i):
                 o = p.options[j]
                 if j in cand[ai] and lo <= paid + o.paid_min <= hi and _rest_ok(c, rest, o):
-                    cm[r, k] = week_cost(ai, {**rest, d: o}) + col_cost[k]
+                    cm[r, k] = pricing.cost(ai, {**rest, d: o}) + col_cost[k]
         rows, cols = linear_sum_assignment(cm)
         return float(np.trace(cm)), float(cm[rows, cols].sum()), rows, cols
 
