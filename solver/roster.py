@@ -1485,7 +1485,7 @@ def build_roster(
             try:
                 lp_soft = contract_lp(total_req, meeting_rows or None, priced)
             except SolveError:
-                pass
+                pass  # the bound without the weekends stays: valid, only weaker
     stats = {
         "agents": len(p.agents),
         "queues": p.queues,
