@@ -373,6 +373,48 @@ def _shift_caps(p: _Problem) -> list[tuple[list[int], int]]:
     return caps
 
 
+def _rate_floor(
+    p: _Problem, ai: int, ratemin: Mapping[str, float], usable_of: Mapping[str, set[str]]
+) -> float:
+    """Least the agent is paid above the cheapest rate of each template, over every
+    week its contract allows: so many shifts of each template it may work (on no more
+    days than it may work the template), its days and paid hours within the contract.
+
+    A valid addition to the LP bounds, which price each shift at the cheapest rate:
+    a full-time agent paid 22 on 8-h shifts and 20 on 4-h ones, with at least 32 h in
+    at most five days, works at least three 8-h shifts, 48 above the part-timers' 20.
+    0 when no week is legal (the check of each agent's rules names the clash).
+    """
+    a = p.agents[ai]
+    c = p.contracts[a.contract]
+    days_of = defaultdict(set)  # template -> days the agent may work it
+    paid, extra = {}, {}
+    for i in p.allowed[ai]:
+        o = p.options[i]
+        name = o.template.name
+        if name in usable_of[a.contract]:
+            days_of[name].add(o.day)
+            paid[name] = o.paid_min
+            extra[name] = (agent_rate(a, c, o.template) - ratemin[name]) * o.paid_min / 60
+    lo = math.ceil(c.min_hours_week * 60 - 1e-9)
+    hi = math.floor(c.max_hours_week * 60 + 1e-9)
+    max_days = min(c.max_days_week, len(set().union(*days_of.values())) if days_of else 0)
+    best = {(0, 0): 0.0}  # (shifts, paid minutes) -> least extra
+    for name in sorted(days_of):
+        nxt = dict(best)
+        for (n, m), cost in best.items():
+            for k in range(1, len(days_of[name]) + 1):
+                key = (n + k, m + k * paid[name])
+                if key[0] > max_days or key[1] > hi:
+                    break
+                val = cost + k * extra[name]
+                if val < nxt.get(key, math.inf):
+                    nxt[key] = val
+        best = nxt
+    legal = [v for (n, m), v in best.items() if n >= c.min_days_week and m >= lo]
+    return max(0.0, min(legal)) if legal else 0.0
+
+
 def _usable_by_contract(p: _Problem) -> dict[str, set[str]]:
     """:func:`_usable_templates` of every contract the agents have."""
     return {c: _usable_templates(p, p.contracts[c]) for c in {a.contract for a in p.agents}}
@@ -1401,19 +1443,10 @@ def build_roster(
             group_weekend.append(weekend)
     max_paid = sum(p.contracts[a.contract].max_hours_week for a in p.agents)
     caps = _shift_caps(p)
-    # The LPs price every shift at the cheapest rate any agent is paid for it.  An agent
-    # paid more on every template it may work is paid at least that much more on its
-    # contract's minimum hours: a constant the contract bounds add.
-    above_min_rate = 0.0
-    for a in p.agents:
-        c = p.contracts[a.contract]
-        over = [
-            agent_rate(a, c, t) - ratemin[t.name]
-            for t in templates
-            if t.name in usable_of[a.contract]
-        ]
-        if over:
-            above_min_rate += min(over) * c.min_hours_week
+    # The LPs price every shift at the cheapest rate any agent is paid for it.  What an
+    # agent is paid above that on the cheapest week its contract allows is a constant
+    # the contract bounds add.
+    above_min_rate = sum(_rate_floor(p, ai, ratemin, usable_of) for ai in range(len(p.agents)))
 
     def contract_lp(req_units, meetings=None, groups=None):
         return lp_bound(

@@ -946,6 +946,27 @@ def test_bound_adds_what_dearer_agents_are_paid_on_their_minimum_hours():
     assert res.bound == pytest.approx(320.0) and res.status == "OPTIMAL"
 
 
+def test_bound_adds_the_dearer_template_a_contract_cannot_avoid():
+    """Monday to Friday need one agent 08:00-16:00.  The full-time agent A is paid 22 on
+    8-h shifts (the template's rate) and 20 on 4-h ones, and must work 32 h in at most
+    five days: three 8-h shifts at least.  The part-timer B is paid 20 on both.  The
+    LP prices the week at 20 an hour (800); A's three 8-h shifts at 2 more are 48 above
+    it, and the bound proves the roster (3 x 176 + 2 x 80 for A, 2 x 80 for B) optimal.
+    Without B's cheaper 8-h rate there is no such floor on the 4-h shifts."""
+    d8 = ShiftTemplate("d8", 480, 8 * 60, 8 * 60, 60, cost_per_hour=22)
+    p4 = ShiftTemplate("p4", 240, 8 * 60, 12 * 60, 240, cost_per_hour=20)
+    ft = Contract("ft", 32, 40, 0, 5)
+    pt = Contract("pt", 0, 40, 0, 5, cost_per_hour=20)
+    agents = [Agent("A", "ft", skills={"q"}), Agent("B", "pt", skills={"q"})]
+    req = requirement({d: (8, 16, 1) for d in range(5)})
+    res = solve(req, agents, {"ft": ft, "pt": pt}, templates=(d8, p4))
+    assert res.stats["bound_above_min_rate"] == pytest.approx(48.0)
+    assert res.objective == pytest.approx(848.0)
+    assert res.bound == pytest.approx(848.0) and res.status == "OPTIMAL"
+    a = res.shifts[res.shifts["agent_id"] == "A"]
+    assert sorted(a["template"]) == ["d8", "d8", "d8", "p4", "p4"]
+
+
 def test_lead_mending_may_change_template_within_the_contract_hours():
     """The centre opens at 06:30 and the lead holds a 4-h shift, which cannot start
     before 07:00: no lead for the first half hour.  The mending moves it to the 8-h
