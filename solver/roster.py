@@ -668,6 +668,10 @@ _REMATCH_SHARE = 0.05
 _DAY_EXCHANGE_SHARE = 0.05
 #: Share of the time limit for matching whole weeks to the agents of one contract.
 _WEEK_MATCH_SHARE = 0.03
+#: Share of the time limit for a first placement of the breaks (before pass 1), and for
+#: adding shifts where it leaves requirement unmet.
+_EARLY_BREAKS_SHARE = 0.12
+_COVER_SHIFTS_SHARE = 0.03
 _FLUID_CACHE: dict = {}
 
 
@@ -938,18 +942,30 @@ def _place_breaks_by_day(
     meeting_times: dict[int, tuple[int, int]],
     time_limit_s: float,
     num_workers: int,
+    start: tuple[list[dict[int, int]], dict, dict] | None = None,
 ) -> _Pass2:
     """Pass 2 one day at a time: the breaks of the shifts starting on each day, with
     the other days' shifts on the phones as placed so far (first at their earliest
     legal breaks), each day's share of the time in proportion to its shifts.  Rounds
     repeat, from the placement so far, while time is left and some day's solve
-    stopped short of its optimum."""
+    stopped short of its optimum.
+
+    ``start`` (assignment, placement, meeting times of an earlier call) carries the
+    breaks of the shifts and meetings that are unchanged into the first round."""
     t0 = time.perf_counter()
     placed = {}
     for ai, days in enumerate(assign):
         for d, oi in days.items():
             o = p.options[oi]
             mt = meeting_times.get(ai)
+            if (
+                start is not None
+                and start[0][ai].get(d) == oi
+                and start[2].get(ai) == mt
+                and (ai, d) in start[1]
+            ):
+                placed[(ai, d)] = list(start[1][(ai, d)])
+                continue
             busy = []
             if _holds(o, mt):
                 busy = [(mt[0], mt[0] + mt[1])]
@@ -965,7 +981,7 @@ def _place_breaks_by_day(
 
     on = _on_phone_units(p, assign, placed, meeting_times)
     best = hall_short(on)
-    rounds, solved = 0, set()
+    rounds, solved = (1 if start is not None else 0), set()
     while True:
         statuses = []
         for k, d in enumerate(todo):
@@ -1579,6 +1595,21 @@ def build_roster(
     stats["week_match_s"] = time.perf_counter() - t_start
     hint, stats["meeting_mend_moves"] = _mend_meeting_absences(p, hint, base_plan)
     stats["meeting_mend_s"] = time.perf_counter() - t_start
+    # the breaks placed once: shifts added where they leave requirement unmet
+    prog(0.09, 1.0, "placing breaks, adding shifts where still short")
+    early_mt = {}
+    for act in p.activities:
+        sl = p.meeting_slot.get(act.name)
+        if sl is not None:
+            _, present = _meeting_time(p, act, _meeting_members(p, act), hint, sl)
+            early_mt.update(dict.fromkeys(present, sl))
+    early = _place_breaks_by_day(p, hint, early_mt, _EARLY_BREAKS_SHARE * time_limit_s,
+                                 num_workers)
+    hint, stats["cover_shifts_added"] = _add_cover_shifts(
+        p, hint, base_plan, early.short_units, _COVER_SHIFTS_SHARE * time_limit_s
+    )
+    early_start = (hint, early.breaks, early_mt)
+    stats["cover_shifts_s"] = time.perf_counter() - t_start
     # pass 1
     prog(0.1, 1.0, "building the roster model")
     pass1 = _build_pass1(p, base_plan)
@@ -1647,7 +1678,7 @@ def build_roster(
     # one day at a time: on the 400-agent benchmark, 6 s leave 150-300 unmet agent-hours
     # by day and 320-440 in one model (equal at 12 s).  No hint from pass 1's break
     # counts: handed to the agents in order, they led CP-SAT to three times the unmet
-    p2 = _place_breaks_by_day(p, assign, meeting_times, remaining, num_workers)
+    p2 = _place_breaks_by_day(p, assign, meeting_times, remaining, num_workers, early_start)
     stats["t_pass2_s"] = time.perf_counter() - t_start
     stats.update(pass2_status=p2.status, pass2_wall_s=p2.wall_s)
     shifts, breaks = _frames(p, assign, p2.breaks, meeting_times, meeting_names)
@@ -2707,6 +2738,107 @@ def _fill_plan_gaps(
                 held[s] += 1
             moves += 1
     return assign, moves
+
+
+def _add_cover_shifts(
+    p: _Problem,
+    assign: list[dict[int, int]],
+    plan: dict[int, int],
+    short_units: dict,
+    time_budget_s: float,
+) -> tuple[list[dict[int, int]], int]:
+    """Add a shift on a day off where the placed breaks leave requirement unmet.
+
+    The plan's whole shifts, their breaks placed, leave some intervals short (on the
+    benchmark, lunches crowding an hour).  An agent (not a team lead) with a day and
+    hours to spare in its contract takes the shift, among its candidates, whose
+    expected time on the phones (breaks at their average share) meets most of the
+    unmet requirement of the queues it is trained on, when that is worth more than the
+    shift's wages, soft rules and meeting (:meth:`_WeekPricing.delta`) and the week
+    stays legal; no shift puts more agents per team lead on shift than the lead rules
+    allow.  Repeats, the unmet requirement lowered by each shift added, until none
+    pays or the budget is spent.
+
+    Returns
+    -------
+    assignment : list of dict day -> option index
+    added : int
+    """
+    t0 = time.perf_counter()
+    assign = [dict(d) for d in assign]
+    Q, T = p.req_units.shape
+    short = np.zeros((Q, T))
+    for (q, t), u in short_units.items():
+        short[q, t] = u
+    if not short.any():
+        return assign, 0
+    price = p.weights["unmet requirement"] * p.week.unit_min / 60
+    pricing = _WeekPricing.of(p, plan)
+    serves = [
+        np.array([k[0] == frozenset({ALL_QUEUES}) or q in k[0] for q in p.queues])
+        for k in p.classes
+    ]
+    supervised = p.lead_ratio > 0 and any(a.is_lead for a in p.agents)
+    lead = np.zeros(T)
+    other = np.zeros(T)
+    for ai, days in enumerate(assign):
+        for i in days.values():
+            for t, u in p.options[i].cover:
+                (lead if p.agents[ai].is_lead else other)[t] += u
+    open_ = p.req_units.sum(axis=0) > 0
+    fluid = {}
+
+    def on_phone(i):
+        if i not in fluid:
+            fl = _fluid_on(p.options[i], _FLUID_SCALE)
+            idx = np.array(sorted(fl), int)
+            fluid[i] = (idx, np.array([fl[t] / _FLUID_SCALE for t in idx]))
+        return fluid[i]
+
+    added = 0
+    while time.perf_counter() - t0 < time_budget_s:
+        best, best_value = None, 0.0
+        for ai, a in enumerate(p.agents):
+            c = p.contracts[a.contract]
+            days = assign[ai]
+            if a.is_lead or len(days) >= c.max_days_week:
+                continue
+            unmet = short[serves[p.class_of[ai]]].sum(axis=0)
+            for i in p.cand[ai]:
+                o = p.options[i]
+                if o.day in days:
+                    continue
+                idx, on = on_phone(i)
+                gain = float(np.minimum(unmet[idx], on).sum()) * price
+                if gain <= best_value or gain <= p.shift_cost(ai, o):
+                    continue
+                if supervised:
+                    cov = [t for t, _ in o.cover if open_[t]]
+                    units = dict(o.cover)
+                    if any(other[t] + units[t] > p.lead_ratio * lead[t] for t in cov):
+                        continue
+                week = {d: p.options[j] for d, j in days.items()}
+                week[o.day] = o
+                if not _week_ok(p, ai, week):
+                    continue
+                dc = pricing.delta(assign, [(ai, o.day, i)])
+                if dc is not None and gain - dc > best_value:
+                    best, best_value = (ai, i), gain - dc
+        if best is None:
+            break
+        ai, i = best
+        o = p.options[i]
+        assign[ai][o.day] = i
+        idx, on = on_phone(i)
+        left = on.copy()
+        for q in np.flatnonzero(serves[p.class_of[ai]]):  # the queues it serves, in turn
+            take = np.minimum(short[q, idx], left)
+            short[q, idx] -= take
+            left -= take
+        for t, u in o.cover:
+            other[t] += u
+        added += 1
+    return assign, added
 
 
 def _rematch_starts(

@@ -462,6 +462,38 @@ def test_exchange_days_frees_a_preferred_day_off():
             assert out == start and moves == 0
 
 
+def test_cover_shifts_are_added_where_placed_breaks_leave_requirement_unmet():
+    """Tuesday 12:00-14:00 is left unmet once the breaks are placed.  A works Monday and
+    may work one day; B, with a day and hours to spare, takes the 2-h shift at 12:00
+    (worth 2 h of unmet requirement, 120, against wages of 20).  Priced at 5 an hour,
+    the unmet requirement is worth less than the shift and nothing is added; a team
+    lead is not given shifts this way."""
+    from solver import roster as R
+    from wfm.types import ServiceTarget
+
+    temp = ShiftTemplate("h2", 120, 8 * 60, 14 * 60, 60, cost_per_hour=10)
+    one = Contract("one", 0, 10, 0, 1)
+    two = Contract("two", 0, 10, 0, 2)
+    need = {0: (8, 10, 1), 1: (12, 14, 1)}
+    for b_lead, price, added in ((False, 60.0, True), (False, 5.0, False), (True, 60.0, False)):
+        agents = [Agent("A", "one", skills={"q"}), Agent("B", "two", skills={"q"}, is_lead=b_lead)]
+        p = R._prepare(requirement(need), agents, {"one": one, "two": two}, [temp], [],
+                       {"unmet requirement": price}, None, None, "staff_needed",
+                       ServiceTarget())
+        p.lead_ratio = 0
+        R._candidates(p, set(range(len(p.options))))
+        key = {(o.day, o.start_min): o.index for o in p.options}
+        start = [{0: key[(0, 480)]}, {}]
+        upi = p.week.units_per_interval
+        short = {(0, t): upi for t in range(p.week.n_intervals)
+                 if p.req_units[0, t] > 0 and t >= 96}  # Tuesday
+        out, n = R._add_cover_shifts(p, start, {}, short, 5.0)
+        if added:
+            assert out == [{0: key[(0, 480)]}, {1: key[(1, 720)]}] and n == 1
+        else:
+            assert out == start and n == 0
+
+
 def test_match_weeks_hands_each_agent_the_week_it_prefers():
     """E would start at 07:00 and has the week of 15:00 starts; L has the week of 07:00
     starts and no preference.  They exchange weeks; with L's week holding a day E has
