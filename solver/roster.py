@@ -37,6 +37,7 @@ name the rules and agents involved.
 
 from __future__ import annotations
 
+import heapq
 import math
 import time
 from collections import defaultdict
@@ -668,10 +669,9 @@ _REMATCH_SHARE = 0.05
 _DAY_EXCHANGE_SHARE = 0.05
 #: Share of the time limit for matching whole weeks to the agents of one contract.
 _WEEK_MATCH_SHARE = 0.03
-#: Share of the time limit for a first placement of the breaks (before pass 1), and for
-#: adding shifts where it leaves requirement unmet.
-_EARLY_BREAKS_SHARE = 0.12
-_COVER_SHIFTS_SHARE = 0.03
+#: Share of the time limit kept after pass 2 for adding shifts where the placed breaks
+#: leave requirement unmet, pricing them and placing their days' breaks again.
+_COVER_SHIFTS_SHARE = 0.06
 _FLUID_CACHE: dict = {}
 
 
@@ -943,6 +943,7 @@ def _place_breaks_by_day(
     time_limit_s: float,
     num_workers: int,
     start: tuple[list[dict[int, int]], dict, dict] | None = None,
+    only_days: set[int] | None = None,
 ) -> _Pass2:
     """Pass 2 one day at a time: the breaks of the shifts starting on each day, with
     the other days' shifts on the phones as placed so far (first at their earliest
@@ -951,7 +952,8 @@ def _place_breaks_by_day(
     stopped short of its optimum.
 
     ``start`` (assignment, placement, meeting times of an earlier call) carries the
-    breaks of the shifts and meetings that are unchanged into the first round."""
+    breaks of the shifts and meetings that are unchanged into the first round;
+    ``only_days`` limits the solves to the shifts starting on those days."""
     t0 = time.perf_counter()
     placed = {}
     for ai, days in enumerate(assign):
@@ -973,7 +975,10 @@ def _place_breaks_by_day(
             placed[(ai, d)] = list(first)
     n_day = [sum(1 for days in assign if d in days) for d in range(7)]
     overhead = 0.0  # model building of the day before [s]
-    todo = sorted((d for d in range(7) if n_day[d]), key=lambda d: -n_day[d])
+    todo = sorted(
+        (d for d in range(7) if n_day[d] and (only_days is None or d in only_days)),
+        key=lambda d: -n_day[d],
+    )
     req_s, serve = _hall_sets(p)
 
     def hall_short(on):
@@ -1595,21 +1600,6 @@ def build_roster(
     stats["week_match_s"] = time.perf_counter() - t_start
     hint, stats["meeting_mend_moves"] = _mend_meeting_absences(p, hint, base_plan)
     stats["meeting_mend_s"] = time.perf_counter() - t_start
-    # the breaks placed once: shifts added where they leave requirement unmet
-    prog(0.09, 1.0, "placing breaks, adding shifts where still short")
-    early_mt = {}
-    for act in p.activities:
-        sl = p.meeting_slot.get(act.name)
-        if sl is not None:
-            _, present = _meeting_time(p, act, _meeting_members(p, act), hint, sl)
-            early_mt.update(dict.fromkeys(present, sl))
-    early = _place_breaks_by_day(p, hint, early_mt, _EARLY_BREAKS_SHARE * time_limit_s,
-                                 num_workers)
-    hint, stats["cover_shifts_added"] = _add_cover_shifts(
-        p, hint, base_plan, early.short_units, _COVER_SHIFTS_SHARE * time_limit_s
-    )
-    early_start = (hint, early.breaks, early_mt)
-    stats["cover_shifts_s"] = time.perf_counter() - t_start
     # pass 1
     prog(0.1, 1.0, "building the roster model")
     pass1 = _build_pass1(p, base_plan)
@@ -1678,9 +1668,26 @@ def build_roster(
     # one day at a time: on the 400-agent benchmark, 6 s leave 150-300 unmet agent-hours
     # by day and 320-440 in one model (equal at 12 s).  No hint from pass 1's break
     # counts: handed to the agents in order, they led CP-SAT to three times the unmet
-    p2 = _place_breaks_by_day(p, assign, meeting_times, remaining, num_workers, early_start)
+    cover_s = _COVER_SHIFTS_SHARE * time_limit_s
+    p2 = _place_breaks_by_day(p, assign, meeting_times, max(0.5, remaining - cover_s), num_workers)
     stats["t_pass2_s"] = time.perf_counter() - t_start
     stats.update(pass2_status=p2.status, pass2_wall_s=p2.wall_s)
+    # shifts added where the placed breaks leave requirement unmet; pass 1 fixed to them
+    # prices their soft rules, and their days' breaks are placed again
+    more, stats["cover_shifts_added"] = _add_cover_shifts(
+        p, assign, base_plan, p2.short_units, 0.5 * cover_s
+    )
+    if stats["cover_shifts_added"]:
+        s_more = _solve_fixed(pass1, more, num_workers)
+        if s_more is not None:
+            days = {d for old, new in zip(assign, more, strict=True) for d in new if d not in old}
+            left = max(0.5, time_limit_s - (time.perf_counter() - t_start) - reserve)
+            p2_more = _place_breaks_by_day(p, more, meeting_times, left, num_workers,
+                                           (assign, p2.breaks, meeting_times), days)
+            assign, p2, s1 = more, p2_more, s_more
+        else:
+            stats["cover_shifts_added"] = 0
+    stats["t_cover_shifts_s"] = time.perf_counter() - t_start
     shifts, breaks = _frames(p, assign, p2.breaks, meeting_times, meeting_names)
     coverage = _coverage_frame(p, assign, p2.served)
     prows = _penalty_rows(p, s1, pass1.penalties, p2.short_units, absent)
@@ -1755,27 +1762,36 @@ def _complete_hint(pass1: _Pass1, hint: list[dict[int, int]], num_workers: int) 
     the greedy roster breaks a crew rule; then only the shifts are hinted).
     """
     m = pass1.model
-    fixed = m.clone()
-    pairs = []
-    for ai, av in enumerate(pass1.avs):
-        chosen = set(hint[ai].values())
-        for o, v in zip(av.options, av.x, strict=True):
-            pairs.append((v, int(o.index in chosen)))
-            fixed.add(fixed.get_bool_var_from_proto_index(v.index) == int(o.index in chosen))
-    s = cp_model.CpSolver()
-    s.parameters.num_workers = int(num_workers)
-    s.parameters.max_time_in_seconds = 5.0
-    st = s.solve(fixed)
+    s = _solve_fixed(pass1, hint, num_workers)
     m.clear_hints()
-    if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if s is not None:
         sol = s.response_proto.solution
         n = len(m.proto.variables)
         m.proto.solution_hint.vars.extend(range(n))
         m.proto.solution_hint.values.extend([sol[i] for i in range(n)])
         return s.objective_value / 100
-    for v, val in pairs:
-        m.add_hint(v, val)
+    for ai, av in enumerate(pass1.avs):
+        chosen = set(hint[ai].values())
+        for o, v in zip(av.options, av.x, strict=True):
+            m.add_hint(v, int(o.index in chosen))
     return None
+
+
+def _solve_fixed(
+    pass1: _Pass1, assign: list[dict[int, int]], num_workers: int
+) -> cp_model.CpSolver | None:
+    """Pass 1 with every agent's shifts fixed to ``assign`` (its coverage, penalty and
+    meeting variables solved); None if that roster breaks a crew rule of pass 1."""
+    fixed = pass1.model.clone()
+    for ai, av in enumerate(pass1.avs):
+        chosen = set(assign[ai].values())
+        for o, v in zip(av.options, av.x, strict=True):
+            fixed.add(fixed.get_bool_var_from_proto_index(v.index) == int(o.index in chosen))
+    s = cp_model.CpSolver()
+    s.parameters.num_workers = int(num_workers)
+    s.parameters.max_time_in_seconds = 5.0
+    st = s.solve(fixed)
+    return s if st in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
 
 
 @dataclass
@@ -2795,38 +2811,50 @@ def _add_cover_shifts(
             fluid[i] = (idx, np.array([fl[t] / _FLUID_SCALE for t in idx]))
         return fluid[i]
 
+    def value(ai, i) -> float | None:
+        """What the shift is worth now, or None if it cannot be added."""
+        o = p.options[i]
+        days = assign[ai]
+        if o.day in days or len(days) >= p.contracts[p.agents[ai].contract].max_days_week:
+            return None
+        idx, on = on_phone(i)
+        unmet = short[serves[p.class_of[ai]]][:, idx].sum(axis=0)
+        gain = float(np.minimum(unmet, on).sum()) * price
+        if gain <= p.shift_cost(ai, o):
+            return None
+        if supervised:
+            units = dict(o.cover)
+            if any(open_[t] and other[t] + units[t] > p.lead_ratio * lead[t] for t in units):
+                return None
+        week = {d: p.options[j] for d, j in days.items()}
+        week[o.day] = o
+        if not _week_ok(p, ai, week):
+            return None
+        dc = pricing.delta(assign, [(ai, o.day, i)])
+        return None if dc is None else gain - dc
+
+    # lazy greedy: the unmet requirement only falls, so a shift is worth no more than
+    # when last priced; the best shift is taken once its value, priced again, still
+    # leads the others' last prices
+    heap = []
+    for ai, a in enumerate(p.agents):
+        c = p.contracts[a.contract]
+        if a.is_lead or len(assign[ai]) >= c.max_days_week:
+            continue
+        for i in p.cand[ai]:
+            v = value(ai, i)
+            if v is not None and v > 0:
+                heap.append((-v, ai, i))
+    heapq.heapify(heap)
     added = 0
-    while time.perf_counter() - t0 < time_budget_s:
-        best, best_value = None, 0.0
-        for ai, a in enumerate(p.agents):
-            c = p.contracts[a.contract]
-            days = assign[ai]
-            if a.is_lead or len(days) >= c.max_days_week:
-                continue
-            unmet = short[serves[p.class_of[ai]]].sum(axis=0)
-            for i in p.cand[ai]:
-                o = p.options[i]
-                if o.day in days:
-                    continue
-                idx, on = on_phone(i)
-                gain = float(np.minimum(unmet[idx], on).sum()) * price
-                if gain <= best_value or gain <= p.shift_cost(ai, o):
-                    continue
-                if supervised:
-                    cov = [t for t, _ in o.cover if open_[t]]
-                    units = dict(o.cover)
-                    if any(other[t] + units[t] > p.lead_ratio * lead[t] for t in cov):
-                        continue
-                week = {d: p.options[j] for d, j in days.items()}
-                week[o.day] = o
-                if not _week_ok(p, ai, week):
-                    continue
-                dc = pricing.delta(assign, [(ai, o.day, i)])
-                if dc is not None and gain - dc > best_value:
-                    best, best_value = (ai, i), gain - dc
-        if best is None:
-            break
-        ai, i = best
+    while heap and time.perf_counter() - t0 < time_budget_s:
+        _, ai, i = heapq.heappop(heap)
+        v = value(ai, i)
+        if v is None or v <= 0:
+            continue
+        if heap and v < -heap[0][0]:
+            heapq.heappush(heap, (-v, ai, i))
+            continue
         o = p.options[i]
         assign[ai][o.day] = i
         idx, on = on_phone(i)
