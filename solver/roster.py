@@ -942,32 +942,18 @@ def _place_breaks_by_day(
     meeting_times: dict[int, tuple[int, int]],
     time_limit_s: float,
     num_workers: int,
-    start: tuple[list[dict[int, int]], dict, dict] | None = None,
-    only_days: set[int] | None = None,
 ) -> _Pass2:
     """Pass 2 one day at a time: the breaks of the shifts starting on each day, with
     the other days' shifts on the phones as placed so far (first at their earliest
     legal breaks), each day's share of the time in proportion to its shifts.  Rounds
     repeat, from the placement so far, while time is left and some day's solve
-    stopped short of its optimum.
-
-    ``start`` (assignment, placement, meeting times of an earlier call) carries the
-    breaks of the shifts and meetings that are unchanged into the first round;
-    ``only_days`` limits the solves to the shifts starting on those days."""
+    stopped short of its optimum."""
     t0 = time.perf_counter()
     placed = {}
     for ai, days in enumerate(assign):
         for d, oi in days.items():
             o = p.options[oi]
             mt = meeting_times.get(ai)
-            if (
-                start is not None
-                and start[0][ai].get(d) == oi
-                and start[2].get(ai) == mt
-                and (ai, d) in start[1]
-            ):
-                placed[(ai, d)] = list(start[1][(ai, d)])
-                continue
             busy = []
             if _holds(o, mt):
                 busy = [(mt[0], mt[0] + mt[1])]
@@ -975,10 +961,7 @@ def _place_breaks_by_day(
             placed[(ai, d)] = list(first)
     n_day = [sum(1 for days in assign if d in days) for d in range(7)]
     overhead = 0.0  # model building of the day before [s]
-    todo = sorted(
-        (d for d in range(7) if n_day[d] and (only_days is None or d in only_days)),
-        key=lambda d: -n_day[d],
-    )
+    todo = sorted((d for d in range(7) if n_day[d]), key=lambda d: -n_day[d])
     req_s, serve = _hall_sets(p)
 
     def hall_short(on):
@@ -986,7 +969,7 @@ def _place_breaks_by_day(
 
     on = _on_phone_units(p, assign, placed, meeting_times)
     best = hall_short(on)
-    rounds, solved = (1 if start is not None else 0), set()
+    rounds, solved = 0, set()
     while True:
         statuses = []
         for k, d in enumerate(todo):
@@ -1032,6 +1015,42 @@ def _place_breaks_by_day(
     served, short = _serve(p, on)
     status = "FEASIBLE" if solved == set(todo) else "NO_SOLUTION"
     return _Pass2(placed, short, served, status, time.perf_counter() - t0)
+
+
+def _place_new_breaks(
+    p: _Problem,
+    assign: list[dict[int, int]],
+    more: list[dict[int, int]],
+    placed: _Pass2,
+    meeting_times: dict[int, tuple[int, int]],
+    time_limit_s: float,
+    num_workers: int,
+) -> _Pass2:
+    """The breaks of the shifts that ``more`` adds to ``assign``, the others' breaks as
+    ``placed``: one small CP-SAT over the intervals the new shifts touch."""
+    new = [
+        {d: i for d, i in mine.items() if d not in old}
+        for old, mine in zip(assign, more, strict=True)
+    ]
+    const = _on_phone_units(p, assign, placed.breaks, meeting_times)
+    touched = np.zeros(p.week.n_intervals, bool)
+    for days in new:
+        for i in days.values():
+            touched[[t for t, _ in p.options[i].cover]] = True
+    r = _place_breaks(p, new, meeting_times, time_limit_s, num_workers, None,
+                      const_on=const, intervals=touched)
+    breaks = dict(placed.breaks)
+    if r.status in ("OPTIMAL", "FEASIBLE"):
+        breaks.update(r.breaks)
+    else:  # the earliest legal breaks (as pass 2 starts from)
+        for ai, days in enumerate(new):
+            for d, i in days.items():
+                o = p.options[i]
+                mt = meeting_times.get(ai)
+                busy = [(mt[0], mt[0] + mt[1])] if _holds(o, mt) else []
+                breaks[(ai, d)] = list(breaks_avoiding(o, busy) or breaks_avoiding(o, []) or ())
+    served, short = _serve(p, _on_phone_units(p, more, breaks, meeting_times))
+    return _Pass2(breaks, short, served, placed.status, placed.wall_s + r.wall_s)
 
 
 def _on_phone_units(p, assign, placed, meeting_times) -> np.ndarray:
@@ -1680,11 +1699,9 @@ def build_roster(
     if stats["cover_shifts_added"]:
         s_more = _solve_fixed(pass1, more, num_workers)
         if s_more is not None:
-            days = {d for old, new in zip(assign, more, strict=True) for d in new if d not in old}
             left = max(0.5, time_limit_s - (time.perf_counter() - t_start) - reserve)
-            p2_more = _place_breaks_by_day(p, more, meeting_times, left, num_workers,
-                                           (assign, p2.breaks, meeting_times), days)
-            assign, p2, s1 = more, p2_more, s_more
+            p2 = _place_new_breaks(p, assign, more, p2, meeting_times, left, num_workers)
+            assign, s1 = more, s_more
         else:
             stats["cover_shifts_added"] = 0
     stats["t_cover_shifts_s"] = time.perf_counter() - t_start
@@ -2767,12 +2784,12 @@ def _add_cover_shifts(
 
     The plan's whole shifts, their breaks placed, leave some intervals short (on the
     benchmark, lunches crowding an hour).  An agent (not a team lead) with a day and
-    hours to spare in its contract takes the shift, among its candidates, whose
-    expected time on the phones (breaks at their average share) meets most of the
+    hours to spare in its contract takes the shift, among its candidates, whose time
+    on the phones (each break where the unmet requirement is least) meets most of the
     unmet requirement of the queues it is trained on, when that is worth more than the
     shift's wages, soft rules and meeting (:meth:`_WeekPricing.delta`) and the week
     stays legal; no shift puts more agents per team lead on shift than the lead rules
-    allow.  Repeats, the unmet requirement lowered by each shift added, until none
+    allow.  Lazy greedy: the unmet requirement lowered by each shift added, until none
     pays or the budget is spent.
 
     Returns
@@ -2802,14 +2819,35 @@ def _add_cover_shifts(
             for t, u in p.options[i].cover:
                 (lead if p.agents[ai].is_lead else other)[t] += u
     open_ = p.req_units.sum(axis=0) > 0
-    fluid = {}
+    shapes = {}
 
-    def on_phone(i):
-        if i not in fluid:
-            fl = _fluid_on(p.options[i], _FLUID_SCALE)
-            idx = np.array(sorted(fl), int)
-            fluid[i] = (idx, np.array([fl[t] / _FLUID_SCALE for t in idx]))
-        return fluid[i]
+    def shape(i):
+        """Intervals, units on shift and, per break, the units of each position."""
+        if i not in shapes:
+            o = p.options[i]
+            idx = np.array(sorted({t for t, _ in o.cover}), int)
+            pos = {int(t): k for k, t in enumerate(idx)}
+            cover = np.zeros(len(idx))
+            for t, u in o.cover:
+                cover[pos[t]] += u
+            rules_ = []
+            for slots in o.breaks:
+                units = np.zeros((len(slots), len(idx)))
+                for j, sl in enumerate(slots):
+                    for t, u in sl.cover:
+                        if t in pos:
+                            units[j, pos[t]] += u
+                rules_.append(units)
+            shapes[i] = (idx, cover, rules_)
+        return shapes[i]
+
+    def on_phone(i, unmet):
+        """Units on the phones with each break where it meets least unmet requirement."""
+        _, cover, rules_ = shape(i)
+        on = cover.copy()
+        for units in rules_:
+            on -= units[int(np.argmin(units @ unmet))]
+        return np.maximum(on, 0.0)
 
     def value(ai, i) -> float | None:
         """What the shift is worth now, or None if it cannot be added."""
@@ -2817,10 +2855,13 @@ def _add_cover_shifts(
         days = assign[ai]
         if o.day in days or len(days) >= p.contracts[p.agents[ai].contract].max_days_week:
             return None
-        idx, on = on_phone(i)
+        idx, cover, _ = shape(i)
         unmet = short[serves[p.class_of[ai]]][:, idx].sum(axis=0)
-        gain = float(np.minimum(unmet, on).sum()) * price
-        if gain <= p.shift_cost(ai, o):
+        cost = p.shift_cost(ai, o)
+        if float(np.minimum(unmet, cover).sum()) * price <= cost:
+            return None
+        gain = float(np.minimum(unmet, on_phone(i, unmet)).sum()) * price
+        if gain <= cost:
             return None
         if supervised:
             units = dict(o.cover)
@@ -2857,8 +2898,8 @@ def _add_cover_shifts(
             continue
         o = p.options[i]
         assign[ai][o.day] = i
-        idx, on = on_phone(i)
-        left = on.copy()
+        idx, _, _ = shape(i)
+        left = on_phone(i, short[serves[p.class_of[ai]]][:, idx].sum(axis=0))
         for q in np.flatnonzero(serves[p.class_of[ai]]):  # the queues it serves, in turn
             take = np.minimum(short[q, idx], left)
             short[q, idx] -= take
