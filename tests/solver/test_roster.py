@@ -494,6 +494,27 @@ def test_cover_shifts_are_added_where_placed_breaks_leave_requirement_unmet():
             assert out == start and n == 0
 
 
+def test_new_shift_breaks_are_placed_against_the_breaks_already_placed():
+    """One agent is needed 08:00-16:00 and A's break is placed at 09:00.  B's shift is
+    added: its break (09:00-10:00 window) goes anywhere but 09:00, so the hour is never
+    left without an agent on the phone."""
+    from solver import roster as R
+    from wfm.types import ServiceTarget
+
+    agents = [Agent("A", "any", skills={"q"}), Agent("B", "any", skills={"q"})]
+    p = R._prepare(requirement({0: (8, 16, 1)}), agents, {"any": ANY}, [T8], [], None, None,
+                   None, "staff_needed", ServiceTarget())
+    p.lead_ratio = 0
+    (i,) = [o.index for o in p.options if o.day == 0]
+    at_nine = next(sl for sl in p.options[i].breaks[0] if sl.offset_min == 60)
+    first = R._Pass2({(0, 0): [at_nine]}, {}, None, "OPTIMAL", 0.0)
+    out = R._place_new_breaks(p, [{0: i}, {}], [{0: i}, {0: i}], first, {}, 5.0, 1)
+    assert out.breaks[(0, 0)] == [at_nine]
+    (b_break,) = out.breaks[(1, 0)]
+    assert b_break.offset_min != 60
+    assert sum(out.short_units.values()) == 0
+
+
 def test_match_weeks_hands_each_agent_the_week_it_prefers():
     """E would start at 07:00 and has the week of 15:00 starts; L has the week of 07:00
     starts and no preference.  They exchange weeks; with L's week holding a day E has
