@@ -670,7 +670,7 @@ _DAY_EXCHANGE_SHARE = 0.05
 #: Share of the time limit for matching whole weeks to the agents of one contract.
 _WEEK_MATCH_SHARE = 0.03
 #: Share of the time limit kept after pass 2 for adding shifts where the placed breaks
-#: leave requirement unmet, pricing them and placing their days' breaks again.
+#: leave requirement unmet, pricing them and placing their breaks.
 _COVER_SHIFTS_SHARE = 0.06
 _FLUID_CACHE: dict = {}
 
@@ -936,6 +936,19 @@ def _hall_sets(p: _Problem) -> tuple[np.ndarray, np.ndarray]:
     return req_s, serve
 
 
+def _earliest_breaks(o: ShiftOption, mt: tuple[int, int] | None) -> list:
+    """The shift's earliest legal breaks, clear of its agent's meeting if it holds it."""
+    busy = [(mt[0], mt[0] + mt[1])] if _holds(o, mt) else []
+    return list(breaks_avoiding(o, busy) or breaks_avoiding(o, []) or ())
+
+
+def _class_queues(p: _Problem) -> np.ndarray:
+    """Which queues (columns) each class of agents (rows) is trained on."""
+    return np.array(
+        [[k[0] == frozenset({ALL_QUEUES}) or q in k[0] for q in p.queues] for k in p.classes]
+    )
+
+
 def _place_breaks_by_day(
     p: _Problem,
     assign: list[dict[int, int]],
@@ -952,13 +965,7 @@ def _place_breaks_by_day(
     placed = {}
     for ai, days in enumerate(assign):
         for d, oi in days.items():
-            o = p.options[oi]
-            mt = meeting_times.get(ai)
-            busy = []
-            if _holds(o, mt):
-                busy = [(mt[0], mt[0] + mt[1])]
-            first = breaks_avoiding(o, busy) or breaks_avoiding(o, []) or ()
-            placed[(ai, d)] = list(first)
+            placed[(ai, d)] = _earliest_breaks(p.options[oi], meeting_times.get(ai))
     n_day = [sum(1 for days in assign if d in days) for d in range(7)]
     overhead = 0.0  # model building of the day before [s]
     todo = sorted((d for d in range(7) if n_day[d]), key=lambda d: -n_day[d])
@@ -1045,10 +1052,7 @@ def _place_new_breaks(
     else:  # the earliest legal breaks (as pass 2 starts from)
         for ai, days in enumerate(new):
             for d, i in days.items():
-                o = p.options[i]
-                mt = meeting_times.get(ai)
-                busy = [(mt[0], mt[0] + mt[1])] if _holds(o, mt) else []
-                breaks[(ai, d)] = list(breaks_avoiding(o, busy) or breaks_avoiding(o, []) or ())
+                breaks[(ai, d)] = _earliest_breaks(p.options[i], meeting_times.get(ai))
     served, short = _serve(p, _on_phone_units(p, more, breaks, meeting_times))
     return _Pass2(breaks, short, served, placed.status, placed.wall_s + r.wall_s)
 
@@ -1083,12 +1087,7 @@ def _serve(p: _Problem, on: np.ndarray) -> tuple[np.ndarray, dict]:
     Q, T = p.req_units.shape
     served = np.zeros((Q, T))
     short = {}
-    skill = np.array(
-        [
-            [1.0 if q in k[0] or k[0] == frozenset({ALL_QUEUES}) else 0.0 for q in p.queues]
-            for k in p.classes
-        ]
-    )
+    skill = _class_queues(p).astype(float)
     for t in range(T):
         need = p.req_units[:, t].astype(float)
         have = on[:, t].astype(float)
@@ -1692,7 +1691,7 @@ def build_roster(
     stats["t_pass2_s"] = time.perf_counter() - t_start
     stats.update(pass2_status=p2.status, pass2_wall_s=p2.wall_s)
     # shifts added where the placed breaks leave requirement unmet; pass 1 fixed to them
-    # prices their soft rules, and their days' breaks are placed again
+    # prices their soft rules, and their breaks are placed among the others'
     more, stats["cover_shifts_added"] = _add_cover_shifts(
         p, assign, base_plan, p2.short_units, 0.5 * cover_s
     )
@@ -2807,10 +2806,7 @@ def _add_cover_shifts(
         return assign, 0
     price = p.weights["unmet requirement"] * p.week.unit_min / 60
     pricing = _WeekPricing.of(p, plan)
-    serves = [
-        np.array([k[0] == frozenset({ALL_QUEUES}) or q in k[0] for q in p.queues])
-        for k in p.classes
-    ]
+    serves = _class_queues(p)
     supervised = p.lead_ratio > 0 and any(a.is_lead for a in p.agents)
     lead = np.zeros(T)
     other = np.zeros(T)
@@ -2879,8 +2875,7 @@ def _add_cover_shifts(
     # leads the others' last prices
     heap = []
     for ai, a in enumerate(p.agents):
-        c = p.contracts[a.contract]
-        if a.is_lead or len(assign[ai]) >= c.max_days_week:
+        if a.is_lead:
             continue
         for i in p.cand[ai]:
             v = value(ai, i)
