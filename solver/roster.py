@@ -40,7 +40,7 @@ from __future__ import annotations
 import heapq
 import math
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import product
@@ -669,9 +669,13 @@ _REMATCH_SHARE = 0.05
 _DAY_EXCHANGE_SHARE = 0.05
 #: Share of the time limit for matching whole weeks to the agents of one contract.
 _WEEK_MATCH_SHARE = 0.03
-#: Share of the time limit kept after pass 2 for adding shifts where the placed breaks
-#: leave requirement unmet, pricing them and placing their breaks.
-_COVER_SHIFTS_SHARE = 0.06
+#: Share of the time limit for adding or moving shifts, and moving breaks, where the
+#: breaks placed by pass 2 leave requirement unmet.
+_COVER_SHIFTS_SHARE = 0.04
+#: Time kept for the frames and report after the last solve [s].
+_REPORT_S = 1.5
+#: Furthest a shift is moved on its day for the unmet requirement [min].
+_MOVE_MIN = 120
 _FLUID_CACHE: dict = {}
 
 
@@ -1032,27 +1036,50 @@ def _place_new_breaks(
     meeting_times: dict[int, tuple[int, int]],
     time_limit_s: float,
     num_workers: int,
+    guess: dict | None = None,
 ) -> _Pass2:
-    """The breaks of the shifts that ``more`` adds to ``assign``, the others' breaks as
-    ``placed``: one small CP-SAT over the intervals the new shifts touch."""
+    """The breaks of the shifts that ``more`` adds to ``assign`` or puts in place of
+    one, the others' breaks as ``guess`` has them (else as ``placed``): one small
+    CP-SAT over the intervals the new shifts touch, hinted by (and kept only if no
+    worse than) the new shifts' breaks in ``guess`` (else the earliest legal ones)."""
     new = [
-        {d: i for d, i in mine.items() if d not in old}
+        {d: i for d, i in mine.items() if old.get(d) != i}
         for old, mine in zip(assign, more, strict=True)
     ]
-    const = _on_phone_units(p, assign, placed.breaks, meeting_times)
+    kept = [
+        {d: i for d, i in mine.items() if old.get(d) == i}
+        for old, mine in zip(assign, more, strict=True)
+    ]
+    base = guess or placed.breaks
+    const = _on_phone_units(p, kept, base, meeting_times)
     touched = np.zeros(p.week.n_intervals, bool)
     for days in new:
         for i in days.values():
             touched[[t for t, _ in p.options[i].cover]] = True
-    r = _place_breaks(p, new, meeting_times, time_limit_s, num_workers, None,
+    start = {
+        (ai, d): (guess or {}).get((ai, d))
+        or _earliest_breaks(p.options[i], meeting_times.get(ai))
+        for ai, days in enumerate(new)
+        for d, i in days.items()
+    }
+    hint = {(ai, d, r): sl.offset_min for (ai, d), sls in start.items() for r, sl in enumerate(sls)}
+    breaks = {(ai, d): base[(ai, d)] for ai, days in enumerate(kept) for d in days
+              if (ai, d) in base}
+    if not start:  # only breaks moved
+        served, short = _serve(p, _on_phone_units(p, more, breaks, meeting_times))
+        return _Pass2(breaks, short, served, placed.status, placed.wall_s)
+    r = _place_breaks(p, new, meeting_times, time_limit_s, num_workers, hint,
                       const_on=const, intervals=touched)
-    breaks = dict(placed.breaks)
-    if r.status in ("OPTIMAL", "FEASIBLE"):
+    req_s, serve = _hall_sets(p)
+
+    def unmet(brk):
+        on = const + _on_phone_units(p, new, brk, meeting_times)
+        return float(np.maximum(0.0, (req_s - serve @ on).max(axis=0)).sum())
+
+    if r.status in ("OPTIMAL", "FEASIBLE") and unmet(r.breaks) <= unmet(start):
         breaks.update(r.breaks)
-    else:  # the earliest legal breaks (as pass 2 starts from)
-        for ai, days in enumerate(new):
-            for d, i in days.items():
-                breaks[(ai, d)] = _earliest_breaks(p.options[i], meeting_times.get(ai))
+    else:
+        breaks.update(start)
     served, short = _serve(p, _on_phone_units(p, more, breaks, meeting_times))
     return _Pass2(breaks, short, served, placed.status, placed.wall_s + r.wall_s)
 
@@ -1063,16 +1090,27 @@ def _on_phone_units(p, assign, placed, meeting_times) -> np.ndarray:
     for ai, days in enumerate(assign):
         ci = p.class_of[ai]
         for d, oi in days.items():
-            o = p.options[oi]
-            for t, u in o.cover:
+            for t, u in _on_phone_of(
+                p, p.options[oi], placed.get((ai, d), []), meeting_times.get(ai)
+            ).items():
                 on[ci, t] += u
-            for slot in placed.get((ai, d), []):
-                for t, u in slot.cover:
-                    on[ci, t] -= u
-            mt = meeting_times.get(ai)
-            if _holds(o, mt):
-                for t, u in p.week.cover(mt[0], mt[1]):
-                    on[ci, t] -= u
+    return on
+
+
+def _on_phone_of(
+    p: _Problem, o: ShiftOption, breaks: Sequence, mt: tuple[int, int] | None
+) -> dict[int, int]:
+    """On-phone units per interval of one shift, its breaks placed and its agent's
+    meeting (when the shift holds it) taken off."""
+    on = defaultdict(int)
+    for t, u in o.cover:
+        on[t] += u
+    for slot in breaks:
+        for t, u in slot.cover:
+            on[t] -= u
+    if _holds(o, mt):
+        for t, u in p.week.cover(mt[0], mt[1]):
+            on[t] -= u
     return on
 
 
@@ -1683,26 +1721,43 @@ def build_roster(
     prog(0.87, 1.0, "placing breaks")
     remaining = max(0.5, time_limit_s - (time.perf_counter() - t_start) - reserve)
     stats["t_pass1_s"] = time.perf_counter() - t_start
+    # kept for the changes after pass 2; their pricing by pass 1 solved again (as long
+    # as the hint's solve took) comes out of the time kept for the report.  Where that
+    # cannot fit, only breaks will move, and pass 2 has the time instead.
+    step_s = _COVER_SHIFTS_SHARE * time_limit_s
+    fixed_s = stats["t_hint_s"] - stats["t_build_s"]
+    after_s = step_s + 1.0
+    if fixed_s + 1.0 + 0.5 * step_s > after_s + reserve - _REPORT_S:
+        after_s = 0.5 * step_s
     # one day at a time: on the 400-agent benchmark, 6 s leave 150-300 unmet agent-hours
     # by day and 320-440 in one model (equal at 12 s).  No hint from pass 1's break
     # counts: handed to the agents in order, they led CP-SAT to three times the unmet
-    cover_s = _COVER_SHIFTS_SHARE * time_limit_s
-    p2 = _place_breaks_by_day(p, assign, meeting_times, max(0.5, remaining - cover_s), num_workers)
+    p2 = _place_breaks_by_day(p, assign, meeting_times, max(0.5, remaining - after_s), num_workers)
     stats["t_pass2_s"] = time.perf_counter() - t_start
     stats.update(pass2_status=p2.status, pass2_wall_s=p2.wall_s)
-    # shifts added where the placed breaks leave requirement unmet; pass 1 fixed to them
-    # prices their soft rules, and their breaks are placed among the others'
-    more, stats["cover_shifts_added"] = _add_cover_shifts(
-        p, assign, base_plan, p2.short_units, 0.5 * cover_s
-    )
-    if stats["cover_shifts_added"]:
+    # shifts added or moved where the placed breaks leave requirement unmet; pass 1
+    # fixed to them prices their soft rules, and their breaks are placed among the others'.
+    # When pass 2 left too little time for that, only breaks move.
+    left = time_limit_s - (time.perf_counter() - t_start) - _REPORT_S
+    budget = min(step_s, left - fixed_s - 1.0)
+    shifts = budget >= 0.5 * step_s
+    if not shifts:
+        budget = max(0.2, min(step_s, left - 0.5))
+    more, guess, counts = _cover_unmet(p, assign, base_plan, p2, meeting_times, budget, shifts)
+    s_more = s1
+    if counts["added"] or counts["moved"]:
         s_more = _solve_fixed(pass1, more, num_workers)
-        if s_more is not None:
-            left = max(0.5, time_limit_s - (time.perf_counter() - t_start) - reserve)
-            p2 = _place_new_breaks(p, assign, more, p2, meeting_times, left, num_workers)
-            assign, s1 = more, s_more
-        else:
-            stats["cover_shifts_added"] = 0
+    if counts and s_more is not None:
+        left = max(0.5, time_limit_s - (time.perf_counter() - t_start) - _REPORT_S)
+        p2 = _place_new_breaks(p, assign, more, p2, meeting_times, left, num_workers, guess)
+        assign, s1 = more, s_more
+    else:
+        counts = Counter()
+    stats.update(
+        cover_shifts_added=counts["added"],
+        cover_shifts_moved=counts["moved"],
+        cover_breaks_moved=counts["breaks"],
+    )
     stats["t_cover_shifts_s"] = time.perf_counter() - t_start
     shifts, breaks = _frames(p, assign, p2.breaks, meeting_times, meeting_names)
     coverage = _coverage_frame(p, assign, p2.served)
@@ -2772,42 +2827,54 @@ def _fill_plan_gaps(
     return assign, moves
 
 
-def _add_cover_shifts(
+def _cover_unmet(
     p: _Problem,
     assign: list[dict[int, int]],
     plan: dict[int, int],
-    short_units: dict,
+    placed: _Pass2,
+    meeting_times: dict[int, tuple[int, int]],
     time_budget_s: float,
-) -> tuple[list[dict[int, int]], int]:
-    """Add a shift on a day off where the placed breaks leave requirement unmet.
+    shifts: bool = True,
+) -> tuple[list[dict[int, int]], dict, Counter]:
+    """Add a shift on a day off, move a day's shift or its breaks, where the placed
+    breaks leave requirement unmet.
 
     The plan's whole shifts, their breaks placed, leave some intervals short (on the
-    benchmark, lunches crowding an hour).  An agent (not a team lead) with a day and
-    hours to spare in its contract takes the shift, among its candidates, whose time
-    on the phones (each break where the unmet requirement is least) meets most of the
-    unmet requirement of the queues it is trained on, when that is worth more than the
-    shift's wages, soft rules and meeting (:meth:`_WeekPricing.delta`) and the week
-    stays legal; no shift puts more agents per team lead on shift than the lead rules
-    allow.  Lazy greedy: the unmet requirement lowered by each shift added, until none
-    pays or the budget is spent.
+    benchmark, lunches crowding an hour).  An agent (not a team lead) takes, among its
+    candidates, a shift on a day it has off (with a day and hours to spare in its
+    contract) or in place of the shift it works that day (the same template, starting
+    at most ``_MOVE_MIN`` away, or the same shift with its breaks placed again; unless
+    that shift holds its meeting), when the unmet requirement this lowers is worth more than the change in
+    wages, soft rules and meeting (:meth:`_WeekPricing.delta`) and the week stays
+    legal; no shift puts more agents per team lead on shift than the lead rules allow.
+    The unmet requirement is Hall's (:func:`_hall_sets`), the agents' on-phone units
+    shared among the queues they are trained on at best; the new shift's breaks go,
+    one rule after another, where they leave least unmet, and the shift it replaces
+    leaves with its placed breaks.  Lazy greedy: each change is priced again before it
+    is made, until none pays or the budget is spent.  With ``shifts`` false, only
+    breaks move.
 
     Returns
     -------
     assignment : list of dict day -> option index
-    added : int
+    breaks : dict (agent, day) -> list of BreakSlot
+        The breaks as placed, the new shifts' where they were priced.
+    counts : Counter
+        ``added`` shifts on days off, ``moved`` shifts in place of another on the same
+        day, ``breaks`` shifts whose breaks alone were placed again.
     """
     t0 = time.perf_counter()
     assign = [dict(d) for d in assign]
-    Q, T = p.req_units.shape
-    short = np.zeros((Q, T))
-    for (q, t), u in short_units.items():
-        short[q, t] = u
-    if not short.any():
-        return assign, 0
+    breaks = dict(placed.breaks)
+    on = _on_phone_units(p, assign, breaks, meeting_times).astype(float)
+    req_s, serve = _hall_sets(p)
+    short_s = req_s - serve @ on
+    if not (short_s > 0).any():
+        return assign, breaks, Counter()
     price = p.weights["unmet requirement"] * p.week.unit_min / 60
     pricing = _WeekPricing.of(p, plan)
-    serves = _class_queues(p)
     supervised = p.lead_ratio > 0 and any(a.is_lead for a in p.agents)
+    T = p.week.n_intervals
     lead = np.zeros(T)
     other = np.zeros(T)
     for ai, days in enumerate(assign):
@@ -2818,7 +2885,7 @@ def _add_cover_shifts(
     shapes = {}
 
     def shape(i):
-        """Intervals, units on shift and, per break, the units of each position."""
+        """Intervals, units on shift and, per break rule, the units of each position."""
         if i not in shapes:
             o = p.options[i]
             idx = np.array(sorted({t for t, _ in o.cover}), int)
@@ -2833,76 +2900,213 @@ def _add_cover_shifts(
                     for t, u in sl.cover:
                         if t in pos:
                             units[j, pos[t]] += u
-                rules_.append(units)
-            shapes[i] = (idx, cover, rules_)
+                offset = np.array([sl.offset_min for sl in slots])
+                rules_.append((slots, units, offset))
+            # the latest start of each break that leaves room for the breaks after it
+            latest, after = [], np.inf
+            for r in range(len(rules_) - 1, -1, -1):
+                rule = o.template.breaks[r]
+                fits = rules_[r][2][rules_[r][2] + rule.length_min <= after]
+                latest.append(fits.max() if len(fits) else -1)
+                after = latest[-1] - rule.min_gap_min
+            shapes[i] = (idx, cover, [(*rl, late) for rl, late in zip(rules_, latest[::-1], strict=True)])
         return shapes[i]
 
-    def on_phone(i, unmet):
-        """Units on the phones with each break where it meets least unmet requirement."""
-        _, cover, rules_ = shape(i)
-        on = cover.copy()
-        for units in rules_:
-            on -= units[int(np.argmin(units @ unmet))]
-        return np.maximum(on, 0.0)
+    def unmet(cols, on_cols) -> float:
+        return float(np.maximum(0.0, (req_s[:, cols] - serve @ on_cols).max(axis=0)).sum())
 
-    def value(ai, i) -> float | None:
-        """What the shift is worth now, or None if it cannot be added."""
+    # per interval: the unmet requirement, and per class the largest shortfall of a set
+    # of queues it is trained on (a unit of the class taken off raises the unmet
+    # requirement to at least that plus one)
+    in_set = serve.T[:, :, None] > 0
+
+    def shortfalls(cols):
+        sh = req_s[:, cols] - serve @ on[:, cols]
+        return np.maximum(0.0, sh.max(axis=0)), np.where(in_set, sh[None], -np.inf).max(axis=1)
+
+    worst, peak = shortfalls(np.arange(T))
+    mine_of = {}  # (agent, day) -> on-phone units of its shift over the shift's intervals
+    credit = {}  # agent -> the most its soft rules and meeting could cost less
+
+    def mine(ai, d):
+        if (ai, d) not in mine_of:
+            i = assign[ai][d]
+            units = _on_phone_of(p, p.options[i], breaks.get((ai, d), []), meeting_times.get(ai))
+            mine_of[(ai, d)] = np.array([units.get(int(t), 0) for t in shape(i)[0]], float)
+        return mine_of[(ai, d)]
+
+    def credit_of(ai):
+        if ai not in credit:
+            credit[ai] = pricing.soft(ai, [p.options[j] for j in assign[ai].values()])
+            credit[ai] += p.weights["meeting absence"] * (ai in pricing.fits)
+        return credit[ai]
+
+    def most(ai, i, was) -> float:
+        """At most what the change is worth: the shift's units where requirement is
+        unmet and the agent is not on the phones now, less what the shift it replaces
+        leaves unmet where the new one is not."""
+        idx, cover, _ = shape(i)
+        if was is None:
+            g = float(np.minimum(cover, worst[idx]).sum())
+        else:
+            w_idx = shape(was)[0]
+            now = mine(ai, p.options[i].day)
+            new = cover.copy()
+            lo, hi = max(idx[0], w_idx[0]), min(idx[-1], w_idx[-1])
+            if lo <= hi and _is_run(idx) and _is_run(w_idx):
+                new[lo - idx[0]:hi - idx[0] + 1] -= now[lo - w_idx[0]:hi - w_idx[0] + 1]
+            g = float(np.minimum(np.maximum(new, 0.0), worst[idx]).sum())
+        if g <= 0:
+            return g
+        if was is not None:
+            out = (w_idx < idx[0]) | (w_idx > idx[-1])
+            if out.any() and _is_run(idx):
+                t = w_idx[out]
+                loss = np.maximum(0.0, peak[p.class_of[ai], t] + now[out])
+                g -= float(np.maximum(0.0, loss - worst[t]).sum())
+        wages = p.shift_cost(ai, p.options[i])
+        if was is not None:
+            wages -= p.shift_cost(ai, p.options[was])
+        return g * price - wages + credit_of(ai)
+
+    def value(ai, i):
+        """What giving ``ai`` the shift ``i`` is worth now, with its breaks; None if it
+        cannot be given or is worth nothing."""
         o = p.options[i]
         days = assign[ai]
-        if o.day in days or len(days) >= p.contracts[p.agents[ai].contract].max_days_week:
+        was = days.get(o.day)
+        if was is None and len(days) >= p.contracts[p.agents[ai].contract].max_days_week:
             return None
-        idx, cover, _ = shape(i)
-        unmet = short[serves[p.class_of[ai]]][:, idx].sum(axis=0)
-        cost = p.shift_cost(ai, o)
-        if float(np.minimum(unmet, cover).sum()) * price <= cost:
+        mt = meeting_times.get(ai)
+        if _holds(o, mt) or (was is not None and _holds(p.options[was], mt)):
+            return None  # the meeting's hour stays where it is
+        if most(ai, i, was) <= 0:
             return None
-        gain = float(np.minimum(unmet, on_phone(i, unmet)).sum()) * price
-        if gain <= cost:
+        c = p.class_of[ai]
+        idx, cover, rules_ = shape(i)
+        cols = idx if was is None else np.union1d(idx, shape(was)[0])
+        base = on[:, cols]
+        rest = base.copy()
+        if was is not None:
+            rest[c, np.searchsorted(cols, shape(was)[0])] -= mine(ai, o.day)
+        before = float(worst[cols].sum())
+        pos = np.searchsorted(cols, idx)
+        vec = np.zeros(len(cols))
+        vec[pos] = cover
+        others_s = serve @ rest
+        need = req_s[:, cols]
+        chosen, free = [], 0
+        for r, (slots, units, offset, late) in enumerate(rules_):
+            ok = np.flatnonzero((offset >= free + o.template.breaks[r].min_gap_min)
+                                & (offset <= late))
+            if not len(ok):
+                return None
+            trial = np.repeat(vec[None, :], len(ok), axis=0)
+            trial[:, pos] -= units[ok]
+            left = need[None] - others_s[None] - serve[:, c][None, :, None] * trial[:, None, :]
+            k = int(np.argmin(np.maximum(0.0, left.max(axis=1)).sum(axis=1)))
+            vec = trial[k]
+            chosen.append(slots[ok[k]])
+            free = offset[ok[k]] + chosen[-1].length_min
+        gain = (before - unmet(cols, rest + _row(c, vec, len(p.classes)))) * price
+        if gain <= 0:
             return None
-        if supervised:
+        if supervised and not p.agents[ai].is_lead:
             units = dict(o.cover)
-            if any(open_[t] and other[t] + units[t] > p.lead_ratio * lead[t] for t in units):
+            gone = dict(p.options[was].cover) if was is not None else {}
+            if any(
+                open_[t] and other[t] - gone.get(t, 0) + u > p.lead_ratio * lead[t]
+                for t, u in units.items()
+            ):
                 return None
         week = {d: p.options[j] for d, j in days.items()}
         week[o.day] = o
         if not _week_ok(p, ai, week):
             return None
         dc = pricing.delta(assign, [(ai, o.day, i)])
-        return None if dc is None else gain - dc
+        if dc is None or gain - dc <= 0:
+            return None
+        return gain - dc, cols, rest[c] + vec, chosen
 
-    # lazy greedy: the unmet requirement only falls, so a shift is worth no more than
-    # when last priced; the best shift is taken once its value, priced again, still
-    # leads the others' last prices
-    heap = []
-    for ai, a in enumerate(p.agents):
-        if a.is_lead:
-            continue
-        for i in p.cand[ai]:
+    # lazy greedy: a change is made once its value, priced again, still leads the
+    # others' last prices; a change may raise another's value, so rounds repeat from a
+    # fresh pricing while one made a change and time is left
+    counts = Counter()
+    changed = np.ones(T, bool)  # intervals whose cover changed in the last round
+    whose = set(range(len(p.agents)))  # agents whose week changed in the last round
+    while time.perf_counter() - t0 < time_budget_s:
+        heap = []
+        hot = {o.index for o in p.options if worst[shape(o.index)[0]].any()}
+        near = {o.index for o in p.options if changed[shape(o.index)[0]].any()}
+        for ai, a in enumerate(p.agents):
+            if a.is_lead:
+                continue
+            days = assign[ai]
+            spare = len(days) < p.contracts[a.contract].max_days_week
+            fresh = ai in whose
+            for i in pricing.cand[ai] & hot:
+                o = p.options[i]
+                was = days.get(o.day)
+                if not shifts and was != i:
+                    continue
+                if was is None:
+                    if not spare or not (fresh or i in near):
+                        continue
+                else:  # a move: the same template, by an hour at most
+                    w = p.options[was]
+                    if w.template is not o.template or abs(w.start_min - o.start_min) > _MOVE_MIN:
+                        continue
+                    if not (fresh or i in near or was in near):
+                        continue
+                v = value(ai, i)
+                if v is not None:
+                    heap.append((-v[0], ai, i))
+            if time.perf_counter() - t0 >= time_budget_s:
+                break
+        heapq.heapify(heap)
+        changes = counts.total()
+        changed[:] = False
+        whose = set()
+        while heap and time.perf_counter() - t0 < time_budget_s:
+            _, ai, i = heapq.heappop(heap)
             v = value(ai, i)
-            if v is not None and v > 0:
-                heap.append((-v, ai, i))
-    heapq.heapify(heap)
-    added = 0
-    while heap and time.perf_counter() - t0 < time_budget_s:
-        _, ai, i = heapq.heappop(heap)
-        v = value(ai, i)
-        if v is None or v <= 0:
-            continue
-        if heap and v < -heap[0][0]:
-            heapq.heappush(heap, (-v, ai, i))
-            continue
-        o = p.options[i]
-        assign[ai][o.day] = i
-        idx, _, _ = shape(i)
-        left = on_phone(i, short[serves[p.class_of[ai]]][:, idx].sum(axis=0))
-        for q in np.flatnonzero(serves[p.class_of[ai]]):  # the queues it serves, in turn
-            take = np.minimum(short[q, idx], left)
-            short[q, idx] -= take
-            left -= take
-        for t, u in o.cover:
-            other[t] += u
-        added += 1
-    return assign, added
+            if v is None:
+                continue
+            if heap and v[0] < -heap[0][0]:
+                heapq.heappush(heap, (-v[0], ai, i))
+                continue
+            _, cols, row, chosen = v
+            o = p.options[i]
+            was = assign[ai].get(o.day)
+            on[p.class_of[ai], cols] = row
+            worst[cols], peak[:, cols] = shortfalls(cols)
+            changed[cols] = True
+            whose.add(ai)
+            if was is not None:
+                for t, u in p.options[was].cover:
+                    other[t] -= u
+            for t, u in o.cover:
+                other[t] += u
+            assign[ai][o.day] = i
+            breaks[(ai, o.day)] = chosen
+            mine_of.pop((ai, o.day), None)
+            credit.pop(ai, None)
+            counts["added" if was is None else "moved" if was != i else "breaks"] += 1
+        if counts.total() == changes:
+            break
+    return assign, breaks, counts
+
+
+def _is_run(idx: np.ndarray) -> bool:
+    """Whether sorted interval indices are consecutive (a shift not across the week's end)."""
+    return int(idx[-1] - idx[0]) + 1 == len(idx)
+
+
+def _row(c: int, vec: np.ndarray, n: int) -> np.ndarray:
+    """``vec`` as row ``c`` of an ``n``-row matrix of zeros."""
+    out = np.zeros((n, len(vec)))
+    out[c] = vec
+    return out
 
 
 def _rematch_starts(

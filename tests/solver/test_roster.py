@@ -487,11 +487,70 @@ def test_cover_shifts_are_added_where_placed_breaks_leave_requirement_unmet():
         upi = p.week.units_per_interval
         short = {(0, t): upi for t in range(p.week.n_intervals)
                  if p.req_units[0, t] > 0 and t >= 96}  # Tuesday
-        out, n = R._add_cover_shifts(p, start, {}, short, 5.0)
+        placed = R._Pass2({}, {}, None, "OPTIMAL", 0.0)
+        out, _, counts = R._cover_unmet(p, start, {}, placed, {}, 5.0)
+        n = counts["added"]
+        assert counts["moved"] == 0
         if added:
             assert out == [{0: key[(0, 480)]}, {1: key[(1, 720)]}] and n == 1
         else:
             assert out == start and n == 0
+
+
+def test_a_shift_is_moved_within_its_day_to_where_requirement_is_unmet():
+    """One agent is needed 09:00-11:00 on Monday; A, who may work one day, works
+    08:00-10:00, so 10:00-11:00 is unmet.  A's shift moves to 09:00 (1 h of unmet
+    requirement met, same wages).  When the requirement is 11:00-13:00, the shift
+    would have to move 3 h, more than a move may, and it stays."""
+    from solver import roster as R
+    from wfm.types import ServiceTarget
+
+    temp = ShiftTemplate("h2", 120, 8 * 60, 14 * 60, 60, cost_per_hour=10)
+    one = Contract("one", 0, 10, 0, 1)
+    for need_from, moved in ((9, True), (12, False)):
+        agents = [Agent("A", "one", skills={"q"})]
+        p = R._prepare(requirement({0: (need_from, need_from + 2, 1)}), agents, {"one": one},
+                       [temp], [], None, None, None, "staff_needed", ServiceTarget())
+        p.lead_ratio = 0
+        R._candidates(p, set(range(len(p.options))))
+        key = {(o.day, o.start_min): o.index for o in p.options}
+        start = [{0: key[(0, 480)]}]
+        placed = R._Pass2({}, {}, None, "OPTIMAL", 0.0)
+        out, _, counts = R._cover_unmet(p, start, {}, placed, {}, 5.0)
+        n = counts["moved"]
+        assert counts["added"] == 0
+        if moved:
+            assert out == [{0: key[(0, 540)]}] and n == 1
+        else:
+            assert out == start and n == 0
+
+
+def test_a_break_is_placed_again_where_requirement_is_unmet():
+    """Two agents are needed 08:00-12:00 but one is enough 09:00-10:00.  A's break is
+    at 09:00 and B's at 10:30, which leaves 10:30-10:45 short.  B's break moves into
+    09:00-10:00 (its window runs to 10:30), A's stays, and nothing is left unmet."""
+    from solver import roster as R
+    from wfm.types import ServiceTarget
+
+    brk = BreakRule("break", 15, 60, 150)
+    temp = ShiftTemplate("h4", 240, 8 * 60, 8 * 60, 60, breaks=(brk,), cost_per_hour=10)
+    req = requirement({0: (8, 12, 2)})
+    hour = req["interval_start"].dt.hour
+    req.loc[(req["interval_start"].dt.dayofweek == 0) & (hour == 9), "staff_needed"] = 1
+    agents = [Agent("A", "any", skills={"q"}), Agent("B", "any", skills={"q"})]
+    p = R._prepare(req, agents, {"any": ANY}, [temp], [], None, None, None, "staff_needed",
+                   ServiceTarget())
+    p.lead_ratio = 0
+    R._candidates(p, set(range(len(p.options))))
+    (i,) = [o.index for o in p.options if o.day == 0]
+    at = {sl.offset_min: sl for sl in p.options[i].breaks[0]}
+    start = [{0: i}, {0: i}]
+    placed = R._Pass2({(0, 0): [at[60]], (1, 0): [at[150]]}, {}, None, "OPTIMAL", 0.0)
+    out, breaks, counts = R._cover_unmet(p, start, {}, placed, {}, 5.0)
+    assert out == start and counts == {"breaks": 1}
+    assert breaks[(0, 0)] == [at[60]] and 60 < breaks[(1, 0)][0].offset_min < 120
+    final = R._place_new_breaks(p, start, out, placed, {}, 5.0, 1, breaks)
+    assert final.breaks == breaks and sum(final.short_units.values()) == 0
 
 
 def test_new_shift_breaks_are_placed_against_the_breaks_already_placed():
