@@ -2844,9 +2844,10 @@ def _cover_unmet(
     candidates, a shift on a day it has off (with a day and hours to spare in its
     contract) or in place of the shift it works that day (the same template, starting
     at most ``_MOVE_MIN`` away, or the same shift with its breaks placed again; unless
-    that shift holds its meeting), when the unmet requirement this lowers is worth more than the change in
-    wages, soft rules and meeting (:meth:`_WeekPricing.delta`) and the week stays
-    legal; no shift puts more agents per team lead on shift than the lead rules allow.
+    that shift holds its meeting), when the unmet requirement this lowers is worth
+    more than the change in wages, soft rules and meeting (:meth:`_WeekPricing.delta`)
+    and the week stays legal; no shift puts more agents per team lead on shift than
+    the lead rules allow.
     The unmet requirement is Hall's (:func:`_hall_sets`), the agents' on-phone units
     shared among the queues they are trained on at best; the new shift's breaks go,
     one rule after another, where they leave least unmet, and the shift it replaces
@@ -2909,7 +2910,8 @@ def _cover_unmet(
                 fits = rules_[r][2][rules_[r][2] + rule.length_min <= after]
                 latest.append(fits.max() if len(fits) else -1)
                 after = latest[-1] - rule.min_gap_min
-            shapes[i] = (idx, cover, [(*rl, late) for rl, late in zip(rules_, latest[::-1], strict=True)])
+            latest.reverse()
+            shapes[i] = (idx, cover, [(*rl, lt) for rl, lt in zip(rules_, latest, strict=True)])
         return shapes[i]
 
     def unmet(cols, on_cols) -> float:
@@ -3052,7 +3054,7 @@ def _cover_unmet(
                 if was is None:
                     if not spare or not (fresh or i in near):
                         continue
-                else:  # a move: the same template, by an hour at most
+                else:  # a move: the same template, by _MOVE_MIN at most
                     w = p.options[was]
                     if w.template is not o.template or abs(w.start_min - o.start_min) > _MOVE_MIN:
                         continue
