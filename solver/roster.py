@@ -940,6 +940,12 @@ def _hall_sets(p: _Problem) -> tuple[np.ndarray, np.ndarray]:
     return req_s, serve
 
 
+def _hall_unmet(req_s: np.ndarray, serve: np.ndarray, on: np.ndarray) -> float:
+    """Unmet requirement of on-phone units ``on`` (classes x intervals) against the
+    requirement of each set of queues ``req_s`` (:func:`_hall_sets`)."""
+    return float(np.maximum(0.0, (req_s - serve @ on).max(axis=0)).sum())
+
+
 def _earliest_breaks(o: ShiftOption, mt: tuple[int, int] | None) -> list:
     """The shift's earliest legal breaks, clear of its agent's meeting if it holds it."""
     busy = [(mt[0], mt[0] + mt[1])] if _holds(o, mt) else []
@@ -975,11 +981,8 @@ def _place_breaks_by_day(
     todo = sorted((d for d in range(7) if n_day[d]), key=lambda d: -n_day[d])
     req_s, serve = _hall_sets(p)
 
-    def hall_short(on):
-        return float(np.maximum(0.0, (req_s - serve @ on).max(axis=0)).sum())
-
     on = _on_phone_units(p, assign, placed, meeting_times)
-    best = hall_short(on)
+    best = _hall_unmet(req_s, serve, on)
     rounds, solved = 0, set()
     while True:
         statuses = []
@@ -1012,7 +1015,7 @@ def _place_breaks_by_day(
             if r.status in ("OPTIMAL", "FEASIBLE"):
                 # kept only if no worse (a short solve may miss the hinted placement)
                 trial_on = const + _on_phone_units(p, sub, r.breaks, meeting_times)
-                new = hall_short(trial_on)
+                new = _hall_unmet(req_s, serve, trial_on)
                 if not rounds or new <= best:
                     placed, best, on = {**placed, **r.breaks}, new, trial_on
                 solved.add(d)
@@ -1073,8 +1076,7 @@ def _place_new_breaks(
     req_s, serve = _hall_sets(p)
 
     def unmet(brk):
-        on = const + _on_phone_units(p, new, brk, meeting_times)
-        return float(np.maximum(0.0, (req_s - serve @ on).max(axis=0)).sum())
+        return _hall_unmet(req_s, serve, const + _on_phone_units(p, new, brk, meeting_times))
 
     if r.status in ("OPTIMAL", "FEASIBLE") and unmet(r.breaks) <= unmet(start):
         breaks.update(r.breaks)
@@ -2328,7 +2330,7 @@ def _swap_search(
             on[ci, meet_cover[ai][0]] -= meet_cover[ai][1]
 
     def short(cols, on_cols):
-        return np.maximum(0.0, (req_s[:, cols] - serve @ on_cols).max(axis=0)).sum()
+        return _hall_unmet(req_s[:, cols], serve, on_cols)
 
     def breach(cols, lead_c, other_c):
         if not supervised:
@@ -2915,7 +2917,7 @@ def _cover_unmet(
         return shapes[i]
 
     def unmet(cols, on_cols) -> float:
-        return float(np.maximum(0.0, (req_s[:, cols] - serve @ on_cols).max(axis=0)).sum())
+        return _hall_unmet(req_s[:, cols], serve, on_cols)
 
     # per interval: the unmet requirement, and per class the largest shortfall of a set
     # of queues it is trained on (a unit of the class taken off raises the unmet
