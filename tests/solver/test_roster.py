@@ -484,10 +484,7 @@ def test_cover_shifts_are_added_where_placed_breaks_leave_requirement_unmet():
         R._candidates(p, set(range(len(p.options))))
         key = {(o.day, o.start_min): o.index for o in p.options}
         start = [{0: key[(0, 480)]}, {}]
-        upi = p.week.units_per_interval
-        short = {(0, t): upi for t in range(p.week.n_intervals)
-                 if p.req_units[0, t] > 0 and t >= 96}  # Tuesday
-        placed = R._Pass2({}, {}, None, "OPTIMAL", 0.0)
+        placed = R._Pass2({}, {}, None, "OPTIMAL", 0.0)  # no breaks: Tuesday left unmet
         out, _, counts = R._cover_unmet(p, start, {}, placed, {}, 5.0)
         n = counts["added"]
         assert counts["moved"] == 0
