@@ -673,7 +673,7 @@ _WEEK_MATCH_SHARE = 0.03
 #: breaks placed by pass 2 leave requirement unmet.
 _COVER_SHIFTS_SHARE = 0.04
 #: Time kept for the frames and report after the last solve [s].
-_REPORT_S = 1.5
+_REPORT_S = 2.0
 #: Furthest a shift is moved on its day for the unmet requirement [min].
 _MOVE_MIN = 120
 _FLUID_CACHE: dict = {}
@@ -1284,10 +1284,36 @@ def _coverage_frame(p: _Problem, assign, served: np.ndarray) -> pd.DataFrame:
     return cov
 
 
+def _repriced(p: _Problem, plan: dict[int, int], assign, agents) -> list[tuple] | None:
+    """The soft rules of ``agents``' weeks in ``assign`` as pass 1 prices them: one small
+    CP-SAT per agent with its shifts fixed.  Returns (penalty, solver) pairs; None if a
+    week breaks one of the agent's hard rules."""
+    fair_e, fair_w = _fair_shares(p, plan)
+    out = []
+    for ai in agents:
+        am = _agent_model(p, ai, (fair_e[ai], fair_w[ai]))
+        chosen = set(assign[ai].values())
+        for o, v in zip(am.av.options, am.av.x, strict=True):
+            am.model.add(v == int(o.index in chosen))
+        am.model.minimize(am.penalty)
+        s = cp_model.CpSolver()
+        s.parameters.num_workers = 1
+        s.parameters.max_time_in_seconds = 5.0
+        if s.solve(am.model) != cp_model.OPTIMAL:
+            return None
+        out += [(pen, s) for pen in am.penalties]
+    return out
+
+
 def _penalty_rows(
-    p: _Problem, s: cp_model.CpSolver, penalties, short: dict, absent: list[int]
+    p: _Problem, s: cp_model.CpSolver, penalties, short: dict, absent: list[int],
+    repriced: Sequence[tuple] = (),
 ) -> list[dict]:
+    """Rows of the penalty report: pass 1's penalties at their values in ``s`` (those of
+    agents in ``repriced`` at the values of their own solves), meeting absences and the
+    unmet requirement of the placed breaks per queue and day."""
     rows = []
+    again = {pen.subject for pen, _ in repriced}
     for ai in absent:
         w = p.weights["meeting absence"]
         rows.append(
@@ -1299,10 +1325,11 @@ def _penalty_rows(
                 "cost": w,
             }
         )
-    for pen in penalties:
+    valued = [(pen, s) for pen in penalties if pen.subject not in again] + list(repriced)
+    for pen, solver in valued:
         if pen.rule in ("unmet requirement", "meeting absence"):
             continue
-        v = s.value(pen.var)
+        v = solver.value(pen.var)
         if v:
             amount = v * pen.per_unit
             rows.append(
@@ -1721,40 +1748,33 @@ def build_roster(
             else:
                 absent.append(ai)
     prog(0.87, 1.0, "placing breaks")
-    remaining = max(0.5, time_limit_s - (time.perf_counter() - t_start) - reserve)
     stats["t_pass1_s"] = time.perf_counter() - t_start
-    # kept for the changes after pass 2; their pricing by pass 1 solved again (as long
-    # as the hint's solve took) comes out of the time kept for the report.  Where that
-    # cannot fit, only breaks will move, and pass 2 has the time instead.
+    # kept for the changes after pass 2, their pricing and breaks (1 s), and 1 s for
+    # pass 2 running over
     step_s = _COVER_SHIFTS_SHARE * time_limit_s
-    fixed_s = stats["t_hint_s"] - stats["t_build_s"]
-    after_s = step_s + 1.0
-    if fixed_s + 1.0 + 0.5 * step_s > after_s + reserve - _REPORT_S:
-        after_s = 0.5 * step_s
+    pass2_s = time_limit_s - (time.perf_counter() - t_start) - _REPORT_S - step_s - 2.0
     # one day at a time: on the 400-agent benchmark, 6 s leave 150-300 unmet agent-hours
     # by day and 320-440 in one model (equal at 12 s).  No hint from pass 1's break
     # counts: handed to the agents in order, they led CP-SAT to three times the unmet
-    p2 = _place_breaks_by_day(p, assign, meeting_times, max(0.5, remaining - after_s), num_workers)
+    p2 = _place_breaks_by_day(p, assign, meeting_times, max(0.5, pass2_s), num_workers)
     stats["t_pass2_s"] = time.perf_counter() - t_start
     stats.update(pass2_status=p2.status, pass2_wall_s=p2.wall_s)
-    # shifts added or moved where the placed breaks leave requirement unmet; pass 1
-    # fixed to them prices their soft rules, and their breaks are placed among the others'.
-    # When pass 2 left too little time for that, only breaks move.
+    # shifts added or moved, and breaks moved, where the placed breaks leave requirement
+    # unmet; the soft rules of the agents whose weeks changed are priced again, and the
+    # new shifts' breaks placed among the others'
     left = time_limit_s - (time.perf_counter() - t_start) - _REPORT_S
-    budget = min(step_s, left - fixed_s - 1.0)
-    shifts = budget >= 0.5 * step_s
-    if not shifts:
-        budget = max(0.2, min(step_s, left - 0.5))
-    more, guess, counts = _cover_unmet(p, assign, base_plan, p2, meeting_times, budget, shifts)
-    s_more = s1
-    if counts["added"] or counts["moved"]:
-        s_more = _solve_fixed(pass1, more, num_workers)
-    if counts and s_more is not None:
+    more, guess, counts = _cover_unmet(
+        p, assign, base_plan, p2, meeting_times, max(0.2, min(step_s, left - 1.0))
+    )
+    changed = [ai for ai, (a, b) in enumerate(zip(assign, more, strict=True)) if a != b]
+    repriced = _repriced(p, base_plan, more, changed)
+    if repriced is None:  # a week the checks let through breaks a rule: no change is kept
+        stats["cover_rejected"] = True
+        repriced, counts = [], Counter()
+    if counts:
         left = max(0.5, time_limit_s - (time.perf_counter() - t_start) - _REPORT_S)
         p2 = _place_new_breaks(p, assign, more, p2, meeting_times, left, num_workers, guess)
-        assign, s1 = more, s_more
-    else:
-        counts = Counter()
+        assign = more
     stats.update(
         cover_shifts_added=counts["added"],
         cover_shifts_moved=counts["moved"],
@@ -1763,7 +1783,7 @@ def build_roster(
     stats["t_cover_shifts_s"] = time.perf_counter() - t_start
     shifts, breaks = _frames(p, assign, p2.breaks, meeting_times, meeting_names)
     coverage = _coverage_frame(p, assign, p2.served)
-    prows = _penalty_rows(p, s1, pass1.penalties, p2.short_units, absent)
+    prows = _penalty_rows(p, s1, pass1.penalties, p2.short_units, absent, repriced)
     penalties = pd.DataFrame(prows, columns=list(PENALTY_COLUMNS))
     wages = float(shifts["cost"].sum())
     objective = wages + float(penalties["cost"].sum())
@@ -1872,6 +1892,7 @@ class _AgentModel:
     model: cp_model.CpModel
     av: rules.AgentVars
     penalty: cp_model.LinearExprT  # soft-rule cost of the agent's week [cents]
+    penalties: list = field(default_factory=list)  # its rules.Penalty terms
 
 
 def _agent_model(
@@ -1898,7 +1919,7 @@ def _agent_model(
         pens += rules.weekend_fairness(m, av, fair[1], w["weekend fairness"])
         pens += rules.overtime(m, av)
     expr = sum(_cents(pn.weight * pn.per_unit) * pn.var for pn in pens) if pens else 0
-    return _AgentModel(m, av, expr)
+    return _AgentModel(m, av, expr, pens)
 
 
 def _agent_soft_cost(p: _Problem, ai: int, opts: list[ShiftOption], fair: tuple[int, int]) -> float:
@@ -2836,7 +2857,6 @@ def _cover_unmet(
     placed: _Pass2,
     meeting_times: dict[int, tuple[int, int]],
     time_budget_s: float,
-    shifts: bool = True,
 ) -> tuple[list[dict[int, int]], dict, Counter]:
     """Add a shift on a day off, move a day's shift or its breaks, where the placed
     breaks leave requirement unmet.
@@ -2854,8 +2874,7 @@ def _cover_unmet(
     shared among the queues they are trained on at best; the new shift's breaks go,
     one rule after another, where they leave least unmet, and the shift it replaces
     leaves with its placed breaks.  Lazy greedy: each change is priced again before it
-    is made, until none pays or the budget is spent.  With ``shifts`` false, only
-    breaks move.
+    is made, until none pays or the budget is spent.
 
     Returns
     -------
@@ -3051,8 +3070,6 @@ def _cover_unmet(
             for i in pricing.cand[ai] & hot:
                 o = p.options[i]
                 was = days.get(o.day)
-                if not shifts and was != i:
-                    continue
                 if was is None:
                     if not spare or not (fresh or i in near):
                         continue
@@ -3065,8 +3082,8 @@ def _cover_unmet(
                 v = value(ai, i)
                 if v is not None:
                     heap.append((-v[0], ai, i))
-            if time.perf_counter() - t0 >= time_budget_s:
-                break
+            if time.perf_counter() - t0 >= 0.7 * time_budget_s:
+                break  # the rest of the time makes the changes priced so far
         heapq.heapify(heap)
         changes = counts.total()
         changed[:] = False

@@ -550,6 +550,27 @@ def test_a_break_is_placed_again_where_requirement_is_unmet():
     assert final.breaks == breaks and sum(final.short_units.values()) == 0
 
 
+def test_a_changed_week_is_priced_again_by_its_own_rules():
+    """A prefers to start at 07:00 and works Monday from 09:00: priced again alone,
+    its week bends the preferred start by 2 h, and the report row says so.  A week of
+    two shifts, where A's contract allows one day, breaks a hard rule: None."""
+    from solver import roster as R
+    from wfm.types import ServiceTarget
+
+    temp = ShiftTemplate("h2", 120, 7 * 60, 12 * 60, 60, cost_per_hour=10)
+    one = Contract("one", 0, 10, 0, 1)
+    agents = [Agent("A", "one", skills={"q"}, preferred_start_min=7 * 60)]
+    p = R._prepare(requirement({0: (7, 14, 1)}), agents, {"one": one}, [temp], [], None,
+                   None, None, "staff_needed", ServiceTarget())
+    p.lead_ratio = 0
+    R._candidates(p, set(range(len(p.options))))
+    key = {(o.day, o.start_min): o.index for o in p.options}
+    pairs = R._repriced(p, {}, [{0: key[(0, 540)]}], [0])
+    rows = R._penalty_rows(p, None, [], {}, [], pairs)
+    assert [(r["rule"], r["subject"], r["amount"]) for r in rows] == [("preferred start", "A", 2.0)]
+    assert R._repriced(p, {}, [{0: key[(0, 540)], 1: key[(1, 540)]}], [0]) is None
+
+
 def test_new_shift_breaks_are_placed_against_the_breaks_already_placed():
     """One agent is needed 08:00-16:00 and A's break is placed at 09:00.  B's shift is
     added: its break (09:00-10:00 window) goes anywhere but 09:00, so the hour is never
