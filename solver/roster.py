@@ -1855,9 +1855,17 @@ def _complete_hint(pass1: _Pass1, hint: list[dict[int, int]], num_workers: int) 
     the greedy roster breaks a crew rule; then only the shifts are hinted).
     """
     m = pass1.model
-    s = _solve_fixed(pass1, hint, num_workers)
+    fixed = m.clone()
+    for ai, av in enumerate(pass1.avs):
+        chosen = set(hint[ai].values())
+        for o, v in zip(av.options, av.x, strict=True):
+            fixed.add(fixed.get_bool_var_from_proto_index(v.index) == int(o.index in chosen))
+    s = cp_model.CpSolver()
+    s.parameters.num_workers = int(num_workers)
+    s.parameters.max_time_in_seconds = 5.0
+    st = s.solve(fixed)
     m.clear_hints()
-    if s is not None:
+    if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         sol = s.response_proto.solution
         n = len(m.proto.variables)
         m.proto.solution_hint.vars.extend(range(n))
@@ -1868,23 +1876,6 @@ def _complete_hint(pass1: _Pass1, hint: list[dict[int, int]], num_workers: int) 
         for o, v in zip(av.options, av.x, strict=True):
             m.add_hint(v, int(o.index in chosen))
     return None
-
-
-def _solve_fixed(
-    pass1: _Pass1, assign: list[dict[int, int]], num_workers: int
-) -> cp_model.CpSolver | None:
-    """Pass 1 with every agent's shifts fixed to ``assign`` (its coverage, penalty and
-    meeting variables solved); None if that roster breaks a crew rule of pass 1."""
-    fixed = pass1.model.clone()
-    for ai, av in enumerate(pass1.avs):
-        chosen = set(assign[ai].values())
-        for o, v in zip(av.options, av.x, strict=True):
-            fixed.add(fixed.get_bool_var_from_proto_index(v.index) == int(o.index in chosen))
-    s = cp_model.CpSolver()
-    s.parameters.num_workers = int(num_workers)
-    s.parameters.max_time_in_seconds = 5.0
-    st = s.solve(fixed)
-    return s if st in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
 
 
 @dataclass
@@ -2890,9 +2881,6 @@ def _cover_unmet(
     breaks = dict(placed.breaks)
     on = _on_phone_units(p, assign, breaks, meeting_times).astype(float)
     req_s, serve = _hall_sets(p)
-    short_s = req_s - serve @ on
-    if not (short_s > 0).any():
-        return assign, breaks, Counter()
     price = p.weights["unmet requirement"] * p.week.unit_min / 60
     pricing = _WeekPricing.of(p, plan)
     supervised = p.lead_ratio > 0 and any(a.is_lead for a in p.agents)
@@ -2948,6 +2936,8 @@ def _cover_unmet(
         return np.maximum(0.0, sh.max(axis=0)), np.where(in_set, sh[None], -np.inf).max(axis=1)
 
     worst, peak = shortfalls(np.arange(T))
+    if not worst.any():
+        return assign, breaks, Counter()
     mine_of = {}  # (agent, day) -> on-phone units of its shift over the shift's intervals
     credit = {}  # agent -> the most its soft rules and meeting could cost less
 
