@@ -638,6 +638,26 @@ def _lead_breach(ratio: int, lead, other, need_lead, open_) -> float:
     return float(gap[open_].sum())
 
 
+def _on_shift(p: _Problem, assign: list[dict[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Units of leads and of other agents on shift per interval."""
+    lead, other = np.zeros(p.week.n_intervals), np.zeros(p.week.n_intervals)
+    for ai, days in enumerate(assign):
+        for i in days.values():
+            for t, u in p.options[i].cover:
+                (lead if p.agents[ai].is_lead else other)[t] += u
+    return lead, other
+
+
+def _crew_breach(p: _Problem, assign: list[dict[int, int]]) -> float:
+    """Units by which ``assign`` breaks the lead rules (as pass 1 states them)."""
+    if p.lead_ratio <= 0:
+        return 0.0
+    total = p.req_units.sum(axis=0)
+    lead, other = _on_shift(p, assign)
+    need_lead = np.where(total > 0, float(p.week.units_per_interval), 0.0)
+    return _lead_breach(p.lead_ratio, lead, other, need_lead, total > 0)
+
+
 def _fair_shares(p: _Problem, plan: dict[int, int]) -> tuple[list[int], list[int]]:
     evening = sum(n for i, n in plan.items() if p.options[i].evening)
     weekend_total = sum(n for i, n in plan.items() if p.options[i].weekday in (5, 6))
@@ -661,6 +681,9 @@ _FIRST_ROUND_EXTRA_H = 2.0
 #: Share of the time left after the searches for pass 1 (at most _PASS1_MAX_S seconds).
 _PASS1_SHARE = 0.25
 _PASS1_MAX_S = 2.0
+#: Above this many candidate (agent, shift) pairs, pass 1 runs only to repair a start
+#: that breaks a rule (the benchmark has 82,000, the demo 15,000).
+_PASS1_MAX_CANDIDATES = 40_000
 #: Share of the time limit for moving single shifts, when the start is not the plan's.
 _SWAP_SEARCH_SHARE = 0.3
 #: Share of the time limit for handing the same starts to other agents at less cost.
@@ -1306,12 +1329,12 @@ def _repriced(p: _Problem, plan: dict[int, int], assign, agents) -> list[tuple] 
 
 
 def _penalty_rows(
-    p: _Problem, s: cp_model.CpSolver, penalties, short: dict, absent: list[int],
+    p: _Problem, priced: Sequence[tuple], short: dict, absent: list[int],
     repriced: Sequence[tuple] = (),
 ) -> list[dict]:
-    """Rows of the penalty report: pass 1's penalties at their values in ``s`` (those of
-    agents in ``repriced`` at the values of their own solves), meeting absences and the
-    unmet requirement of the placed breaks per queue and day."""
+    """Rows of the penalty report: the (penalty, solver) pairs of ``priced`` at their
+    values (those of agents in ``repriced`` at the values of their later solves), meeting
+    absences and the unmet requirement of the placed breaks per queue and day."""
     rows = []
     again = {pen.subject for pen, _ in repriced}
     for ai in absent:
@@ -1325,7 +1348,7 @@ def _penalty_rows(
                 "cost": w,
             }
         )
-    valued = [(pen, s) for pen in penalties if pen.subject not in again] + list(repriced)
+    valued = [(pen, s) for pen, s in priced if pen.subject not in again] + list(repriced)
     for pen, solver in valued:
         if pen.rule in ("unmet requirement", "meeting absence"):
             continue
@@ -1685,62 +1708,74 @@ def build_roster(
     stats["week_match_s"] = time.perf_counter() - t_start
     hint, stats["meeting_mend_moves"] = _mend_meeting_absences(p, hint, base_plan)
     stats["meeting_mend_s"] = time.perf_counter() - t_start
-    # pass 1
-    prog(0.1, 1.0, "building the roster model")
-    pass1 = _build_pass1(p, base_plan)
-    stats["t_build_s"] = time.perf_counter() - t_start
-    hint_cost = _complete_hint(pass1, hint, num_workers)
-    stats["t_hint_s"] = time.perf_counter() - t_start
-    stats["greedy_cost_pass1"] = hint_cost
-    elapsed = time.perf_counter() - t_start
-    reserve = 1.5 + 0.05 * time_limit_s  # frames and reports after the solves
-    remaining = max(1.0, time_limit_s - elapsed - reserve)
-    # pass 1 starts from the searched roster and was measured to improve it by under
-    # 0.1 %; the break placement of pass 2 gains more from the time
-    t1 = min(_PASS1_SHARE * remaining, _PASS1_MAX_S)
-    s1, st1 = _solve(pass1.model, max(0.5, t1), num_workers, progress, 0.15, 0.85, "shifts")
-    status1 = _STATUS.get(st1, "NO_SOLUTION")
-    if status1 == "NO_SOLUTION" and hint_cost is not None:
-        # out of time before the search started: the completed start is a roster
-        s1 = cp_model.CpSolver()
-        s1.parameters.num_workers = int(num_workers)
-        s1.parameters.max_time_in_seconds = 5.0
-        s1.parameters.fix_variables_to_their_hinted_value = True
-        st1 = s1.solve(pass1.model)
-        status1 = "FEASIBLE" if st1 in (cp_model.OPTIMAL, cp_model.FEASIBLE) else status1
-        stats["pass1_from_start"] = True
-    left = time_limit_s - (time.perf_counter() - t_start) - reserve
-    if status1 == "NO_SOLUTION" and left > 2.0:
-        # the start breaks a crew rule and the short solve found no roster: pass 1 gets
-        # the time left but a fifth, kept for the breaks
-        s1, st1 = _solve(pass1.model, 0.8 * left, num_workers, progress, 0.15, 0.85, "shifts")
+    # pass 1, on a large team only to repair a start that breaks a rule.  From the
+    # 400-agent benchmark's legal start its search never began within its time (with
+    # and without meetings), while building and loading its model took 7 s of the 60 s,
+    # 14 s with meetings, which pass 2 puts to better use.  On small teams it searches.
+    priced = None  # (penalty, solver) pairs of the roster's soft rules
+    if stats["candidates"] > _PASS1_MAX_CANDIDATES and not _crew_breach(p, hint):
+        priced = _repriced(p, base_plan, hint, range(len(p.agents)))
+        stats["pass1_status"] = "not run (the start keeps every rule)"
+    if priced is None:
+        prog(0.1, 1.0, "building the roster model")
+        pass1 = _build_pass1(p, base_plan)
+        stats["t_build_s"] = time.perf_counter() - t_start
+        hint_cost = _complete_hint(pass1, hint, num_workers)
+        stats["t_hint_s"] = time.perf_counter() - t_start
+        stats["greedy_cost_pass1"] = hint_cost
+        elapsed = time.perf_counter() - t_start
+        reserve = 1.5 + 0.05 * time_limit_s  # frames and reports after the solves
+        remaining = max(1.0, time_limit_s - elapsed - reserve)
+        t1 = min(_PASS1_SHARE * remaining, _PASS1_MAX_S)
+        s1, st1 = _solve(pass1.model, max(0.5, t1), num_workers, progress, 0.15, 0.85, "shifts")
         status1 = _STATUS.get(st1, "NO_SOLUTION")
-        stats["pass1_retried"] = True
-    stats.update(
-        pass1_status=status1,
-        pass1_wall_s=s1.wall_time,
-        pass1_objective=s1.objective_value / 100 if status1 in ("OPTIMAL", "FEASIBLE") else None,
-        pass1_bound=s1.best_objective_bound / 100,
-        variables=len(pass1.model.proto.variables),
-        constraints=len(pass1.model.proto.constraints),
-    )
-    if status1 not in ("OPTIMAL", "FEASIBLE"):
-        msg = _explain(p, base_plan, status1, num_workers)
-        return SolveResult(
-            status=status1 if status1 != "NO_SOLUTION" else "NO_SOLUTION",
-            wall_time_s=time.perf_counter() - t_start,
-            message=msg,
-            stats=stats,
+        if status1 == "NO_SOLUTION" and hint_cost is not None:
+            # out of time before the search started: the start keeps every rule
+            priced = _repriced(p, base_plan, hint, range(len(p.agents)))
+            stats["pass1_from_start"] = True
+        left = time_limit_s - (time.perf_counter() - t_start) - reserve
+        if priced is None and status1 == "NO_SOLUTION" and left > 2.0:
+            # the start breaks a crew rule and the short solve found no roster: pass 1
+            # gets the time left but a fifth, kept for the breaks
+            s1, st1 = _solve(pass1.model, 0.8 * left, num_workers, progress, 0.15, 0.85, "shifts")
+            status1 = _STATUS.get(st1, "NO_SOLUTION")
+            stats["pass1_retried"] = True
+        stats.update(
+            pass1_status=status1,
+            pass1_wall_s=s1.wall_time,
+            pass1_objective=s1.objective_value / 100 if status1 in ("OPTIMAL", "FEASIBLE") else None,
+            pass1_bound=s1.best_objective_bound / 100,
+            variables=len(pass1.model.proto.variables),
+            constraints=len(pass1.model.proto.constraints),
         )
-    assign = []
-    for av in pass1.avs:
-        assign.append(
+        if priced is None and status1 not in ("OPTIMAL", "FEASIBLE"):
+            msg = _explain(p, base_plan, status1, num_workers)
+            return SolveResult(
+                status=status1 if status1 != "NO_SOLUTION" else "NO_SOLUTION",
+                wall_time_s=time.perf_counter() - t_start,
+                message=msg,
+                stats=stats,
+            )
+    if priced is not None:  # the start is the roster
+        assign = hint
+        _meeting_fits(p)  # sets the slot of every meeting
+        slot_of = {act.name: p.meeting_slot.get(act.name) for act in p.activities}
+    else:
+        assign = [
             {o.day: o.index for o, v in zip(av.options, av.x, strict=True) if s1.value(v)}
-        )
+            for av in pass1.avs
+        ]
+        priced = [(pen, s1) for pen in pass1.penalties]
+        slot_of = {
+            act.name: slots[next(j for j, v in enumerate(y) if s1.value(v))]
+            for act, slots, y, _ in pass1.meetings
+        }
     meeting_times, meeting_names, absent = {}, {}, []
-    for act, slots, y, members in pass1.meetings:
-        sl = slots[next(j for j, v in enumerate(y) if s1.value(v))]
-        sl, present = _meeting_time(p, act, members, assign, sl)
+    for act in p.activities:
+        members = _meeting_members(p, act)
+        if not members or slot_of.get(act.name) is None:
+            continue
+        sl, present = _meeting_time(p, act, members, assign, slot_of[act.name])
         for ai in members:
             if ai in present:
                 meeting_times[ai] = sl
@@ -1783,7 +1818,7 @@ def build_roster(
     stats["t_cover_shifts_s"] = time.perf_counter() - t_start
     shifts, breaks = _frames(p, assign, p2.breaks, meeting_times, meeting_names)
     coverage = _coverage_frame(p, assign, p2.served)
-    prows = _penalty_rows(p, s1, pass1.penalties, p2.short_units, absent, repriced)
+    prows = _penalty_rows(p, priced, p2.short_units, absent, repriced)
     penalties = pd.DataFrame(prows, columns=list(PENALTY_COLUMNS))
     wages = float(shifts["cost"].sum())
     objective = wages + float(penalties["cost"].sum())
@@ -3171,11 +3206,7 @@ def _rematch_starts(
     # leads and others on shift, for the lead rules (a start that breaks them is kept)
     total = p.req_units.sum(axis=0)
     supervised = p.lead_ratio > 0 and any(a.is_lead for a in p.agents)
-    lead, other = np.zeros(p.week.n_intervals), np.zeros(p.week.n_intervals)
-    for ai, days in enumerate(assign):
-        for i in days.values():
-            for t, u in p.options[i].cover:
-                (lead if p.agents[ai].is_lead else other)[t] += u
+    lead, other = _on_shift(p, assign)
     need_lead = np.where(total > 0, float(p.week.units_per_interval), 0.0)
 
     def breach():

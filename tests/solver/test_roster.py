@@ -566,7 +566,7 @@ def test_a_changed_week_is_priced_again_by_its_own_rules():
     R._candidates(p, set(range(len(p.options))))
     key = {(o.day, o.start_min): o.index for o in p.options}
     pairs = R._repriced(p, {}, [{0: key[(0, 540)]}], [0])
-    rows = R._penalty_rows(p, None, [], {}, [], pairs)
+    rows = R._penalty_rows(p, [], {}, [], pairs)
     assert [(r["rule"], r["subject"], r["amount"]) for r in rows] == [("preferred start", "A", 2.0)]
     assert R._repriced(p, {}, [{0: key[(0, 540)], 1: key[(1, 540)]}], [0]) is None
 
@@ -766,6 +766,50 @@ def test_swap_search_mends_a_lead_ratio_breach():
     # with no budget for the sweeps, the breach left is still mended
     out, sweeps = R._swap_search(p, [{0: key[(0, 6 * 60)]}, {0: key[(0, 14 * 60)]}], {}, 0.0)
     assert out[0] == {0: key[(0, 14 * 60)]} and sweeps >= 1
+
+
+def test_crew_breach_counts_agents_above_the_lead_ratio_and_missing_leads():
+    """Ratio 1: a lead with one agent on shift 14:00-22:00 breaks nothing; a second
+    agent breaks the ratio for the 32 units of its shift; the lead in the morning
+    leaves the open hours without a lead (32 units, weighted by the ratio) and both
+    agents above the ratio."""
+    from solver import roster as R
+    from wfm.types import ServiceTarget
+
+    req = requirement({0: (14, 22, 1)})
+    temp = ShiftTemplate("d8", 480, 6 * 60, 14 * 60, 60, cost_per_hour=10)
+    agents = [Agent("L", "any", skills={"q"}, is_lead=True), Agent("X", "any", skills={"q"}),
+              Agent("Y", "any", skills={"q"})]
+    p = R._prepare(req, agents, {"any": ANY}, [temp], [], None, None, None, "staff_needed",
+                   ServiceTarget())
+    p.lead_ratio = 1
+    R._candidates(p, set(range(len(p.options))))
+    key = {(o.day, o.start_min): o.index for o in p.options}
+    late, early = {0: key[(0, 14 * 60)]}, {0: key[(0, 6 * 60)]}
+    assert R._crew_breach(p, [late, late, {}]) == 0
+    assert R._crew_breach(p, [late, late, late]) == pytest.approx(32)
+    assert R._crew_breach(p, [early, late, late]) == pytest.approx(32 + 2 * 32)
+    p.lead_ratio = 0
+    assert R._crew_breach(p, [early, late, late]) == 0
+
+
+def test_a_large_team_keeps_its_legal_start_without_pass_1(monkeypatch):
+    """Above the candidate threshold, a start that keeps every rule is the roster: pass
+    1 is not run and the report prices each agent's week by its own model, the same
+    rows as pass 1 gives on this instance."""
+    from solver import roster as R
+
+    req = requirement({d: (8, 16, 1) for d in range(5)})
+    agents = [Agent("A1", "any", skills={"q"}, preferred_start_min=7 * 60)]
+    kept = solve(req, agents)
+    monkeypatch.setattr(R, "_PASS1_MAX_CANDIDATES", 0)
+    res = solve(req, agents)
+    assert "pass1_status" in kept.stats and kept.stats["pass1_status"] in ("OPTIMAL", "FEASIBLE")
+    assert res.stats["pass1_status"].startswith("not run")
+    assert len(res.shifts) == 5
+    rows = res.penalties[res.penalties["rule"] == "preferred start"]
+    assert rows["amount"].sum() == pytest.approx(5.0)  # 08:00 against 07:00, five days
+    assert res.objective == pytest.approx(kept.objective)
 
 
 def test_lp_bound_with_meetings_by_hand():
