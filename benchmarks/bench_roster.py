@@ -184,9 +184,12 @@ def main(argv=None) -> None:
     for name, cost, t, gap, ratio in rows:
         print(f"{name:<22}{cost:>12,.0f}{t:>9}{gap:>11}{ratio:>11}")
     print(f"build_roster: {res.summary()}")
+    pass1 = str(res.stats.get("pass1_status"))
+    if "pass1_wall_s" in res.stats:
+        pass1 += f" in {res.stats['pass1_wall_s']:.1f} s, {res.stats.get('variables')} variables"
     print(f"  own bound {res.bound:,.0f} (gap {res.gap:.2%}); wages {res.stats.get('wages', 0):,.0f}, "
-          f"penalties {res.stats.get('penalty_cost', 0):,.0f}; pass 1 {res.stats.get('pass1_status')} "
-          f"in {res.stats.get('pass1_wall_s', 0):.1f} s, {res.stats.get('variables')} variables")
+          f"penalties {res.stats.get('penalty_cost', 0):,.0f}; pass 1 {pass1}; pass 2 "
+          f"{res.stats.get('pass2_wall_s', 0):.1f} s")
     if len(res.penalties):
         by_rule = res.penalties.groupby("rule")[["amount", "cost"]].sum()
         print(by_rule.to_string())

@@ -1521,6 +1521,10 @@ def build_roster(
         raise InputError("time_limit_s", time_limit_s, "seconds > 0")
     if num_workers < 1:
         raise InputError("num_workers", num_workers, "an integer >= 1")
+
+    def clock() -> float:
+        return time.perf_counter() - t_start
+
     prog(0.0, 1.0, "preparing")
     p = _prepare(
         plan_or_requirements,
@@ -1535,10 +1539,100 @@ def build_roster(
         target or ServiceTarget(),
     )
     p.lead_ratio = int(lead_ratio)
+    bounds, base_plan, plan_source = _plan_and_bounds(p, prog)
+    stats = {
+        "agents": len(p.agents),
+        "queues": p.queues,
+        "classes": len(p.classes),
+        "options": len(p.options),
+        "candidates": int(sum(len(c) for c in p.cand)),
+        "lp_bound": bounds.lp.value,
+        "lp_bound_contract_hours": bounds.contract.value,
+        "lp_bound_meetings": bounds.meetings.value,
+        "lp_bound_weekends": bounds.weekends.value,
+        "bound_above_min_rate": bounds.above_min_rate,
+        "lp_shortfall_h": bounds.lp.shortfall_h,
+        "plan_source": plan_source,
+        "interval_min": p.week.step_min,
+        "unit_min": p.week.unit_min,
+    }
+    prog(0.05, 1.0, "checking each agent's rules")
+    stats["t_prepare_lp_s"] = clock()
+    problems = _precheck(p)
+    stats["t_precheck_s"] = clock()
+    if problems:
+        return SolveResult(
+            status="INFEASIBLE",
+            wall_time_s=clock(),
+            message="no roster: " + "; ".join(problems),
+            stats=stats,
+        )
+    hint = _start(p, base_plan, time_limit_s, stats, clock, prog)
+    out = _shifts_from_start(p, base_plan, hint, time_limit_s, num_workers, progress, stats, clock)
+    if isinstance(out, SolveResult):
+        return out
+    assign, priced, slot_of = out
+    meeting_times, meeting_names, absent = _attendance(p, assign, slot_of)
+    prog(0.87, 1.0, "placing breaks")
+    stats["t_pass1_s"] = clock()
+    assign, p2, repriced = _breaks_and_cover(
+        p, base_plan, assign, meeting_times, time_limit_s, num_workers, stats, clock
+    )
+    shifts, breaks = _frames(p, assign, p2.breaks, meeting_times, meeting_names)
+    coverage = _coverage_frame(p, assign, p2.served)
+    prows = _penalty_rows(p, priced, p2.short_units, absent, repriced)
+    penalties = pd.DataFrame(prows, columns=list(PENALTY_COLUMNS))
+    wages = float(shifts["cost"].sum())
+    objective = wages + float(penalties["cost"].sum())
+    bound = min(bounds.value, objective)
+    stats.update(wages=wages, penalty_cost=float(penalties["cost"].sum()))
+    status = "OPTIMAL" if objective - bound <= 1e-9 * max(1.0, abs(objective)) else "FEASIBLE"
+    prog(1.0, 1.0, "done")
+    res = SolveResult(
+        status=status,
+        objective=objective,
+        bound=bound,
+        wall_time_s=clock(),
+        shifts=shifts,
+        breaks=breaks,
+        coverage=coverage,
+        penalties=penalties,
+        stats=stats,
+    )
+    res.message = (
+        f"{len(shifts)} shifts for {sum(1 for a in assign if a)} of {len(p.agents)} agents; "
+        f"wages {wages:,.2f}, penalties {stats['penalty_cost']:,.2f}"
+    )
+    return res
+
+
+@dataclass
+class _Bounds:
+    """The LP lower bounds of a roster (:func:`_plan_and_bounds`)."""
+
+    lp: LPBound  # anonymous: every shift of the templates at the cheapest rate
+    contract: LPBound  # with the contracts' hours, days and single-template weeks
+    meetings: LPBound  # and each meeting member attending or absent
+    weekends: LPBound  # and the weekend fairness of single-template day patterns
+    above_min_rate: float  # what agents are paid above the cheapest rate, at least
+
+    @property
+    def value(self) -> float:
+        """The best bound.  Pass 1 spreads breaks evenly, which is not a relaxation of
+        placing them: its CP-SAT bound is kept in stats only."""
+        extra = self.above_min_rate
+        return max(self.lp.value, self.contract.value + extra, self.meetings.value + extra,
+                   self.weekends.value + extra)
+
+
+def _plan_and_bounds(p: _Problem, prog) -> tuple[_Bounds, dict[int, int], str]:
+    """The LP bounds, the meetings' slots, the plan the roster starts from (the given
+    plan, or the rounded LP plan with the meetings' attendees staffed) and the agents'
+    candidate shifts.  Returns (bounds, plan counts by option, plan source)."""
     upi_price = p.weights["unmet requirement"] * p.week.unit_min / 60
     # LP bound over every shift of the templates, priced at the cheapest agent rate
     ratemin = {}
-    for t in templates:
+    for t in {o.template.name: o.template for o in p.options}.values():
         ratemin[t.name] = min(agent_rate(a, p.contracts[a.contract], t) for a in p.agents)
     option_cost = np.array([ratemin[o.template.name] * o.weighted_paid_h for o in p.options])
     total_req = p.req_units.sum(axis=0)
@@ -1648,45 +1742,24 @@ def build_roster(
                 lp_soft = contract_lp(total_req, meeting_rows or None, priced)
             except SolveError:
                 pass  # the bound without the weekends stays: valid, only weaker
-    stats = {
-        "agents": len(p.agents),
-        "queues": p.queues,
-        "classes": len(p.classes),
-        "options": len(p.options),
-        "candidates": int(sum(len(c) for c in p.cand)),
-        "lp_bound": lp.value,
-        "lp_bound_contract_hours": lp_c.value,
-        "lp_bound_meetings": lp_m.value,
-        "lp_bound_weekends": lp_soft.value,
-        "bound_above_min_rate": above_min_rate,
-        "lp_shortfall_h": lp.shortfall_h,
-        "plan_source": plan_source,
-        "interval_min": p.week.step_min,
-        "unit_min": p.week.unit_min,
-    }
-    prog(0.05, 1.0, "checking each agent's rules")
-    stats["t_prepare_lp_s"] = time.perf_counter() - t_start
-    problems = _precheck(p)
-    stats["t_precheck_s"] = time.perf_counter() - t_start
-    if problems:
-        return SolveResult(
-            status="INFEASIBLE",
-            wall_time_s=time.perf_counter() - t_start,
-            message="no roster: " + "; ".join(problems),
-            stats=stats,
-        )
-    # a legal roster, agent by agent, as the hint
-    prog(0.07, 1.0, "greedy start")
+    return _Bounds(lp, lp_c, lp_m, lp_soft, above_min_rate), base_plan, plan_source
+
+
+def _start(p: _Problem, base_plan: dict[int, int], time_limit_s: float, stats: dict, clock,
+           prog) -> list[dict[int, int]]:
+    """A roster that keeps each agent's rules, built from the plan and improved by the
+    searches in turn (each within its share of ``time_limit_s``).  Their counts and
+    finishing times go to ``stats``."""
     prog(0.06, 1.0, "matching agents to the plan's shifts")
     days = _plan_days(p, base_plan, _PLAN_DAYS_SHARE * time_limit_s)
     start = _plan_starts(p, base_plan, days) if days is not None else None
     if start is not None:
         start, stats["plan_gap_moves"] = _fill_plan_gaps(p, start, base_plan)
     stats["plan_matched"] = days is not None
-    stats["t_plan_match_s"] = time.perf_counter() - t_start
+    stats["t_plan_match_s"] = clock()
     hint, n_rounds = _local_search(p, base_plan, _LOCAL_SEARCH_SHARE * time_limit_s, start=start)
     stats["local_search_rounds"] = n_rounds
-    stats["local_search_s"] = time.perf_counter() - t_start
+    stats["local_search_s"] = clock()
     # Single-shift moves price breaks at their average share.  From the plan's own
     # starts they lost more than they won (on the 400-agent benchmark, unmet
     # requirement after the breaks went from 47 to 117 agent-hours): there they only
@@ -1694,21 +1767,33 @@ def build_roster(
     budget = _SWAP_SEARCH_SHARE * time_limit_s if start is None else 0.0
     hint, n_sweeps = _swap_search(p, hint, base_plan, budget)
     stats["swap_search_sweeps"] = n_sweeps
-    stats["swap_search_s"] = time.perf_counter() - t_start
+    stats["swap_search_s"] = clock()
     hint, n_rounds = _rematch_starts(p, hint, base_plan, _REMATCH_SHARE * time_limit_s)
     stats["rematch_rounds"] = n_rounds
-    stats["rematch_s"] = time.perf_counter() - t_start
+    stats["rematch_s"] = clock()
     hint, stats["day_exchanges"] = _exchange_days(
         p, hint, base_plan, _DAY_EXCHANGE_SHARE * time_limit_s
     )
-    stats["day_exchange_s"] = time.perf_counter() - t_start
+    stats["day_exchange_s"] = clock()
     hint, stats["weeks_rehanded"] = _match_weeks(
         p, hint, base_plan, _WEEK_MATCH_SHARE * time_limit_s
     )
-    stats["week_match_s"] = time.perf_counter() - t_start
+    stats["week_match_s"] = clock()
     hint, stats["meeting_mend_moves"] = _mend_meeting_absences(p, hint, base_plan)
-    stats["meeting_mend_s"] = time.perf_counter() - t_start
-    # pass 1, on a large team only to repair a start that breaks a rule.  From the
+    stats["meeting_mend_s"] = clock()
+    return hint
+
+
+def _shifts_from_start(
+    p: _Problem, base_plan: dict[int, int], hint: list[dict[int, int]], time_limit_s: float,
+    num_workers: int, progress, stats: dict, clock,
+) -> tuple[list[dict[int, int]], list[tuple], dict] | SolveResult:
+    """The week's shifts: the start itself when it keeps every rule on a large team,
+    else pass 1 from it.  Returns (assignment, (penalty, solver) pairs of the soft
+    rules, meeting slot by activity name), or the SolveResult saying why there is no
+    roster."""
+    prog = progress or (lambda done, total, message="": None)
+    # Pass 1, on a large team only to repair a start that breaks a rule.  From the
     # 400-agent benchmark's legal start its search never began within its time (with
     # and without meetings), while building and loading its model took 7 s of the 60 s,
     # 14 s with meetings, which pass 2 puts to better use.  On small teams it searches.
@@ -1719,11 +1804,11 @@ def build_roster(
     if priced is None:
         prog(0.1, 1.0, "building the roster model")
         pass1 = _build_pass1(p, base_plan)
-        stats["t_build_s"] = time.perf_counter() - t_start
+        stats["t_build_s"] = clock()
         hint_cost = _complete_hint(pass1, hint, num_workers)
-        stats["t_hint_s"] = time.perf_counter() - t_start
+        stats["t_hint_s"] = clock()
         stats["greedy_cost_pass1"] = hint_cost
-        elapsed = time.perf_counter() - t_start
+        elapsed = clock()
         reserve = 1.5 + 0.05 * time_limit_s  # frames and reports after the solves
         remaining = max(1.0, time_limit_s - elapsed - reserve)
         t1 = min(_PASS1_SHARE * remaining, _PASS1_MAX_S)
@@ -1733,7 +1818,7 @@ def build_roster(
             # out of time before the search started: the start keeps every rule
             priced = _repriced(p, base_plan, hint, range(len(p.agents)))
             stats["pass1_from_start"] = True
-        left = time_limit_s - (time.perf_counter() - t_start) - reserve
+        left = time_limit_s - (clock()) - reserve
         if priced is None and status1 == "NO_SOLUTION" and left > 2.0:
             # the start breaks a crew rule and the short solve found no roster: pass 1
             # gets the time left but a fifth, kept for the breaks
@@ -1752,7 +1837,7 @@ def build_roster(
             msg = _explain(p, base_plan, status1, num_workers)
             return SolveResult(
                 status=status1 if status1 != "NO_SOLUTION" else "NO_SOLUTION",
-                wall_time_s=time.perf_counter() - t_start,
+                wall_time_s=clock(),
                 message=msg,
                 stats=stats,
             )
@@ -1770,6 +1855,14 @@ def build_roster(
             act.name: slots[next(j for j, v in enumerate(y) if s1.value(v))]
             for act, slots, y, _ in pass1.meetings
         }
+    return assign, priced, slot_of
+
+
+def _attendance(
+    p: _Problem, assign: list[dict[int, int]], slot_of: dict
+) -> tuple[dict[int, tuple[int, int]], dict[int, str], list[int]]:
+    """Each meeting's time and who attends it (:func:`_meeting_time`).  Returns the
+    time and meeting name by attending member, and the absent members."""
     meeting_times, meeting_names, absent = {}, {}, []
     for act in p.activities:
         members = _meeting_members(p, act)
@@ -1782,22 +1875,30 @@ def build_roster(
                 meeting_names[ai] = act.name
             else:
                 absent.append(ai)
-    prog(0.87, 1.0, "placing breaks")
-    stats["t_pass1_s"] = time.perf_counter() - t_start
+    return meeting_times, meeting_names, absent
+
+
+def _breaks_and_cover(
+    p: _Problem, base_plan: dict[int, int], assign: list[dict[int, int]], meeting_times: dict,
+    time_limit_s: float, num_workers: int, stats: dict, clock,
+) -> tuple[list[dict[int, int]], _Pass2, list[tuple]]:
+    """Pass 2 places the breaks; then shifts are added or moved, and breaks moved, where
+    requirement is left unmet.  Returns the final assignment, its placed breaks and the
+    (penalty, solver) pairs of the agents whose weeks changed."""
     # kept for the changes after pass 2, their pricing and breaks (1 s), and 1 s for
     # pass 2 running over
     step_s = _COVER_SHIFTS_SHARE * time_limit_s
-    pass2_s = time_limit_s - (time.perf_counter() - t_start) - _REPORT_S - step_s - 2.0
+    pass2_s = time_limit_s - (clock()) - _REPORT_S - step_s - 2.0
     # one day at a time: on the 400-agent benchmark, 6 s leave 150-300 unmet agent-hours
     # by day and 320-440 in one model (equal at 12 s).  No hint from pass 1's break
     # counts: handed to the agents in order, they led CP-SAT to three times the unmet
     p2 = _place_breaks_by_day(p, assign, meeting_times, max(0.5, pass2_s), num_workers)
-    stats["t_pass2_s"] = time.perf_counter() - t_start
+    stats["t_pass2_s"] = clock()
     stats.update(pass2_status=p2.status, pass2_wall_s=p2.wall_s)
     # shifts added or moved, and breaks moved, where the placed breaks leave requirement
     # unmet; the soft rules of the agents whose weeks changed are priced again, and the
     # new shifts' breaks placed among the others'
-    left = time_limit_s - (time.perf_counter() - t_start) - _REPORT_S
+    left = time_limit_s - (clock()) - _REPORT_S
     more, guess, counts = _cover_unmet(
         p, assign, base_plan, p2, meeting_times, max(0.2, min(step_s, left - 1.0))
     )
@@ -1807,7 +1908,7 @@ def build_roster(
         stats["cover_rejected"] = True
         repriced, counts = [], Counter()
     if counts:
-        left = max(0.5, time_limit_s - (time.perf_counter() - t_start) - _REPORT_S)
+        left = max(0.5, time_limit_s - (clock()) - _REPORT_S)
         p2 = _place_new_breaks(p, assign, more, p2, meeting_times, left, num_workers, guess)
         assign = more
     stats.update(
@@ -1815,39 +1916,8 @@ def build_roster(
         cover_shifts_moved=counts["moved"],
         cover_breaks_moved=counts["breaks"],
     )
-    stats["t_cover_shifts_s"] = time.perf_counter() - t_start
-    shifts, breaks = _frames(p, assign, p2.breaks, meeting_times, meeting_names)
-    coverage = _coverage_frame(p, assign, p2.served)
-    prows = _penalty_rows(p, priced, p2.short_units, absent, repriced)
-    penalties = pd.DataFrame(prows, columns=list(PENALTY_COLUMNS))
-    wages = float(shifts["cost"].sum())
-    objective = wages + float(penalties["cost"].sum())
-    # Pass 1 spreads breaks evenly, which is not a relaxation of placing them: its
-    # CP-SAT bound is kept in stats only.  The LP bounds are valid for the roster.
-    bound = min(
-        max(lp.value, lp_c.value + above_min_rate, lp_m.value + above_min_rate,
-            lp_soft.value + above_min_rate),
-        objective,
-    )
-    stats.update(wages=wages, penalty_cost=float(penalties["cost"].sum()))
-    status = "OPTIMAL" if objective - bound <= 1e-9 * max(1.0, abs(objective)) else "FEASIBLE"
-    prog(1.0, 1.0, "done")
-    res = SolveResult(
-        status=status,
-        objective=objective,
-        bound=bound,
-        wall_time_s=time.perf_counter() - t_start,
-        shifts=shifts,
-        breaks=breaks,
-        coverage=coverage,
-        penalties=penalties,
-        stats=stats,
-    )
-    res.message = (
-        f"{len(shifts)} shifts for {sum(1 for a in assign if a)} of {len(p.agents)} agents; "
-        f"wages {wages:,.2f}, penalties {stats['penalty_cost']:,.2f}"
-    )
-    return res
+    stats["t_cover_shifts_s"] = clock()
+    return assign, p2, repriced
 
 
 def _meeting_time(
