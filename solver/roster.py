@@ -1818,7 +1818,7 @@ def _shifts_from_start(
             # out of time before the search started: the start keeps every rule
             priced = _repriced(p, base_plan, hint, range(len(p.agents)))
             stats["pass1_from_start"] = True
-        left = time_limit_s - (clock()) - reserve
+        left = time_limit_s - clock() - reserve
         if priced is None and status1 == "NO_SOLUTION" and left > 2.0:
             # the start breaks a crew rule and the short solve found no roster: pass 1
             # gets the time left but a fifth, kept for the breaks
@@ -1826,7 +1826,7 @@ def _shifts_from_start(
             status1 = _STATUS.get(st1, "NO_SOLUTION")
             stats["pass1_retried"] = True
         stats.update(
-            pass1_status=status1,
+            pass1_status=status1 if priced is None else "no solution in its time: the start is kept",
             pass1_wall_s=s1.wall_time,
             pass1_objective=s1.objective_value / 100 if status1 in ("OPTIMAL", "FEASIBLE") else None,
             pass1_bound=s1.best_objective_bound / 100,
@@ -1927,8 +1927,8 @@ def _meeting_time(
     assign: list[dict[int, int]],
     chosen: tuple[int, int],
 ) -> tuple[tuple[int, int], set[int]]:
-    """The meeting's time after pass 1 (which chose ``chosen``) and the members whose
-    shifts hold it.
+    """The meeting's time (``chosen``: pass 1's slot, or the planned one when pass 1
+    did not run) and the members whose shifts hold it.
 
     Pass 1 spreads breaks evenly, no guide to a meeting's hour: on the benchmark it
     moved one by 30 min from the slot the plan staffed, losing 5 members, with no less

@@ -795,15 +795,18 @@ def test_crew_breach_counts_agents_above_the_lead_ratio_and_missing_leads():
 
 def test_a_large_team_keeps_its_legal_start_without_pass_1(monkeypatch):
     """Above the candidate threshold, a start that keeps every rule is the roster: pass
-    1 is not run and the report prices each agent's week by its own model, the same
-    rows as pass 1 gives on this instance."""
+    1 is not run, the meeting keeps its planned slot inside the shift, and the report
+    prices each agent's week by its own model, the same rows as pass 1 gives here."""
     from solver import roster as R
 
     req = requirement({d: (8, 16, 1) for d in range(5)})
-    agents = [Agent("A1", "any", skills={"q"}, preferred_start_min=7 * 60)]
-    kept = solve(req, agents)
+    agents = [Agent("A1", "any", skills={"q"}, team="T", preferred_start_min=7 * 60)]
+    act = [Activity("team meeting", 60, team="T", days=(0,))]
+    kept = solve(req, agents, activities=act)
     monkeypatch.setattr(R, "_PASS1_MAX_CANDIDATES", 0)
-    res = solve(req, agents)
+    res = solve(req, agents, activities=act)
+    meet = res.breaks[res.breaks["kind"] == "meeting"]
+    assert len(meet) == 1 and "meeting absence" not in set(res.penalties["rule"])
     assert "pass1_status" in kept.stats and kept.stats["pass1_status"] in ("OPTIMAL", "FEASIBLE")
     assert res.stats["pass1_status"].startswith("not run")
     assert len(res.shifts) == 5
