@@ -699,6 +699,13 @@ _COVER_SHIFTS_SHARE = 0.04
 _REPORT_S = 2.0
 #: Furthest a shift is moved on its day for the unmet requirement [min].
 _MOVE_MIN = 120
+#: Share of the time limit for adding shifts priced with the breaks around them placed
+#: again; how many candidates are priced so before they are ranked again; the hours on
+#: either side of a new shift whose unmet requirement it may meet by letting breaks
+#: move [min].
+_ADD_SHARE = 0.1
+_ADD_TRIES = 3
+_REACH_MIN = 90
 _FLUID_CACHE: dict = {}
 
 
@@ -1888,7 +1895,8 @@ def _breaks_and_cover(
     # kept for the changes after pass 2, their pricing and breaks (1 s), and 1 s for
     # pass 2 running over
     step_s = _COVER_SHIFTS_SHARE * time_limit_s
-    pass2_s = time_limit_s - (clock()) - _REPORT_S - step_s - 2.0
+    add_s = _ADD_SHARE * time_limit_s
+    pass2_s = time_limit_s - clock() - _REPORT_S - step_s - add_s - 2.0
     # one day at a time: on the 400-agent benchmark, 6 s leave 150-300 unmet agent-hours
     # by day and 320-440 in one model (equal at 12 s).  No hint from pass 1's break
     # counts: handed to the agents in order, they led CP-SAT to three times the unmet
@@ -1896,27 +1904,37 @@ def _breaks_and_cover(
     stats["t_pass2_s"] = clock()
     stats.update(pass2_status=p2.status, pass2_wall_s=p2.wall_s)
     # shifts added or moved, and breaks moved, where the placed breaks leave requirement
-    # unmet; the soft rules of the agents whose weeks changed are priced again, and the
-    # new shifts' breaks placed among the others'
-    left = time_limit_s - (clock()) - _REPORT_S
+    # unmet, the new shifts' breaks placed among the others'; then shifts added with
+    # the breaks around them placed again.  The soft rules of the agents whose weeks
+    # changed are priced again
+    left = time_limit_s - clock() - _REPORT_S
     more, guess, counts = _cover_unmet(
-        p, assign, base_plan, p2, meeting_times, max(0.2, min(step_s, left - 1.0))
+        p, assign, base_plan, p2, meeting_times, max(0.2, min(step_s, left - add_s - 1.0))
     )
+    placed = p2
+    if counts:
+        left = max(0.5, time_limit_s - clock() - _REPORT_S - add_s)
+        placed = _place_new_breaks(p, assign, more, p2, meeting_times, left, num_workers, guess)
+    stats["t_cover_shifts_s"] = clock()
+    left = time_limit_s - clock() - _REPORT_S - 0.5
+    if left > 0.5:
+        more, placed, counts["added with breaks moved"] = _add_with_breaks_moved(
+            p, more, base_plan, placed, meeting_times, min(add_s, left), num_workers
+        )
+    stats["t_add_s"] = clock()
     changed = [ai for ai, (a, b) in enumerate(zip(assign, more, strict=True)) if a != b]
     repriced = _repriced(p, base_plan, more, changed)
     if repriced is None:  # a week the checks let through breaks a rule: no change is kept
         stats["cover_rejected"] = True
         repriced, counts = [], Counter()
-    if counts:
-        left = max(0.5, time_limit_s - (clock()) - _REPORT_S)
-        p2 = _place_new_breaks(p, assign, more, p2, meeting_times, left, num_workers, guess)
-        assign = more
+    else:
+        assign, p2 = more, placed
     stats.update(
         cover_shifts_added=counts["added"],
         cover_shifts_moved=counts["moved"],
         cover_breaks_moved=counts["breaks"],
+        shifts_added_with_breaks_moved=counts["added with breaks moved"],
     )
-    stats["t_cover_shifts_s"] = clock()
     return assign, p2, repriced
 
 
@@ -3211,6 +3229,142 @@ def _cover_unmet(
         if counts.total() == changes:
             break
     return assign, breaks, counts
+
+
+def _add_with_breaks_moved(
+    p: _Problem,
+    assign: list[dict[int, int]],
+    plan: dict[int, int],
+    placed: _Pass2,
+    meeting_times: dict[int, tuple[int, int]],
+    time_budget_s: float,
+    num_workers: int,
+) -> tuple[list[dict[int, int]], _Pass2, int]:
+    """Add shifts on days off where, with the breaks around them placed again, they
+    meet more unmet requirement than they cost.
+
+    :func:`_cover_unmet` prices a new shift by what it covers itself, the others'
+    breaks staying where they are.  Where breaks crowd an hour that no break can leave
+    without leaving another hour short, one more agent on shift lets breaks move into
+    its hours: on the benchmark's Saturday, a 6-h shift so met 18 unmet units against
+    the 2 it covered itself.  The candidates (agents who are not team leads, on a day
+    off, with a day and hours to spare, on a week that stays legal and under the lead
+    ratio) are ranked by the unmet requirement within their reach (their hours widened
+    by ``_REACH_MIN`` either side, at most their on-phone units) less their cost
+    (:meth:`_WeekPricing.delta`), one start per agent.  In that order they are priced
+    exactly, by a small CP-SAT placing again the breaks of every shift touching those
+    hours (:func:`_place_breaks`, hinted by the breaks as placed); the first that pays
+    is added and the ranking made again, until the budget is spent or no candidate is
+    left.
+
+    Returns the assignment, its breaks placed, and how many shifts were added.
+    """
+    t0 = time.perf_counter()
+    assign = [dict(d) for d in assign]
+    breaks = dict(placed.breaks)
+    req_s, serve = _hall_sets(p)
+    price = p.weights["unmet requirement"] * p.week.unit_min / 60
+    pricing = _WeekPricing.of(p, plan)
+    T = p.week.n_intervals
+    open_ = p.req_units.sum(axis=0) > 0
+    supervised = p.lead_ratio > 0 and any(a.is_lead for a in p.agents)
+    lead, other = _on_shift(p, assign)
+    on = _on_phone_units(p, assign, breaks, meeting_times)
+    reach = _REACH_MIN // p.week.step_min
+    added = 0
+
+    def unmet_by_t(on_):
+        return np.maximum(0.0, (req_s - serve @ on_).max(axis=0))
+
+    def on_phone(o):
+        return sum(u for _, u in o.cover) - sum(
+            sum(u for _, u in slots[0].cover) for slots in o.breaks if slots
+        )
+
+    def candidates(short):
+        """(bound on the value, cost, agent, shift), the agent's best start only, most
+        valuable first."""
+        best_of = {}
+        for ai, a in enumerate(p.agents):
+            days = assign[ai]
+            if a.is_lead or len(days) >= p.contracts[a.contract].max_days_week:
+                continue
+            for i in pricing.cand[ai]:
+                o = p.options[i]
+                if o.day in days or (ai, i) in failed:
+                    continue
+                ts = [t for t, _ in o.cover]
+                lo, hi = min(ts) - reach, max(ts) + reach
+                most = min(short[np.arange(lo, hi + 1) % T].sum(), on_phone(o)) * price
+                if most <= p.shift_cost(ai, o) or most <= best_of.get(ai, (0.0,))[0]:
+                    continue
+                if supervised and any(
+                    open_[t] and other[t] + u > p.lead_ratio * lead[t] for t, u in o.cover
+                ):
+                    continue
+                week = {dd: p.options[j] for dd, j in days.items()}
+                week[o.day] = o
+                if not _week_ok(p, ai, week):
+                    continue
+                dc = pricing.delta(assign, [(ai, o.day, i)])
+                if dc is not None and most - dc > best_of.get(ai, (0.0,))[0]:
+                    best_of[ai] = (most - dc, dc, ai, i)
+        return sorted(best_of.values(), key=lambda c: -c[0])
+
+    failed = set()  # (agent, shift) priced exactly and found not to pay
+    while time.perf_counter() - t0 < time_budget_s:
+        short = unmet_by_t(on)
+        before = float(short.sum())
+        best = None
+        cands = candidates(short)
+        for _, dc, ai, i in cands[:_ADD_TRIES]:
+            left = time_budget_s - (time.perf_counter() - t0) - 0.8  # building, serving
+            if left < 0.3:
+                break
+            window = np.zeros(T, bool)  # the shifts whose breaks may move into its hours
+            window[[t for t, _ in p.options[i].cover]] = True
+            sub = [
+                {dd: j for dd, j in days_.items() if window[[t for t, _ in p.options[j].cover]].any()}
+                for days_ in assign
+            ]
+            rest = [
+                {dd: j for dd, j in days_.items() if dd not in sub[a_]}
+                for a_, days_ in enumerate(assign)
+            ]
+            hint = {
+                (a_, dd, r): sl.offset_min
+                for a_, days_ in enumerate(sub)
+                for dd in days_
+                for r, sl in enumerate(breaks.get((a_, dd), []))
+            }
+            d = p.options[i].day
+            sub[ai] = {**sub[ai], d: i}
+            const = _on_phone_units(p, rest, breaks, meeting_times)
+            touched = np.zeros(T, bool)
+            for days_ in sub:
+                for j in days_.values():
+                    touched[[t for t, _ in p.options[j].cover]] = True
+            r = _place_breaks(p, sub, meeting_times, min(1.0, left), num_workers, hint,
+                              const_on=const, intervals=touched)
+            if r.status in ("OPTIMAL", "FEASIBLE"):
+                trial = const + _on_phone_units(p, sub, r.breaks, meeting_times)
+                gain = (before - float(unmet_by_t(trial).sum())) * price - dc
+                if gain > 0:  # the first that pays, in the order of what they might meet
+                    best = (ai, i, r.breaks, trial)
+                    break
+            failed.add((ai, i))
+        if best is None:
+            if not cands[_ADD_TRIES:]:
+                break
+            continue
+        ai, i, new_breaks, on = best
+        assign[ai][p.options[i].day] = i
+        breaks.update(new_breaks)
+        for t, u in p.options[i].cover:
+            other[t] += u
+        added += 1
+    served, short_units = _serve(p, on)
+    return assign, _Pass2(breaks, short_units, served, placed.status, placed.wall_s), added
 
 
 def _is_run(idx: np.ndarray) -> bool:

@@ -592,6 +592,39 @@ def test_new_shift_breaks_are_placed_against_the_breaks_already_placed():
     assert sum(out.short_units.values()) == 0
 
 
+def test_a_shift_is_added_where_the_breaks_it_lets_move_meet_the_requirement():
+    """Two agents are needed 08:00-12:00; A's and B's breaks (window 09:00-11:00) sit at
+    09:00 and 09:15.  C's 1-h shift at 10:00 covers no unmet interval itself, so the
+    greedy step does not add it; with the breaks placed again both move into its hour
+    and nothing is left unmet, worth 30 against its 10.  At 40 an hour it is not added."""
+    from solver import roster as R
+    from wfm.types import ServiceTarget
+
+    d4 = ShiftTemplate("d4", 240, 8 * 60, 8 * 60, 60, breaks=(BreakRule("break", 15, 60, 180),),
+                       cost_per_hour=10)
+    for rate, added in ((10, True), (40, False)):
+        h1 = ShiftTemplate("h1", 60, 10 * 60, 10 * 60, 60, cost_per_hour=rate)
+        agents = [Agent(n, "any", skills={"q"}) for n in "ABC"]
+        p = R._prepare(requirement({0: (8, 12, 2)}), agents, {"any": ANY}, [d4, h1], [], None,
+                       None, None, "staff_needed", ServiceTarget())
+        p.lead_ratio = 0
+        R._candidates(p, set(range(len(p.options))))
+        (i4,) = [o.index for o in p.options if o.day == 0 and o.template.name == "d4"]
+        (i1,) = [o.index for o in p.options if o.day == 0 and o.template.name == "h1"]
+        at = {sl.offset_min: sl for sl in p.options[i4].breaks[0]}
+        start = [{0: i4}, {0: i4}, {}]
+        placed = R._Pass2({(0, 0): [at[60]], (1, 0): [at[75]]}, {}, None, "OPTIMAL", 0.0)
+        greedy, _, counts = R._cover_unmet(p, start, {}, placed, {}, 5.0)
+        assert greedy[2] == {} and not counts["added"]
+        out, final, n = R._add_with_breaks_moved(p, start, {}, placed, {}, 5.0, 1)
+        if added:
+            assert n == 1 and out[2] == {0: i1}
+            assert all(120 <= final.breaks[(a, 0)][0].offset_min < 180 for a in (0, 1))
+            assert sum(final.short_units.values()) == 0
+        else:
+            assert n == 0 and out == start and final.breaks == placed.breaks
+
+
 def test_match_weeks_hands_each_agent_the_week_it_prefers():
     """E would start at 07:00 and has the week of 15:00 starts; L has the week of 07:00
     starts and no preference.  They exchange weeks; with L's week holding a day E has
