@@ -3254,8 +3254,8 @@ def _add_with_breaks_moved(
     (:meth:`_WeekPricing.delta`), one start per agent.  In that order they are priced
     exactly, by a small CP-SAT placing again the breaks of every shift touching those
     hours (:func:`_place_breaks`, hinted by the breaks as placed); the first that pays
-    is added and the ranking made again, until the budget is spent or no candidate is
-    left.
+    is added and the ranking made again, until the budget is spent, no candidate is
+    left, or two rankings in a row gave none that pays.
 
     Returns the assignment, its breaks placed, and how many shifts were added.
     """
@@ -3312,6 +3312,7 @@ def _add_with_breaks_moved(
         return sorted(best_of.values(), key=lambda c: -c[0])
 
     failed = set()  # (agent, shift) priced exactly and found not to pay
+    misses = 0  # rankings in a row whose tries did not pay
 
     def left() -> float:  # for a solve: its model's building and the last serving apart
         return time_budget_s - (time.perf_counter() - t0) - 0.8
@@ -3357,9 +3358,11 @@ def _add_with_breaks_moved(
                     break
             failed.add((ai, i))
         if best is None:
-            if not cands[_ADD_TRIES:]:
-                break
+            misses += 1
+            if misses == 2 or not cands[_ADD_TRIES:]:
+                break  # two rankings in a row without a shift that pays
             continue
+        misses = 0
         ai, i, new_breaks, on = best
         assign[ai][p.options[i].day] = i
         breaks.update(new_breaks)
