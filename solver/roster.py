@@ -989,6 +989,29 @@ def _class_queues(p: _Problem) -> np.ndarray:
     )
 
 
+def _place_breaks_among(
+    p: _Problem,
+    sub: list[dict[int, int]],
+    rest: list[dict[int, int]],
+    breaks: dict,
+    meeting_times: dict[int, tuple[int, int]],
+    time_limit_s: float,
+    num_workers: int,
+    hint: dict | None = None,
+) -> tuple[_Pass2, np.ndarray]:
+    """Pass 2 for the shifts of ``sub`` alone, those of ``rest`` on the phones with
+    their breaks as ``breaks`` has them, over the intervals ``sub``'s shifts touch.
+    Returns the solve and the on-phone units of ``rest`` (classes x intervals)."""
+    const = _on_phone_units(p, rest, breaks, meeting_times)
+    touched = np.zeros(p.week.n_intervals, bool)
+    for days in sub:
+        for i in days.values():
+            touched[[t for t, _ in p.options[i].cover]] = True
+    r = _place_breaks(p, sub, meeting_times, time_limit_s, num_workers, hint, const_on=const,
+                      intervals=touched)
+    return r, const
+
+
 def _place_breaks_by_day(
     p: _Problem,
     assign: list[dict[int, int]],
@@ -1023,11 +1046,6 @@ def _place_breaks_by_day(
             share = n_day[d] / sum(n_day[dd] for dd in todo[k:])
             sub = [{d: days[d]} if d in days else {} for days in assign]
             rest = [{dd: i for dd, i in days.items() if dd != d} for days in assign]
-            const = _on_phone_units(p, rest, placed, meeting_times)
-            touched = np.zeros(p.week.n_intervals, bool)
-            for days in sub:
-                for oi in days.values():
-                    touched[[t for t, _ in p.options[oi].cover]] = True
             hint = None
             if rounds:  # later rounds start from the placement so far
                 hint = {
@@ -1037,9 +1055,8 @@ def _place_breaks_by_day(
                     for r, sl in enumerate(placed[(ai, d)])
                 }
             tl = max(0.2, share * left - overhead)
-            r = _place_breaks(
-                p, sub, meeting_times, tl, num_workers, hint, const_on=const, intervals=touched
-            )
+            r, const = _place_breaks_among(p, sub, rest, placed, meeting_times, tl, num_workers,
+                                           hint)
             overhead = max(0.0, r.wall_s - tl)
             statuses.append(r.status)
             if r.status in ("OPTIMAL", "FEASIBLE"):
@@ -1084,11 +1101,6 @@ def _place_new_breaks(
         for old, mine in zip(assign, more, strict=True)
     ]
     base = guess or placed.breaks
-    const = _on_phone_units(p, kept, base, meeting_times)
-    touched = np.zeros(p.week.n_intervals, bool)
-    for days in new:
-        for i in days.values():
-            touched[[t for t, _ in p.options[i].cover]] = True
     start = {
         (ai, d): (guess or {}).get((ai, d))
         or _earliest_breaks(p.options[i], meeting_times.get(ai))
@@ -1101,8 +1113,8 @@ def _place_new_breaks(
     if not start:  # only breaks moved
         served, short = _serve(p, _on_phone_units(p, more, breaks, meeting_times))
         return _Pass2(breaks, short, served, placed.status, placed.wall_s)
-    r = _place_breaks(p, new, meeting_times, time_limit_s, num_workers, hint,
-                      const_on=const, intervals=touched)
+    r, const = _place_breaks_among(p, new, kept, base, meeting_times, time_limit_s, num_workers,
+                                   hint)
     req_s, serve = _hall_sets(p)
 
     def unmet(brk):
@@ -3272,6 +3284,8 @@ def _add_with_breaks_moved(
     on = _on_phone_units(p, assign, breaks, meeting_times)
     reach = _REACH_MIN // p.week.step_min
     added = 0
+    failed = set()  # (agent, shift) priced exactly and found not to pay
+    misses = 0  # rankings in a row whose tries did not pay
 
     def unmet_by_t(on_):
         return np.maximum(0.0, (req_s - serve @ on_).max(axis=0))
@@ -3291,8 +3305,8 @@ def _add_with_breaks_moved(
                 continue
             for i in pricing.cand[ai]:
                 o = p.options[i]
-                if o.day in days or (ai, i) in failed:
-                    continue
+                if o.day in days or (ai, i) in failed or i in pricing.fits.get(ai, ()):
+                    continue  # (who attends a meeting is settled: an absent member stays so)
                 ts = [t for t, _ in o.cover]
                 lo, hi = min(ts) - reach, max(ts) + reach
                 most = min(short[np.arange(lo, hi + 1) % T].sum(), on_phone(o)) * price
@@ -3310,9 +3324,6 @@ def _add_with_breaks_moved(
                 if dc is not None and most - dc > best_of.get(ai, (0.0,))[0]:
                     best_of[ai] = (most - dc, dc, ai, i)
         return sorted(best_of.values(), key=lambda c: -c[0])
-
-    failed = set()  # (agent, shift) priced exactly and found not to pay
-    misses = 0  # rankings in a row whose tries did not pay
 
     def left() -> float:  # for a solve: its model's building and the last serving apart
         return time_budget_s - (time.perf_counter() - t0) - 0.8
@@ -3341,15 +3352,9 @@ def _add_with_breaks_moved(
                 for dd in days_
                 for r, sl in enumerate(breaks.get((a_, dd), []))
             }
-            d = p.options[i].day
-            sub[ai] = {**sub[ai], d: i}
-            const = _on_phone_units(p, rest, breaks, meeting_times)
-            touched = np.zeros(T, bool)
-            for days_ in sub:
-                for j in days_.values():
-                    touched[[t for t, _ in p.options[j].cover]] = True
-            r = _place_breaks(p, sub, meeting_times, min(1.0, left()), num_workers, hint,
-                              const_on=const, intervals=touched)
+            sub[ai] = {**sub[ai], p.options[i].day: i}
+            r, const = _place_breaks_among(p, sub, rest, breaks, meeting_times, min(1.0, left()),
+                                           num_workers, hint)
             if r.status in ("OPTIMAL", "FEASIBLE"):
                 trial = const + _on_phone_units(p, sub, r.breaks, meeting_times)
                 gain = (before - float(unmet_by_t(trial).sum())) * price - dc
