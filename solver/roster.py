@@ -1902,8 +1902,10 @@ def _breaks_and_cover(
     time_limit_s: float, num_workers: int, stats: dict, clock,
 ) -> tuple[list[dict[int, int]], _Pass2, list[tuple]]:
     """Pass 2 places the breaks; then shifts are added or moved, and breaks moved, where
-    requirement is left unmet.  Returns the final assignment, its placed breaks and the
-    (penalty, solver) pairs of the agents whose weeks changed."""
+    requirement is left unmet (:func:`_cover_unmet`), and shifts added with the breaks
+    around them placed again (:func:`_add_with_breaks_moved`).  Returns the final
+    assignment, its placed breaks and the (penalty, solver) pairs of the agents whose
+    weeks changed (none if one of those weeks breaks a rule: then no change is kept)."""
     # kept for the changes after pass 2, their pricing and breaks (1 s), and 1 s for
     # pass 2 running over
     step_s = _COVER_SHIFTS_SHARE * time_limit_s
