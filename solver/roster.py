@@ -24,10 +24,16 @@ agents:
 3. **Shifts and meetings (pass 1).**  One boolean per agent and candidate shift; every
    contract and labour rule is a function of :mod:`solver.roster_rules`.  Agents are
    aggregated into classes of equal skills and lead status for coverage, breaks at
-   their expected share, skills by Hall's condition.  Hinted with the start.
+   their expected share, skills by Hall's condition.  Hinted with the start.  On a
+   large team a start that keeps every rule is the roster, each agent's week priced
+   by its own small model (:func:`_repriced`), and pass 1 only repairs a start.
 4. **Breaks (pass 2).**  With the shifts fixed, each agent's breaks are placed (in
    order, with their gaps, clear of meetings), one day at a time, lowest-volume
    positions preferred.
+5. **Unmet requirement.**  Shifts are added or moved, and breaks moved, where the
+   placed breaks leave requirement unmet (:func:`_cover_unmet`); then shifts are added
+   where, with the breaks around them placed again, the breaks they let move meet it
+   (:func:`_add_with_breaks_moved`).
 
 Before the big solve each distinct agent profile is checked on its own (contract vs
 availability vs time off); an agent who cannot be rostered is named with the rules that
