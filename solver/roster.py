@@ -976,10 +976,15 @@ def _hall_sets(p: _Problem) -> tuple[np.ndarray, np.ndarray]:
     return req_s, serve
 
 
+def _hall_short(req_s: np.ndarray, serve: np.ndarray, on: np.ndarray) -> np.ndarray:
+    """Unmet requirement per interval of on-phone units ``on`` (classes x intervals)
+    against the requirement of each set of queues ``req_s`` (:func:`_hall_sets`)."""
+    return np.maximum(0.0, (req_s - serve @ on).max(axis=0))
+
+
 def _hall_unmet(req_s: np.ndarray, serve: np.ndarray, on: np.ndarray) -> float:
-    """Unmet requirement of on-phone units ``on`` (classes x intervals) against the
-    requirement of each set of queues ``req_s`` (:func:`_hall_sets`)."""
-    return float(np.maximum(0.0, (req_s - serve @ on).max(axis=0)).sum())
+    """Unmet requirement of ``on`` over the intervals (:func:`_hall_short`)."""
+    return float(_hall_short(req_s, serve, on).sum())
 
 
 def _earliest_breaks(o: ShiftOption, mt: tuple[int, int] | None) -> list:
@@ -3028,12 +3033,7 @@ def _cover_unmet(
     pricing = _WeekPricing.of(p, plan)
     supervised = p.lead_ratio > 0 and any(a.is_lead for a in p.agents)
     T = p.week.n_intervals
-    lead = np.zeros(T)
-    other = np.zeros(T)
-    for ai, days in enumerate(assign):
-        for i in days.values():
-            for t, u in p.options[i].cover:
-                (lead if p.agents[ai].is_lead else other)[t] += u
+    lead, other = _on_shift(p, assign)
     open_ = p.req_units.sum(axis=0) > 0
     shapes = {}
 
@@ -3295,13 +3295,7 @@ def _add_with_breaks_moved(
     failed = set()  # (agent, shift) priced exactly and found not to pay
     misses = 0  # rankings in a row whose tries did not pay
 
-    def unmet_by_t(on_):
-        return np.maximum(0.0, (req_s - serve @ on_).max(axis=0))
-
-    def on_phone(o):
-        return sum(u for _, u in o.cover) - sum(
-            sum(u for _, u in slots[0].cover) for slots in o.breaks if slots
-        )
+    on_units = {name: h * 60 / p.week.unit_min for name, h in _on_phone_h(p).items()}
 
     def candidates(short):
         """(bound on the value, cost, agent, shift), the agent's best start only, most
@@ -3317,7 +3311,8 @@ def _add_with_breaks_moved(
                     continue  # (who attends a meeting is settled: an absent member stays so)
                 ts = [t for t, _ in o.cover]
                 lo, hi = min(ts) - reach, max(ts) + reach
-                most = min(short[np.arange(lo, hi + 1) % T].sum(), on_phone(o)) * price
+                most = min(short[np.arange(lo, hi + 1) % T].sum(), on_units[o.template.name])
+                most *= price
                 if most <= p.shift_cost(ai, o) or most <= best_of.get(ai, (0.0,))[0]:
                     continue
                 if supervised and any(
@@ -3337,7 +3332,7 @@ def _add_with_breaks_moved(
         return time_budget_s - (time.perf_counter() - t0) - 0.8
 
     while left() > 0.5:
-        short = unmet_by_t(on)
+        short = _hall_short(req_s, serve, on)
         before = float(short.sum())
         best = None
         cands = candidates(short)
@@ -3365,7 +3360,7 @@ def _add_with_breaks_moved(
                                            num_workers, hint)
             if r.status in ("OPTIMAL", "FEASIBLE"):
                 trial = const + _on_phone_units(p, sub, r.breaks, meeting_times)
-                gain = (before - float(unmet_by_t(trial).sum())) * price - dc
+                gain = (before - _hall_unmet(req_s, serve, trial)) * price - dc
                 if gain > 0:  # the first that pays, in the order of what they might meet
                     best = (ai, i, r.breaks, trial)
                     break
