@@ -10,7 +10,7 @@ shift templates (8 h with two paid 15-min breaks and an unpaid 30-min lunch, 6 h
 Reported, in the same run:
 
 * the anonymous shift-plan lower bound: the LP relaxation of the same shift-covering
-  problem with implicit breaks (``solver.roster_bound.lp_bound``), priced like the
+  problem with implicit breaks (``solver.roster.lp.lp_bound``), priced like the
   roster;
 * a greedy baseline: the LP plan rounded, its shifts handed in time order to the legal
   agent who most needs hours, then topped up to contract minimums, breaks placed by the
@@ -34,8 +34,13 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from solver import roster as R  # noqa: E402
-from solver.roster_bound import lp_bound, round_plan  # noqa: E402
+from solver.roster.best_response import _local_search  # noqa: E402
+from solver.roster.break_placement import _place_breaks  # noqa: E402
+from solver.roster.build import build_roster  # noqa: E402
+from solver.roster.lp import lp_bound, round_plan  # noqa: E402
+from solver.roster.meetings import _compatible, _meeting_members, _meeting_slots  # noqa: E402
+from solver.roster.problem import _candidates, _prepare  # noqa: E402
+from solver.roster.scoring import _soft_cost  # noqa: E402
 from wfm.agents import make_agents  # noqa: E402
 from wfm.types import Activity, BreakRule, ServiceTarget, ShiftTemplate  # noqa: E402
 
@@ -92,7 +97,7 @@ def calibrate(agents, contracts, temps) -> tuple[pd.DataFrame, float]:
     scale = 30.0
     for _ in range(4):
         req = requirements(scale)
-        p = R._prepare(req, agents, contracts, temps, [], None, None, None, "staff_needed",
+        p = _prepare(req, agents, contracts, temps, [], None, None, None, "staff_needed",
                        ServiceTarget())
         cost = np.array([20 * o.weighted_paid_h for o in p.options])
         lp = lp_bound(p.options, p.week, p.req_units.sum(axis=0), cost,
@@ -107,33 +112,33 @@ def greedy_baseline(req, agents, contracts, temps, activities):
     left of the requirement (leads first); meetings at the slot most members can attend;
     breaks placed by the roster's break pass."""
     t0 = time.perf_counter()
-    p = R._prepare(req, agents, contracts, temps, activities, None, None, None, "staff_needed",
+    p = _prepare(req, agents, contracts, temps, activities, None, None, None, "staff_needed",
                    ServiceTarget())
     price = p.weights["unmet requirement"] * p.week.unit_min / 60
     cost = np.array([20 * o.weighted_paid_h for o in p.options])
     lp = lp_bound(p.options, p.week, p.req_units.sum(axis=0), cost, price)
     plan = round_plan(lp.counts)
-    R._candidates(p, set(plan))
-    assign, _ = R._local_search(p, plan, 1e9, rounds=1)
+    _candidates(p, set(plan))
+    assign, _ = _local_search(p, plan, 1e9, rounds=1)
     mt, absent = {}, 0
     for act in activities:
-        members = R._meeting_members(p, act)
-        slots = R._meeting_slots(p, act)
+        members = _meeting_members(p, act)
+        slots = _meeting_slots(p, act)
         best = max(
             slots,
             key=lambda s: sum(
-                any(R._compatible(p.options[i], *s) for i in assign[ai].values()) for ai in members
+                any(_compatible(p.options[i], *s) for i in assign[ai].values()) for ai in members
             ),
         )
         for ai in members:
-            if any(R._compatible(p.options[i], *best) for i in assign[ai].values()):
+            if any(_compatible(p.options[i], *best) for i in assign[ai].values()):
                 mt[ai] = best
             else:
                 absent += 1
-    p2 = R._place_breaks(p, assign, mt, 15.0, 2)
+    p2 = _place_breaks(p, assign, mt, 15.0, 2)
     wages = sum(p.shift_cost(ai, p.options[i]) for ai, d in enumerate(assign) for i in d.values())
     short_h = sum(p2.short_units.values()) * p.week.unit_min / 60
-    soft = R._soft_cost(p, assign, plan)
+    soft = _soft_cost(p, assign, plan)
     total_cost = (wages + short_h * p.weights["unmet requirement"]
                   + absent * p.weights["meeting absence"] + soft)
     return {
@@ -169,7 +174,7 @@ def main(argv=None) -> None:
           f"agents, {len(activities)} team meetings")
     g = greedy_baseline(req, agents, contracts, temps, activities)
     t0 = time.perf_counter()
-    res = R.build_roster(req, agents, contracts, temps, activities=activities,
+    res = build_roster(req, agents, contracts, temps, activities=activities,
                          time_limit_s=limit, num_workers=2)
     wall = time.perf_counter() - t0
     lp = res.stats.get("lp_bound", float("nan"))

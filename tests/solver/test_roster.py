@@ -9,6 +9,9 @@ import pytest
 from solver import build_roster
 from solver.result import BREAK_COLUMNS, PENALTY_COLUMNS, SHIFT_COLUMNS
 from solver.roster import schedule_table
+from solver.roster.improve import _rematch_starts, _swap_search
+from solver.roster.plan_match import _fill_plan_gaps, _lead_days, _lead_starts
+from solver.roster.scoring import _week_ok
 from wfm.errors import DataError, InputError
 from wfm.types import Activity, Agent, BreakRule, Contract, ShiftTemplate, TimeWindow
 
@@ -165,8 +168,8 @@ def test_cheaper_absence_is_reported_as_a_bent_rule():
 
 
 def test_lp_bound_by_hand():
-    from solver.roster_bound import lp_bound, round_plan
-    from solver.roster_data import Week, expand_templates
+    from solver.roster.data import Week, expand_templates
+    from solver.roster.lp import lp_bound, round_plan
 
     week = Week(WS, 15, 15)
     t = ShiftTemplate("d8", 480, 8 * 60, 8 * 60, 60, days=(0,), cost_per_hour=10)
@@ -200,22 +203,22 @@ def test_roster_from_plan_shifts_result():
 
 
 def _swap_problem(req, agents, contracts):
-    from solver import roster as R
+    from solver.roster.problem import _candidates, _prepare
     from wfm.types import ServiceTarget
 
     temp = ShiftTemplate("d8", 480, 6 * 60, 12 * 60, 60, breaks=(BRK,), cost_per_hour=10)
-    p = R._prepare(req, agents, contracts, [temp], [], None, None, None, "staff_needed",
+    p = _prepare(req, agents, contracts, [temp], [], None, None, None, "staff_needed",
                    ServiceTarget())
     p.lead_ratio = 0
-    R._candidates(p, set(range(len(p.options))))
+    _candidates(p, set(range(len(p.options))))
     key = {(o.day, o.start_min): o.index for o in p.options}
-    return R, p, key
+    return p, key
 
 
 def test_swap_search_moves_a_shift_onto_the_requirement():
     req = requirement({0: (10, 18, 1)})
-    R, p, key = _swap_problem(req, [Agent("A1", "any", skills={"q"})], {"any": ANY})
-    out, sweeps = R._swap_search(p, [{0: key[(0, 6 * 60)]}], {}, 5.0)
+    p, key = _swap_problem(req, [Agent("A1", "any", skills={"q"})], {"any": ANY})
+    out, sweeps = _swap_search(p, [{0: key[(0, 6 * 60)]}], {}, 5.0)
     assert out == [{0: key[(0, 10 * 60)]}]
     assert sweeps == 2  # one sweep moves, the next finds nothing
 
@@ -224,8 +227,8 @@ def test_swap_search_keeps_the_minimum_rest():
     # day 0 is covered exactly by 12:00-20:00; day 1 needs 06:00-14:00, but 11 h of rest
     # after 20:00 allow 07:00 at the earliest
     req = requirement({0: (12, 20, 1), 1: (6, 14, 1)})
-    R, p, key = _swap_problem(req, [Agent("A1", "any", skills={"q"})], {"any": ANY})
-    out, _ = R._swap_search(p, [{0: key[(0, 12 * 60)], 1: key[(1, 12 * 60)]}], {}, 5.0)
+    p, key = _swap_problem(req, [Agent("A1", "any", skills={"q"})], {"any": ANY})
+    out, _ = _swap_search(p, [{0: key[(0, 12 * 60)], 1: key[(1, 12 * 60)]}], {}, 5.0)
     assert out == [{0: key[(0, 12 * 60)], 1: key[(1, 7 * 60)]}]
 
 
@@ -234,18 +237,18 @@ def test_swap_search_moves_a_shift_to_a_day_off_within_the_pattern_rules():
     # Monday's shift moves to Tuesday; with at most 1 consecutive day Wednesday stays off
     req = requirement({1: (10, 18, 1), 3: (10, 18, 1)})
     one_in_a_row = Contract("one", 0, 40, 0, 5, max_consecutive_days=1, min_rest_h=11)
-    R, p, key = _swap_problem(req, [Agent("A1", "one", skills={"q"})], {"one": one_in_a_row})
-    out, _ = R._swap_search(p, [{0: key[(0, 10 * 60)], 3: key[(3, 10 * 60)]}], {}, 5.0)
+    p, key = _swap_problem(req, [Agent("A1", "one", skills={"q"})], {"one": one_in_a_row})
+    out, _ = _swap_search(p, [{0: key[(0, 10 * 60)], 3: key[(3, 10 * 60)]}], {}, 5.0)
     assert out == [{1: key[(1, 10 * 60)], 3: key[(3, 10 * 60)]}]
     # from Monday and Wednesday, Monday cannot move to Tuesday (2 days in a row) until
     # Wednesday has moved to Thursday
-    out, sweeps = R._swap_search(p, [{0: key[(0, 10 * 60)], 2: key[(2, 10 * 60)]}], {}, 5.0)
+    out, sweeps = _swap_search(p, [{0: key[(0, 10 * 60)], 2: key[(2, 10 * 60)]}], {}, 5.0)
     assert out == [{1: key[(1, 10 * 60)], 3: key[(3, 10 * 60)]}]
     assert sweeps == 3
 
 
 def test_day_patterns_by_hand():
-    from solver.roster_bound import day_patterns
+    from solver.roster.lp import day_patterns
 
     # five days with two days off in a row: the off pair is Mon-Tue ... Sat-Sun
     five = day_patterns(5, 5, 5, True, None, (5, 6))
@@ -260,8 +263,8 @@ def test_day_patterns_by_hand():
 
 
 def test_lp_bound_day_pattern_cut_binds():
-    from solver.roster_bound import day_patterns, lp_bound
-    from solver.roster_data import Week, expand_templates
+    from solver.roster.data import Week, expand_templates
+    from solver.roster.lp import day_patterns, lp_bound
 
     week = Week(WS, 15, 15)
     t = ShiftTemplate("d8", 480, 8 * 60, 8 * 60, 60, cost_per_hour=10)
@@ -282,24 +285,26 @@ def test_plan_matching_takes_plan_shifts_and_keeps_rest():
     """Two agents; the plan has a 07:00 and a 15:00 start on Monday and two 07:00 starts
     on Tuesday.  Whoever works Monday late (ends 23:00) cannot start at 07:00 on Tuesday
     (11 h rest): it takes the nearest legal start instead, and every week is legal."""
-    from solver import roster as R
+    from solver.roster.plan_match import _plan_days, _plan_starts
+    from solver.roster.problem import _candidates, _prepare
+    from solver.roster.scoring import _week_ok
     from wfm.types import ServiceTarget
 
     temp = ShiftTemplate("d8", 480, 7 * 60, 15 * 60, 60, cost_per_hour=10)
     req = requirement({0: (7, 23, 1), 1: (7, 15, 2)})
     two = Contract("two", 16, 16, 2, 2, min_rest_h=11)
     agents = [Agent("E", "two", skills={"q"}), Agent("L", "two", skills={"q"})]
-    p = R._prepare(req, agents, {"two": two}, [temp], [], None, None, None, "staff_needed",
+    p = _prepare(req, agents, {"two": two}, [temp], [], None, None, None, "staff_needed",
                    ServiceTarget())
     p.lead_ratio = 0
     key = {(o.day, o.start_min): o.index for o in p.options}
     plan = {key[(0, 420)]: 1, key[(0, 900)]: 1, key[(1, 420)]: 2}
-    R._candidates(p, set(range(len(p.options))))
-    days = R._plan_days(p, plan, 5.0)
+    _candidates(p, set(range(len(p.options))))
+    days = _plan_days(p, plan, 5.0)
     assert days == [{0: "d8", 1: "d8"}, {0: "d8", 1: "d8"}]
-    start = R._plan_starts(p, plan, days)
+    start = _plan_starts(p, plan, days)
     weeks = [{d: p.options[i] for d, i in start[ai].items()} for ai in range(2)]
-    assert all(R._week_ok(p, ai, weeks[ai]) for ai in range(2))
+    assert all(_week_ok(p, ai, weeks[ai]) for ai in range(2))
     late = next(w for w in weeks if w[0].start_min == 900)
     early = next(w for w in weeks if w[0].start_min == 420)
     assert early[1].start_min == 420  # the plan's shift
@@ -311,7 +316,8 @@ def test_plan_matching_keeps_an_agent_of_limited_availability_on_a_start_it_can_
     from 15:00 and would rather have Monday off, the other agent has no preference.
     By day and template alone the student takes Tuesday and is left 8 h from the
     plan's start; it takes Monday, the only plan start it can work."""
-    from solver import roster as R
+    from solver.roster.plan_match import _plan_days, _plan_starts
+    from solver.roster.problem import _candidates, _prepare
     from wfm.types import ServiceTarget
 
     temp = ShiftTemplate("d8", 480, 7 * 60, 15 * 60, 60, cost_per_hour=10)
@@ -322,29 +328,29 @@ def test_plan_matching_keeps_an_agent_of_limited_availability_on_a_start_it_can_
         Agent("S", "one", skills={"q"}, availability=evenings, preferred_days_off=(0,)),
         Agent("F", "one", skills={"q"}),
     ]
-    p = R._prepare(req, agents, {"one": one}, [temp], [], None, None, None, "staff_needed",
+    p = _prepare(req, agents, {"one": one}, [temp], [], None, None, None, "staff_needed",
                    ServiceTarget())
     p.lead_ratio = 0
     key = {(o.day, o.start_min): o.index for o in p.options}
     plan = {key[(0, 900)]: 1, key[(1, 420)]: 1}
-    R._candidates(p, set(range(len(p.options))))
-    days = R._plan_days(p, plan, 5.0)
+    _candidates(p, set(range(len(p.options))))
+    days = _plan_days(p, plan, 5.0)
     assert days == [{0: "d8"}, {1: "d8"}]
-    start = R._plan_starts(p, plan, days)
+    start = _plan_starts(p, plan, days)
     assert start == [{0: key[(0, 900)]}, {1: key[(1, 420)]}]
 
 
 def _rematch_problem(agents, contracts, need):
-    from solver import roster as R
+    from solver.roster.problem import _candidates, _prepare
     from wfm.types import ServiceTarget
 
     temp = ShiftTemplate("d8", 480, 7 * 60, 15 * 60, 60, cost_per_hour=10)
-    p = R._prepare(requirement(need), agents, contracts, [temp], [], None, None, None,
+    p = _prepare(requirement(need), agents, contracts, [temp], [], None, None, None,
                    "staff_needed", ServiceTarget())
     p.lead_ratio = 0
-    R._candidates(p, set(range(len(p.options))))
+    _candidates(p, set(range(len(p.options))))
     key = {(o.day, o.start_min): o.index for o in p.options}
-    return R, p, key
+    return p, key
 
 
 def test_rematch_hands_each_agent_the_start_it_prefers():
@@ -352,9 +358,9 @@ def test_rematch_hands_each_agent_the_start_it_prefers():
     round; both starts stay in the roster."""
     agents = [Agent("E", "any", skills={"q"}, preferred_start_min=7 * 60),
               Agent("L", "any", skills={"q"}, preferred_start_min=15 * 60)]
-    R, p, key = _rematch_problem(agents, {"any": ANY}, {0: (7, 23, 1)})
+    p, key = _rematch_problem(agents, {"any": ANY}, {0: (7, 23, 1)})
     start = [{0: key[(0, 900)]}, {0: key[(0, 420)]}]
-    out, rounds = R._rematch_starts(p, start, {}, 5.0)
+    out, rounds = _rematch_starts(p, start, {}, 5.0)
     assert out == [{0: key[(0, 420)]}, {0: key[(0, 900)]}]
     assert rounds == 2  # one round exchanges, the next finds nothing
     assert start == [{0: key[(0, 900)]}, {0: key[(0, 420)]}]  # the input is not changed
@@ -365,12 +371,12 @@ def test_rematch_keeps_the_minimum_rest():
     leave it 8 h of rest, so it keeps Monday's early start despite its preference."""
     agents = [Agent("E", "any", skills={"q"}, preferred_start_min=15 * 60),
               Agent("L", "any", skills={"q"})]
-    R, p, key = _rematch_problem(agents, {"any": ANY}, {0: (7, 23, 1), 1: (7, 15, 1)})
+    p, key = _rematch_problem(agents, {"any": ANY}, {0: (7, 23, 1), 1: (7, 15, 1)})
     start = [{0: key[(0, 420)], 1: key[(1, 420)]}, {0: key[(0, 900)]}]
-    out, _ = R._rematch_starts(p, start, {}, 5.0)
+    out, _ = _rematch_starts(p, start, {}, 5.0)
     assert out == start
     # without Tuesday's shift the exchange is legal and taken
-    out, _ = R._rematch_starts(p, [{0: key[(0, 420)]}, {0: key[(0, 900)]}], {}, 5.0)
+    out, _ = _rematch_starts(p, [{0: key[(0, 420)]}, {0: key[(0, 900)]}], {}, 5.0)
     assert out == [{0: key[(0, 900)]}, {0: key[(0, 420)]}]
 
 
@@ -378,19 +384,20 @@ def test_rematch_lets_a_member_attend_its_meeting():
     """The team member has Monday's early shift, its meeting is at 16:00; the other
     agent (no team) has the late shift.  Exchanging them costs at most the meeting
     hour unmet (60) against the absence (200)."""
-    from solver import roster as R
+    from solver.roster.improve import _rematch_starts
+    from solver.roster.problem import _candidates, _prepare
     from wfm.types import ServiceTarget
 
     temp = ShiftTemplate("d8", 480, 7 * 60, 15 * 60, 60, cost_per_hour=10)
     agents = [Agent("M", "any", skills={"q"}, team="T"), Agent("N", "any", skills={"q"})]
-    p = R._prepare(requirement({0: (7, 23, 1)}), agents, {"any": ANY}, [temp],
+    p = _prepare(requirement({0: (7, 23, 1)}), agents, {"any": ANY}, [temp],
                    [Activity("T meeting", 60, team="T")], None, None, None, "staff_needed",
                    ServiceTarget())
     p.lead_ratio = 0
-    R._candidates(p, set(range(len(p.options))))
+    _candidates(p, set(range(len(p.options))))
     p.meeting_slot["T meeting"] = (16 * 60, 60)
     key = {(o.day, o.start_min): o.index for o in p.options}
-    out, _ = R._rematch_starts(p, [{0: key[(0, 420)]}, {0: key[(0, 900)]}], {}, 5.0)
+    out, _ = _rematch_starts(p, [{0: key[(0, 420)]}, {0: key[(0, 900)]}], {}, 5.0)
     assert out == [{0: key[(0, 900)]}, {0: key[(0, 420)]}]
 
 
@@ -398,12 +405,12 @@ def test_rematch_moves_a_start_beyond_the_plan_onto_a_free_plan_start():
     """The plan has Tuesday at 07:00; the agent works Tuesday at 10:00, off the plan.
     It takes the plan's start, unless Monday's late shift leaves it too little rest."""
     agents = [Agent("X", "any", skills={"q"})]
-    R, p, key = _rematch_problem(agents, {"any": ANY}, {0: (15, 23, 1), 1: (7, 15, 1)})
+    p, key = _rematch_problem(agents, {"any": ANY}, {0: (15, 23, 1), 1: (7, 15, 1)})
     plan = {key[(1, 420)]: 1}
-    out, _ = R._rematch_starts(p, [{1: key[(1, 600)]}], plan, 5.0)
+    out, _ = _rematch_starts(p, [{1: key[(1, 600)]}], plan, 5.0)
     assert out == [{1: key[(1, 420)]}]
     late = [{0: key[(0, 900)], 1: key[(1, 600)]}]
-    out, _ = R._rematch_starts(p, late, {**plan, key[(0, 900)]: 1}, 5.0)
+    out, _ = _rematch_starts(p, late, {**plan, key[(0, 900)]: 1}, 5.0)
     assert out == late
 
 
@@ -412,7 +419,8 @@ def test_rematch_exchanges_shifts_of_two_templates_within_the_contract_hours():
     17:00 and has the 8-h shift at 07:00.  Both may work 4 to 8 h: they exchange the
     shifts (the starts stay in the roster, so does each skill set's cover).  With E
     allowed 6 h at most, the 8-h shift is barred and nothing moves."""
-    from solver import roster as R
+    from solver.roster.improve import _rematch_starts
+    from solver.roster.problem import _candidates, _prepare
     from wfm.types import ServiceTarget
 
     d8 = ShiftTemplate("d8", 480, 7 * 60, 15 * 60, 60, cost_per_hour=10)
@@ -422,13 +430,13 @@ def test_rematch_exchanges_shifts_of_two_templates_within_the_contract_hours():
     for e_contract, swapped in (("flex", True), ("short", False)):
         agents = [Agent("E", e_contract, skills={"q"}, preferred_start_min=7 * 60),
                   Agent("L", "flex", skills={"q"}, preferred_start_min=17 * 60)]
-        p = R._prepare(requirement({0: (7, 23, 1)}), agents, {"flex": flex, "short": short},
+        p = _prepare(requirement({0: (7, 23, 1)}), agents, {"flex": flex, "short": short},
                        [d8, p4], [], None, None, None, "staff_needed", ServiceTarget())
         p.lead_ratio = 0
-        R._candidates(p, set(range(len(p.options))))
+        _candidates(p, set(range(len(p.options))))
         key = {(o.template.name, o.day, o.start_min): o.index for o in p.options}
         start = [{0: key[("p4", 0, 17 * 60)]}, {0: key[("d8", 0, 7 * 60)]}]
-        out, _ = R._rematch_starts(p, start, {}, 5.0)
+        out, _ = _rematch_starts(p, start, {}, 5.0)
         expected = [{0: key[("d8", 0, 7 * 60)]}, {0: key[("p4", 0, 17 * 60)]}]
         assert out == (expected if swapped else start)
 
@@ -438,7 +446,8 @@ def test_exchange_days_frees_a_preferred_day_off():
     and Wednesday.  A takes B's Tuesday and B takes A's Saturday: both keep two days,
     the shifts stay in the roster.  With B on time off on Saturday the exchange is
     barred and nothing moves."""
-    from solver import roster as R
+    from solver.roster.improve import _exchange_days
+    from solver.roster.problem import _candidates, _prepare
     from wfm.types import ServiceTarget
 
     temp = ShiftTemplate("d8", 480, 7 * 60, 15 * 60, 60, cost_per_hour=10)
@@ -447,13 +456,13 @@ def test_exchange_days_frees_a_preferred_day_off():
         agents = [Agent("A", "two", skills={"q"}, preferred_days_off=(5,)),
                   Agent("B", "two", skills={"q"}, time_off=b_off)]
         need = {d: (7, 15, 1) for d in range(7)}
-        p = R._prepare(requirement(need), agents, {"two": two}, [temp], [], None, None, None,
+        p = _prepare(requirement(need), agents, {"two": two}, [temp], [], None, None, None,
                        "staff_needed", ServiceTarget())
         p.lead_ratio = 0
-        R._candidates(p, set(range(len(p.options))))
+        _candidates(p, set(range(len(p.options))))
         key = {(o.day, o.start_min): o.index for o in p.options}
         start = [{0: key[(0, 420)], 5: key[(5, 420)]}, {1: key[(1, 420)], 2: key[(2, 420)]}]
-        out, moves = R._exchange_days(p, start, {}, 5.0)
+        out, moves = _exchange_days(p, start, {}, 5.0)
         if moved:
             assert out == [{0: key[(0, 420)], 1: key[(1, 420)]},
                            {2: key[(2, 420)], 5: key[(5, 420)]}]
@@ -468,7 +477,9 @@ def test_cover_shifts_are_added_where_placed_breaks_leave_requirement_unmet():
     (worth 2 h of unmet requirement, 120, against wages of 20).  Priced at 5 an hour,
     the unmet requirement is worth less than the shift and nothing is added; a team
     lead is not given shifts this way."""
-    from solver import roster as R
+    from solver.roster.break_placement import _Pass2
+    from solver.roster.problem import _candidates, _prepare
+    from solver.roster.unmet_cover import _cover_unmet
     from wfm.types import ServiceTarget
 
     temp = ShiftTemplate("h2", 120, 8 * 60, 14 * 60, 60, cost_per_hour=10)
@@ -477,15 +488,15 @@ def test_cover_shifts_are_added_where_placed_breaks_leave_requirement_unmet():
     need = {0: (8, 10, 1), 1: (12, 14, 1)}
     for b_lead, price, added in ((False, 60.0, True), (False, 5.0, False), (True, 60.0, False)):
         agents = [Agent("A", "one", skills={"q"}), Agent("B", "two", skills={"q"}, is_lead=b_lead)]
-        p = R._prepare(requirement(need), agents, {"one": one, "two": two}, [temp], [],
+        p = _prepare(requirement(need), agents, {"one": one, "two": two}, [temp], [],
                        {"unmet requirement": price}, None, None, "staff_needed",
                        ServiceTarget())
         p.lead_ratio = 0
-        R._candidates(p, set(range(len(p.options))))
+        _candidates(p, set(range(len(p.options))))
         key = {(o.day, o.start_min): o.index for o in p.options}
         start = [{0: key[(0, 480)]}, {}]
-        placed = R._Pass2({}, {}, None, "OPTIMAL", 0.0)  # no breaks: Tuesday left unmet
-        out, _, counts = R._cover_unmet(p, start, {}, placed, {}, 5.0)
+        placed = _Pass2({}, {}, None, "OPTIMAL", 0.0)  # no breaks: Tuesday left unmet
+        out, _, counts = _cover_unmet(p, start, {}, placed, {}, 5.0)
         n = counts["added"]
         assert counts["moved"] == 0
         if added:
@@ -499,21 +510,23 @@ def test_a_shift_is_moved_within_its_day_to_where_requirement_is_unmet():
     08:00-10:00, so 10:00-11:00 is unmet.  A's shift moves to 09:00 (1 h of unmet
     requirement met, same wages).  When the requirement is 11:00-13:00, the shift
     would have to move 3 h, more than a move may, and it stays."""
-    from solver import roster as R
+    from solver.roster.break_placement import _Pass2
+    from solver.roster.problem import _candidates, _prepare
+    from solver.roster.unmet_cover import _cover_unmet
     from wfm.types import ServiceTarget
 
     temp = ShiftTemplate("h2", 120, 8 * 60, 14 * 60, 60, cost_per_hour=10)
     one = Contract("one", 0, 10, 0, 1)
     for need_from, moved in ((9, True), (12, False)):
         agents = [Agent("A", "one", skills={"q"})]
-        p = R._prepare(requirement({0: (need_from, need_from + 2, 1)}), agents, {"one": one},
+        p = _prepare(requirement({0: (need_from, need_from + 2, 1)}), agents, {"one": one},
                        [temp], [], None, None, None, "staff_needed", ServiceTarget())
         p.lead_ratio = 0
-        R._candidates(p, set(range(len(p.options))))
+        _candidates(p, set(range(len(p.options))))
         key = {(o.day, o.start_min): o.index for o in p.options}
         start = [{0: key[(0, 480)]}]
-        placed = R._Pass2({}, {}, None, "OPTIMAL", 0.0)
-        out, _, counts = R._cover_unmet(p, start, {}, placed, {}, 5.0)
+        placed = _Pass2({}, {}, None, "OPTIMAL", 0.0)
+        out, _, counts = _cover_unmet(p, start, {}, placed, {}, 5.0)
         n = counts["moved"]
         assert counts["added"] == 0
         if moved:
@@ -526,7 +539,9 @@ def test_a_break_is_placed_again_where_requirement_is_unmet():
     """Two agents are needed 08:00-12:00 but one is enough 09:00-10:00.  A's break is
     at 09:00 and B's at 10:30, which leaves 10:30-10:45 short.  B's break moves into
     09:00-10:00 (its window runs to 10:30), A's stays, and nothing is left unmet."""
-    from solver import roster as R
+    from solver.roster.break_placement import _Pass2, _place_new_breaks
+    from solver.roster.problem import _candidates, _prepare
+    from solver.roster.unmet_cover import _cover_unmet
     from wfm.types import ServiceTarget
 
     brk = BreakRule("break", 15, 60, 150)
@@ -535,18 +550,18 @@ def test_a_break_is_placed_again_where_requirement_is_unmet():
     hour = req["interval_start"].dt.hour
     req.loc[(req["interval_start"].dt.dayofweek == 0) & (hour == 9), "staff_needed"] = 1
     agents = [Agent("A", "any", skills={"q"}), Agent("B", "any", skills={"q"})]
-    p = R._prepare(req, agents, {"any": ANY}, [temp], [], None, None, None, "staff_needed",
+    p = _prepare(req, agents, {"any": ANY}, [temp], [], None, None, None, "staff_needed",
                    ServiceTarget())
     p.lead_ratio = 0
-    R._candidates(p, set(range(len(p.options))))
+    _candidates(p, set(range(len(p.options))))
     (i,) = [o.index for o in p.options if o.day == 0]
     at = {sl.offset_min: sl for sl in p.options[i].breaks[0]}
     start = [{0: i}, {0: i}]
-    placed = R._Pass2({(0, 0): [at[60]], (1, 0): [at[150]]}, {}, None, "OPTIMAL", 0.0)
-    out, breaks, counts = R._cover_unmet(p, start, {}, placed, {}, 5.0)
+    placed = _Pass2({(0, 0): [at[60]], (1, 0): [at[150]]}, {}, None, "OPTIMAL", 0.0)
+    out, breaks, counts = _cover_unmet(p, start, {}, placed, {}, 5.0)
     assert out == start and counts == {"breaks": 1}
     assert breaks[(0, 0)] == [at[60]] and 60 < breaks[(1, 0)][0].offset_min < 120
-    final = R._place_new_breaks(p, start, out, placed, {}, 5.0, 1, breaks)
+    final = _place_new_breaks(p, start, out, placed, {}, 5.0, 1, breaks)
     assert final.breaks == breaks and sum(final.short_units.values()) == 0
 
 
@@ -554,38 +569,41 @@ def test_a_changed_week_is_priced_again_by_its_own_rules():
     """A prefers to start at 07:00 and works Monday from 09:00: priced again alone,
     its week bends the preferred start by 2 h, and the report row says so.  A week of
     two shifts, where A's contract allows one day, breaks a hard rule: None."""
-    from solver import roster as R
+    from solver.roster.problem import _candidates, _prepare
+    from solver.roster.report import _penalty_rows
+    from solver.roster.shift_model import _repriced
     from wfm.types import ServiceTarget
 
     temp = ShiftTemplate("h2", 120, 7 * 60, 12 * 60, 60, cost_per_hour=10)
     one = Contract("one", 0, 10, 0, 1)
     agents = [Agent("A", "one", skills={"q"}, preferred_start_min=7 * 60)]
-    p = R._prepare(requirement({0: (7, 14, 1)}), agents, {"one": one}, [temp], [], None,
+    p = _prepare(requirement({0: (7, 14, 1)}), agents, {"one": one}, [temp], [], None,
                    None, None, "staff_needed", ServiceTarget())
     p.lead_ratio = 0
-    R._candidates(p, set(range(len(p.options))))
+    _candidates(p, set(range(len(p.options))))
     key = {(o.day, o.start_min): o.index for o in p.options}
-    pairs = R._repriced(p, {}, [{0: key[(0, 540)]}], [0])
-    rows = R._penalty_rows(p, [], {}, [], pairs)
+    pairs = _repriced(p, {}, [{0: key[(0, 540)]}], [0])
+    rows = _penalty_rows(p, [], {}, [], pairs)
     assert [(r["rule"], r["subject"], r["amount"]) for r in rows] == [("preferred start", "A", 2.0)]
-    assert R._repriced(p, {}, [{0: key[(0, 540)], 1: key[(1, 540)]}], [0]) is None
+    assert _repriced(p, {}, [{0: key[(0, 540)], 1: key[(1, 540)]}], [0]) is None
 
 
 def test_new_shift_breaks_are_placed_against_the_breaks_already_placed():
     """One agent is needed 08:00-16:00 and A's break is placed at 09:00.  B's shift is
     added: its break (09:00-10:00 window) goes anywhere but 09:00, so the hour is never
     left without an agent on the phone."""
-    from solver import roster as R
+    from solver.roster.break_placement import _Pass2, _place_new_breaks
+    from solver.roster.problem import _prepare
     from wfm.types import ServiceTarget
 
     agents = [Agent("A", "any", skills={"q"}), Agent("B", "any", skills={"q"})]
-    p = R._prepare(requirement({0: (8, 16, 1)}), agents, {"any": ANY}, [T8], [], None, None,
+    p = _prepare(requirement({0: (8, 16, 1)}), agents, {"any": ANY}, [T8], [], None, None,
                    None, "staff_needed", ServiceTarget())
     p.lead_ratio = 0
     (i,) = [o.index for o in p.options if o.day == 0]
     at_nine = next(sl for sl in p.options[i].breaks[0] if sl.offset_min == 60)
-    first = R._Pass2({(0, 0): [at_nine]}, {}, None, "OPTIMAL", 0.0)
-    out = R._place_new_breaks(p, [{0: i}, {}], [{0: i}, {0: i}], first, {}, 5.0, 1)
+    first = _Pass2({(0, 0): [at_nine]}, {}, None, "OPTIMAL", 0.0)
+    out = _place_new_breaks(p, [{0: i}, {}], [{0: i}, {0: i}], first, {}, 5.0, 1)
     assert out.breaks[(0, 0)] == [at_nine]
     (b_break,) = out.breaks[(1, 0)]
     assert b_break.offset_min != 60
@@ -597,7 +615,9 @@ def test_a_shift_is_added_where_the_breaks_it_lets_move_meet_the_requirement():
     09:00 and 09:15.  C's 1-h shift at 10:00 covers no unmet interval itself, so the
     greedy step does not add it; with the breaks placed again both move into its hour
     and nothing is left unmet, worth 30 against its 10.  At 40 an hour it is not added."""
-    from solver import roster as R
+    from solver.roster.break_placement import _Pass2
+    from solver.roster.problem import _candidates, _prepare
+    from solver.roster.unmet_cover import _add_with_breaks_moved, _cover_unmet
     from wfm.types import ServiceTarget
 
     d4 = ShiftTemplate("d4", 240, 8 * 60, 8 * 60, 60, breaks=(BreakRule("break", 15, 60, 180),),
@@ -605,18 +625,18 @@ def test_a_shift_is_added_where_the_breaks_it_lets_move_meet_the_requirement():
     for rate, added in ((10, True), (40, False)):
         h1 = ShiftTemplate("h1", 60, 10 * 60, 10 * 60, 60, cost_per_hour=rate)
         agents = [Agent(n, "any", skills={"q"}) for n in "ABC"]
-        p = R._prepare(requirement({0: (8, 12, 2)}), agents, {"any": ANY}, [d4, h1], [], None,
+        p = _prepare(requirement({0: (8, 12, 2)}), agents, {"any": ANY}, [d4, h1], [], None,
                        None, None, "staff_needed", ServiceTarget())
         p.lead_ratio = 0
-        R._candidates(p, set(range(len(p.options))))
+        _candidates(p, set(range(len(p.options))))
         (i4,) = [o.index for o in p.options if o.day == 0 and o.template.name == "d4"]
         (i1,) = [o.index for o in p.options if o.day == 0 and o.template.name == "h1"]
         at = {sl.offset_min: sl for sl in p.options[i4].breaks[0]}
         start = [{0: i4}, {0: i4}, {}]
-        placed = R._Pass2({(0, 0): [at[60]], (1, 0): [at[75]]}, {}, None, "OPTIMAL", 0.0)
-        greedy, _, counts = R._cover_unmet(p, start, {}, placed, {}, 5.0)
+        placed = _Pass2({(0, 0): [at[60]], (1, 0): [at[75]]}, {}, None, "OPTIMAL", 0.0)
+        greedy, _, counts = _cover_unmet(p, start, {}, placed, {}, 5.0)
         assert greedy[2] == {} and not counts["added"]
-        out, final, n = R._add_with_breaks_moved(p, start, {}, placed, {}, 5.0, 1)
+        out, final, n = _add_with_breaks_moved(p, start, {}, placed, {}, 5.0, 1)
         if added:
             assert n == 1 and out[2] == {0: i1}
             assert all(120 <= final.breaks[(a, 0)][0].offset_min < 180 for a in (0, 1))
@@ -629,7 +649,8 @@ def test_match_weeks_hands_each_agent_the_week_it_prefers():
     """E would start at 07:00 and has the week of 15:00 starts; L has the week of 07:00
     starts and no preference.  They exchange weeks; with L's week holding a day E has
     off, E cannot take it and nothing moves."""
-    from solver import roster as R
+    from solver.roster.improve import _match_weeks
+    from solver.roster.problem import _candidates, _prepare
     from wfm.types import ServiceTarget
 
     temp = ShiftTemplate("d8", 480, 7 * 60, 15 * 60, 60, cost_per_hour=10)
@@ -638,14 +659,14 @@ def test_match_weeks_hands_each_agent_the_week_it_prefers():
         agents = [Agent("E", "two", skills={"q"}, preferred_start_min=7 * 60, time_off=e_off),
                   Agent("L", "two", skills={"q"})]
         need = {d: (7, 23, 1) for d in range(7)}
-        p = R._prepare(requirement(need), agents, {"two": two}, [temp], [], None, None, None,
+        p = _prepare(requirement(need), agents, {"two": two}, [temp], [], None, None, None,
                        "staff_needed", ServiceTarget())
         p.lead_ratio = 0
-        R._candidates(p, set(range(len(p.options))))
+        _candidates(p, set(range(len(p.options))))
         key = {(o.day, o.start_min): o.index for o in p.options}
         late = {2: key[(2, 900)], 3: key[(3, 900)]}
         early = {0: key[(0, 420)], 1: key[(1, 420)]}
-        out, changed = R._match_weeks(p, [late, early], {}, 5.0)
+        out, changed = _match_weeks(p, [late, early], {}, 5.0)
         assert out == ([early, late] if moved else [late, early])
         assert changed == (2 if moved else 0)
 
@@ -655,16 +676,16 @@ def test_rematch_keeps_skill_sets_and_leads_apart():
     queue and the leads on shift are what they were."""
     agents = [Agent("E", "any", skills={"q"}, preferred_start_min=7 * 60),
               Agent("L", "any", skills={"q"}, preferred_start_min=15 * 60, is_lead=True)]
-    R, p, key = _rematch_problem(agents, {"any": ANY}, {0: (7, 23, 1)})
+    p, key = _rematch_problem(agents, {"any": ANY}, {0: (7, 23, 1)})
     start = [{0: key[(0, 900)]}, {0: key[(0, 420)]}]
-    out, _ = R._rematch_starts(p, start, {}, 5.0)
+    out, _ = _rematch_starts(p, start, {}, 5.0)
     assert out == start
 
 
 def test_lp_cover_price_is_the_change_of_the_optimum():
     """The dual price of an interval's requirement is what one more unit there adds."""
-    from solver.roster_bound import lp_bound
-    from solver.roster_data import Week, expand_templates
+    from solver.roster.data import Week, expand_templates
+    from solver.roster.lp import lp_bound
 
     week = Week(WS, 15, 15)
     t = ShiftTemplate("d4", 240, 8 * 60, 12 * 60, 60, days=(0,), cost_per_hour=10)
@@ -695,8 +716,8 @@ def test_lp_cover_price_is_the_change_of_the_optimum():
 
 def test_lp_capacity_cuts_bind():
     """One agent who works at most one day: the second day's requirement is unmet."""
-    from solver.roster_bound import lp_bound
-    from solver.roster_data import Week, expand_templates
+    from solver.roster.data import Week, expand_templates
+    from solver.roster.lp import lp_bound
 
     week = Week(WS, 15, 15)
     t = ShiftTemplate("d8", 480, 8 * 60, 8 * 60, 60, days=(0, 1), cost_per_hour=10)
@@ -714,15 +735,16 @@ def test_lp_capacity_cuts_bind():
 
 
 def test_shift_caps_count_each_agents_days_and_templates():
-    from solver import roster as R
+    from solver.roster.plan_bounds import _shift_caps
+    from solver.roster.problem import _prepare
     from wfm.types import ServiceTarget
 
     req = requirement({0: (8, 16, 1), 1: (8, 16, 1), 2: (8, 16, 1)})
     two = Contract("two", 0, 16, 0, 2, min_rest_h=11)
     agents = [Agent("A", "two", skills={"q"}), Agent("B", "any", skills={"q"}, time_off=(WS.date(),))]
-    p = R._prepare(req, agents, {"two": two, "any": ANY}, [T8], [], None, None, None,
+    p = _prepare(req, agents, {"two": two, "any": ANY}, [T8], [], None, None, None,
                    "staff_needed", ServiceTarget())
-    caps = {(frozenset(p.options[i].day for i in idx), n) for idx, n in R._shift_caps(p)}
+    caps = {(frozenset(p.options[i].day for i in idx), n) for idx, n in _shift_caps(p)}
     assert (frozenset(range(7)), 2 + 5) in caps  # A two days, B five
     assert (frozenset({0}), 1) in caps  # B is off on Monday
     assert (frozenset({1}), 2) in caps
@@ -754,15 +776,16 @@ def test_meeting_slots_follow_the_lp_prices_one_a_day():
     """Equal requirement all day on Monday and Tuesday; the LP prices Monday afternoon
     at 0.  The first meeting goes there (the quietest-hour rule would take 08:00), the
     second to Tuesday, and each adds its attendees to the plan's requirement."""
-    from solver import roster as R
-    from solver.roster_bound import LPBound
+    from solver.roster.lp import LPBound
+    from solver.roster.meetings import _choose_meeting_slots
+    from solver.roster.problem import _prepare
     from wfm.types import ServiceTarget
 
     req = requirement({0: (8, 16, 1), 1: (8, 16, 1)})
     agents = [Agent(f"{t}{i}", "any", skills={"q"}, team=t) for t in "AB" for i in range(2)]
     acts = [Activity(f"{t} meeting", 60, team=t, days=(0, 1), earliest_start_min=8 * 60,
                      latest_start_min=15 * 60) for t in "AB"]
-    p = R._prepare(req, agents, {"any": ANY}, [T8], acts, None, None, None, "staff_needed",
+    p = _prepare(req, agents, {"any": ANY}, [T8], acts, None, None, None, "staff_needed",
                    ServiceTarget())
     price = np.full(p.week.n_intervals, 5.0)
     price[48:64] = 0.0  # Monday 12:00-16:00
@@ -773,7 +796,7 @@ def test_meeting_slots_follow_the_lp_prices_one_a_day():
         seen.append(extra.copy())
         return lp
 
-    _, extra = R._choose_meeting_slots(p, lp, resolve)
+    _, extra = _choose_meeting_slots(p, lp, resolve)
     a, b = p.meeting_slot["A meeting"], p.meeting_slot["B meeting"]
     assert a[0] // 1440 == 0 and 12 * 60 <= a[0] % 1440 <= 15 * 60
     assert b[0] // 1440 == 1
@@ -783,21 +806,22 @@ def test_meeting_slots_follow_the_lp_prices_one_a_day():
 def test_swap_search_mends_a_lead_ratio_breach():
     """Start: the lead works the morning, two agents the afternoon (ratio 1 lead per
     agent); the search moves the lead to the afternoon, where both agents are."""
-    from solver import roster as R
+    from solver.roster.improve import _swap_search
+    from solver.roster.problem import _candidates, _prepare
     from wfm.types import ServiceTarget
 
     req = requirement({0: (14, 22, 1)})
     temp = ShiftTemplate("d8", 480, 6 * 60, 14 * 60, 60, cost_per_hour=10)
     agents = [Agent("L", "any", skills={"q"}, is_lead=True), Agent("X", "any", skills={"q"})]
-    p = R._prepare(req, agents, {"any": ANY}, [temp], [], None, None, None, "staff_needed",
+    p = _prepare(req, agents, {"any": ANY}, [temp], [], None, None, None, "staff_needed",
                    ServiceTarget())
     p.lead_ratio = 1
-    R._candidates(p, set(range(len(p.options))))
+    _candidates(p, set(range(len(p.options))))
     key = {(o.day, o.start_min): o.index for o in p.options}
-    out, _ = R._swap_search(p, [{0: key[(0, 6 * 60)]}, {0: key[(0, 14 * 60)]}], {}, 5.0)
+    out, _ = _swap_search(p, [{0: key[(0, 6 * 60)]}, {0: key[(0, 14 * 60)]}], {}, 5.0)
     assert out[0] == {0: key[(0, 14 * 60)]}  # the lead is on shift while the centre is open
     # with no budget for the sweeps, the breach left is still mended
-    out, sweeps = R._swap_search(p, [{0: key[(0, 6 * 60)]}, {0: key[(0, 14 * 60)]}], {}, 0.0)
+    out, sweeps = _swap_search(p, [{0: key[(0, 6 * 60)]}, {0: key[(0, 14 * 60)]}], {}, 0.0)
     assert out[0] == {0: key[(0, 14 * 60)]} and sweeps >= 1
 
 
@@ -806,37 +830,39 @@ def test_crew_breach_counts_agents_above_the_lead_ratio_and_missing_leads():
     agent breaks the ratio for the 32 units of its shift; the lead in the morning
     leaves the open hours without a lead (32 units, weighted by the ratio) and both
     agents above the ratio."""
-    from solver import roster as R
+    from solver.roster.problem import _candidates, _prepare
+    from solver.roster.scoring import _crew_breach
     from wfm.types import ServiceTarget
 
     req = requirement({0: (14, 22, 1)})
     temp = ShiftTemplate("d8", 480, 6 * 60, 14 * 60, 60, cost_per_hour=10)
     agents = [Agent("L", "any", skills={"q"}, is_lead=True), Agent("X", "any", skills={"q"}),
               Agent("Y", "any", skills={"q"})]
-    p = R._prepare(req, agents, {"any": ANY}, [temp], [], None, None, None, "staff_needed",
+    p = _prepare(req, agents, {"any": ANY}, [temp], [], None, None, None, "staff_needed",
                    ServiceTarget())
     p.lead_ratio = 1
-    R._candidates(p, set(range(len(p.options))))
+    _candidates(p, set(range(len(p.options))))
     key = {(o.day, o.start_min): o.index for o in p.options}
     late, early = {0: key[(0, 14 * 60)]}, {0: key[(0, 6 * 60)]}
-    assert R._crew_breach(p, [late, late, {}]) == 0
-    assert R._crew_breach(p, [late, late, late]) == pytest.approx(32)
-    assert R._crew_breach(p, [early, late, late]) == pytest.approx(32 + 2 * 32)
+    assert _crew_breach(p, [late, late, {}]) == 0
+    assert _crew_breach(p, [late, late, late]) == pytest.approx(32)
+    assert _crew_breach(p, [early, late, late]) == pytest.approx(32 + 2 * 32)
     p.lead_ratio = 0
-    assert R._crew_breach(p, [early, late, late]) == 0
+    assert _crew_breach(p, [early, late, late]) == 0
 
 
 def test_a_large_team_keeps_its_legal_start_without_pass_1(monkeypatch):
     """Above the candidate threshold, a start that keeps every rule is the roster: pass
     1 is not run, the meeting keeps its planned slot inside the shift, and the report
     prices each agent's week by its own model, the same rows as pass 1 gives here."""
-    from solver import roster as R
 
     req = requirement({d: (8, 16, 1) for d in range(5)})
     agents = [Agent("A1", "any", skills={"q"}, team="T", preferred_start_min=7 * 60)]
     act = [Activity("team meeting", 60, team="T", days=(0,))]
     kept = solve(req, agents, activities=act)
-    monkeypatch.setattr(R, "_PASS1_MAX_CANDIDATES", 0)
+    from solver.roster import build
+
+    monkeypatch.setattr(build, "_PASS1_MAX_CANDIDATES", 0)
     res = solve(req, agents, activities=act)
     meet = res.breaks[res.breaks["kind"] == "meeting"]
     assert len(meet) == 1 and "meeting absence" not in set(res.penalties["rule"])
@@ -851,8 +877,8 @@ def test_a_large_team_keeps_its_legal_start_without_pass_1(monkeypatch):
 def test_lp_bound_with_meetings_by_hand():
     """One agent needed Monday 08:00-16:00 (one 8-h shift, 80) and a 1-h meeting of its
     one member."""
-    from solver.roster_bound import lp_bound
-    from solver.roster_data import Week, expand_templates
+    from solver.roster.data import Week, expand_templates
+    from solver.roster.lp import lp_bound
 
     week = Week(WS, 15, 15)
     t = ShiftTemplate("d8", 480, 8 * 60, 8 * 60, 60, days=(0,), cost_per_hour=10)
@@ -908,7 +934,8 @@ def test_breaks_by_day_see_the_night_shift_of_the_day_before():
     midnight, when T covers it, and T's must not fall at the same time.  Placed day
     by day, Monday's model must see Tuesday's shift: nothing is unmet, as in one model
     of the whole week."""
-    from solver import roster as R
+    from solver.roster.break_placement import _place_breaks, _place_breaks_by_day
+    from solver.roster.problem import _prepare
     from wfm.types import ServiceTarget
 
     brk = BreakRule("break", 30, 60, 420)
@@ -918,13 +945,13 @@ def test_breaks_by_day_see_the_night_shift_of_the_day_before():
     need = ((hours >= 20) & (hours < 28)).astype(float)
     req = pd.DataFrame({"queue": "q", "interval_start": idx, "staff_needed": need})
     agents = [Agent("M", "any", skills={"q"}), Agent("T", "any", skills={"q"})]
-    p = R._prepare(req, agents, {"any": ANY}, [night], [], None, None, None, "staff_needed",
+    p = _prepare(req, agents, {"any": ANY}, [night], [], None, None, None, "staff_needed",
                    ServiceTarget())
     key = {(o.day, o.start_min): o.index for o in p.options}
     assign = [{0: key[(0, 20 * 60)]}, {1: key[(1, 0)]}]
-    whole = R._place_breaks(p, assign, {}, 5.0, 1)
+    whole = _place_breaks(p, assign, {}, 5.0, 1)
     assert sum(whole.short_units.values()) == 0
-    by_day = R._place_breaks_by_day(p, assign, {}, 5.0, 1)
+    by_day = _place_breaks_by_day(p, assign, {}, 5.0, 1)
     assert sum(by_day.short_units.values()) == 0
     m_break = by_day.breaks[(0, 0)][0]
     assert 24 * 60 <= p.options[assign[0][0]].abs_start + m_break.offset_min
@@ -937,34 +964,35 @@ def test_lead_starts_cover_the_open_hours_and_keep_to_the_plan():
     shift unmet) rather than leave the evening without a lead."""
     agents = [Agent("L1", "any", skills={"q"}, is_lead=True),
               Agent("L2", "any", skills={"q"}, is_lead=True, preferred_start_min=15 * 60)]
-    R, p, key = _rematch_problem(agents, {"any": ANY}, {0: (7, 23, 1)})
+    p, key = _rematch_problem(agents, {"any": ANY}, {0: (7, 23, 1)})
     need = np.zeros(p.week.n_intervals)
     need[7 * 4:23 * 4] = 1.0
 
     def cost(ai, i):
         return 0.0 if agents[ai].preferred_start_min in (None, p.options[i].start_min) else 1.0
 
-    got = R._lead_starts(p, [0, 1], 0, "d8", [key[(0, 420)], key[(0, 420)], key[(0, 900)]],
+    got = _lead_starts(p, [0, 1], 0, "d8", [key[(0, 420)], key[(0, 420)], key[(0, 900)]],
                          cost, need)
     assert got == {0: key[(0, 420)], 1: key[(0, 900)]}  # L2 on the start it prefers
-    got = R._lead_starts(p, [0, 1], 0, "d8", [key[(0, 420)], key[(0, 420)]], cost, need)
+    got = _lead_starts(p, [0, 1], 0, "d8", [key[(0, 420)], key[(0, 420)]], cost, need)
     assert sorted(p.options[i].start_min for i in got.values()) == [420, 900]
 
 
 def test_lead_days_by_hand():
     """Open 07:00-23:00 with 8 h shifts: two leads on Monday; Tuesday 07:00-15:00: one."""
     agents = [Agent("L", "any", skills={"q"}, is_lead=True)]
-    R, p, key = _rematch_problem(agents, {"any": ANY}, {0: (7, 23, 1), 1: (7, 15, 1)})
+    p, key = _rematch_problem(agents, {"any": ANY}, {0: (7, 23, 1), 1: (7, 15, 1)})
     p.lead_ratio = 15
     plan = {key[(0, 420)]: 1, key[(0, 900)]: 1, key[(1, 420)]: 1}
-    assert R._lead_days(p, plan) == {0: 2, 1: 1}
+    assert _lead_days(p, plan) == {0: 2, 1: 1}
 
 
 def test_plan_days_gives_each_day_the_leads_it_needs():
     """Monday is open 07:00-23:00 (two leads needed), Tuesday 07:00-15:00 (one); three
     leads and X work one day each.  X would rather have Tuesday off, but X on Monday
     leaves room there for one lead only: X works Tuesday and two leads work Monday."""
-    from solver import roster as R
+    from solver.roster.plan_match import _plan_days
+    from solver.roster.problem import _candidates, _prepare
     from wfm.types import ServiceTarget
 
     temp = ShiftTemplate("d8", 480, 7 * 60, 15 * 60, 60, cost_per_hour=10)
@@ -974,13 +1002,13 @@ def test_plan_days_gives_each_day_the_leads_it_needs():
               Agent("L3", "one", skills={"q"}, is_lead=True),
               Agent("X", "one", skills={"q"}, preferred_days_off=(1,))]
     req = requirement({0: (7, 23, 1), 1: (7, 15, 2)})
-    p = R._prepare(req, agents, {"one": one}, [temp], [], None, None, None, "staff_needed",
+    p = _prepare(req, agents, {"one": one}, [temp], [], None, None, None, "staff_needed",
                    ServiceTarget())
     p.lead_ratio = 15
-    R._candidates(p, set(range(len(p.options))))
+    _candidates(p, set(range(len(p.options))))
     key = {(o.day, o.start_min): o.index for o in p.options}
     plan = {key[(0, 420)]: 1, key[(0, 900)]: 1, key[(1, 420)]: 2}
-    days = R._plan_days(p, plan, 5.0)
+    days = _plan_days(p, plan, 5.0)
     assert days[3] == {1: "d8"}  # X works Tuesday, against its preference
     assert sum(0 in d for d in days[:3]) == 2
 
@@ -992,7 +1020,8 @@ def test_plan_days_avoids_an_evening_shift_before_a_morning_one():
     evening then Tuesday morning, and B Tuesday evening then Wednesday morning: 8 h of
     rest twice, so two starts would leave the plan.  The day matching takes a match
     without the clash (360)."""
-    from solver import roster as R
+    from solver.roster.plan_match import _plan_days
+    from solver.roster.problem import _candidates, _prepare
     from wfm.types import ServiceTarget
 
     early = ShiftTemplate("early", 480, 7 * 60, 7 * 60, 60, cost_per_hour=10)
@@ -1001,14 +1030,14 @@ def test_plan_days_avoids_an_evening_shift_before_a_morning_one():
     agents = [Agent("A", "two", skills={"q"}, cost_per_hour=10, preferred_days_off=(2,)),
               Agent("B", "two", skills={"q"}, cost_per_hour=15, preferred_days_off=(0,))]
     req = requirement({0: (17, 23, 1), 1: (7, 23, 1), 2: (7, 15, 1)})
-    p = R._prepare(req, agents, {"two": two}, [early, late], [], None, None, None,
+    p = _prepare(req, agents, {"two": two}, [early, late], [], None, None, None,
                    "staff_needed", ServiceTarget())
     p.lead_ratio = 0
-    R._candidates(p, set(range(len(p.options))))
+    _candidates(p, set(range(len(p.options))))
     key = {(o.template.name, o.day): o.index for o in p.options}
     plan = {key[("late", 0)]: 1, key[("early", 1)]: 1, key[("late", 1)]: 1,
             key[("early", 2)]: 1}
-    days = R._plan_days(p, plan, 5.0)
+    days = _plan_days(p, plan, 5.0)
     assert days in (
         [{0: "late", 1: "late"}, {1: "early", 2: "early"}],
         [{1: "early", 2: "early"}, {0: "late", 1: "late"}],
@@ -1018,8 +1047,8 @@ def test_plan_days_avoids_an_evening_shift_before_a_morning_one():
 def test_fill_plan_gaps_moves_a_shift_onto_the_free_plan_start():
     """The plan has Tuesday at 07:00; X works Tuesday at 10:00, off the plan."""
     agents = [Agent("X", "any", skills={"q"})]
-    R, p, key = _rematch_problem(agents, {"any": ANY}, {1: (7, 15, 1)})
-    out, moves = R._fill_plan_gaps(p, [{1: key[(1, 600)]}], {key[(1, 420)]: 1})
+    p, key = _rematch_problem(agents, {"any": ANY}, {1: (7, 15, 1)})
+    out, moves = _fill_plan_gaps(p, [{1: key[(1, 600)]}], {key[(1, 420)]: 1})
     assert out == [{1: key[(1, 420)]}] and moves == 1
 
 
@@ -1029,9 +1058,9 @@ def test_fill_plan_gaps_hands_over_a_start_the_student_can_work():
     evenings = tuple(TimeWindow(d, 14 * 60, 23 * 60) for d in range(7))
     agents = [Agent("S", "any", skills={"q"}, availability=evenings),
               Agent("F", "any", skills={"q"})]
-    R, p, key = _rematch_problem(agents, {"any": ANY}, {0: (7, 23, 1)})
+    p, key = _rematch_problem(agents, {"any": ANY}, {0: (7, 23, 1)})
     plan = {key[(0, 420)]: 1, key[(0, 900)]: 1}
-    out, _ = R._fill_plan_gaps(p, [{0: key[(0, 840)]}, {0: key[(0, 900)]}], plan)
+    out, _ = _fill_plan_gaps(p, [{0: key[(0, 840)]}, {0: key[(0, 900)]}], plan)
     assert out == [{0: key[(0, 900)]}, {0: key[(0, 420)]}]
 
 
@@ -1040,37 +1069,38 @@ def test_fill_plan_gaps_exchanges_the_shift_of_the_day_before_for_the_rest():
     it is on 10:00, off the plan.  B works Monday 07:00.  A and B exchange Monday's
     shifts and A takes Tuesday 07:00; every week keeps the minimum rest."""
     agents = [Agent("A", "any", skills={"q"}), Agent("B", "any", skills={"q"})]
-    R, p, key = _rematch_problem(agents, {"any": ANY}, {0: (7, 23, 1), 1: (7, 15, 1)})
+    p, key = _rematch_problem(agents, {"any": ANY}, {0: (7, 23, 1), 1: (7, 15, 1)})
     plan = {key[(0, 420)]: 1, key[(0, 900)]: 1, key[(1, 420)]: 1}
     start = [{0: key[(0, 900)], 1: key[(1, 600)]}, {0: key[(0, 420)]}]
-    out, _ = R._fill_plan_gaps(p, start, plan)
+    out, _ = _fill_plan_gaps(p, start, plan)
     assert out == [{0: key[(0, 420)], 1: key[(1, 420)]}, {0: key[(0, 900)]}]
     weeks = [{d: p.options[i] for d, i in w.items()} for w in out]
-    assert all(R._week_ok(p, ai, weeks[ai]) for ai in range(2))
+    assert all(_week_ok(p, ai, weeks[ai]) for ai in range(2))
 
 
 def test_mend_meeting_absences_exchanges_the_day_before_for_the_rest():
     """The member M works late on Monday and Tuesday (14:00-22:00); its meeting is on
     Tuesday at 08:00.  N (no team) works 07:00-15:00 both days.  Tuesday's exchange
     alone leaves M 9 h of rest: Monday's shifts are exchanged as well."""
-    from solver import roster as R
+    from solver.roster.improve import _mend_meeting_absences, _rematch_starts
+    from solver.roster.problem import _candidates, _prepare
     from wfm.types import ServiceTarget
 
     temp = ShiftTemplate("d8", 480, 7 * 60, 14 * 60, 60, cost_per_hour=10)
     agents = [Agent("M", "any", skills={"q"}, team="T"), Agent("N", "any", skills={"q"})]
-    p = R._prepare(requirement({0: (7, 22, 1), 1: (7, 22, 1)}), agents, {"any": ANY}, [temp],
+    p = _prepare(requirement({0: (7, 22, 1), 1: (7, 22, 1)}), agents, {"any": ANY}, [temp],
                    [Activity("T meeting", 60, team="T")], None, None, None, "staff_needed",
                    ServiceTarget())
     p.lead_ratio = 0
-    R._candidates(p, set(range(len(p.options))))
+    _candidates(p, set(range(len(p.options))))
     p.meeting_slot["T meeting"] = (1440 + 8 * 60, 60)
     key = {(o.day, o.start_min): o.index for o in p.options}
     late = {0: key[(0, 840)], 1: key[(1, 840)]}
     early = {0: key[(0, 420)], 1: key[(1, 420)]}
     # one day's exchange would break M's rest: the rematch leaves it
-    out, _ = R._rematch_starts(p, [late, early], {}, 5.0)
+    out, _ = _rematch_starts(p, [late, early], {}, 5.0)
     assert out == [late, early]
-    out, moves = R._mend_meeting_absences(p, [late, early], {})
+    out, moves = _mend_meeting_absences(p, [late, early], {})
     assert moves == 1 and out == [early, late]
 
 
@@ -1079,23 +1109,24 @@ def test_meeting_keeps_the_planned_slot_unless_fewer_can_attend():
     meeting at 11:00, which both can attend; a slot at 16:30 (as pass 1 might choose)
     suits only M2, so the planned slot stands.  If the plan's slot suits fewer, the
     other is kept."""
-    from solver import roster as R
+    from solver.roster.meetings import _meeting_time
+    from solver.roster.problem import _prepare
     from wfm.types import ServiceTarget
 
     temp = ShiftTemplate("d8", 480, 7 * 60, 14 * 60, 60, cost_per_hour=10)
     act = Activity("T meeting", 60, team="T")
     agents = [Agent("M1", "any", skills={"q"}, team="T"), Agent("M2", "any", skills={"q"}, team="T")]
-    p = R._prepare(requirement({0: (7, 22, 1)}), agents, {"any": ANY}, [temp], [act], None,
+    p = _prepare(requirement({0: (7, 22, 1)}), agents, {"any": ANY}, [temp], [act], None,
                    None, None, "staff_needed", ServiceTarget())
     key = {(o.day, o.start_min): o.index for o in p.options}
     assign = [{0: key[(0, 480)]}, {0: key[(0, 600)]}]
     p.meeting_slot["T meeting"] = (11 * 60, 60)
-    assert R._meeting_time(p, act, [0, 1], assign, (16 * 60 + 30, 60)) == ((660, 60), {0, 1})
+    assert _meeting_time(p, act, [0, 1], assign, (16 * 60 + 30, 60)) == ((660, 60), {0, 1})
     # planned at 17:00 (M2 only), pass 1 at 12:00 (both): pass 1's slot is kept
     p.meeting_slot["T meeting"] = (17 * 60, 60)
-    assert R._meeting_time(p, act, [0, 1], assign, (12 * 60, 60)) == ((720, 60), {0, 1})
+    assert _meeting_time(p, act, [0, 1], assign, (12 * 60, 60)) == ((720, 60), {0, 1})
     # a tie (17:00 and 09:00 each suit one) keeps the plan's
-    assert R._meeting_time(p, act, [0, 1], assign, (9 * 60, 60)) == ((1020, 60), {1})
+    assert _meeting_time(p, act, [0, 1], assign, (9 * 60, 60)) == ((1020, 60), {1})
 
 
 def test_preferred_shift_bends_the_template_choice_at_its_price():
@@ -1181,7 +1212,8 @@ def test_lead_mending_may_change_template_within_the_contract_hours():
     """The centre opens at 06:30 and the lead holds a 4-h shift, which cannot start
     before 07:00: no lead for the first half hour.  The mending moves it to the 8-h
     shift at 06:30 when its contract allows 8 h, and cannot when it allows 4 h."""
-    from solver import roster as R
+    from solver.roster.improve import _swap_search
+    from solver.roster.problem import _candidates, _prepare
     from wfm.types import ServiceTarget
 
     p4 = ShiftTemplate("p4", 240, 7 * 60, 12 * 60, 30, cost_per_hour=10)
@@ -1189,11 +1221,11 @@ def test_lead_mending_may_change_template_within_the_contract_hours():
     for max_h, moved in ((8, True), (4, False)):
         lead = Contract("lead", 4, max_h, 1, 1)
         agents = [Agent("L", "lead", skills={"q"}, is_lead=True), Agent("X", "any", skills={"q"})]
-        p = R._prepare(requirement({0: (6.5, 11, 1)}), agents, {"lead": lead, "any": ANY},
+        p = _prepare(requirement({0: (6.5, 11, 1)}), agents, {"lead": lead, "any": ANY},
                        [p4, d8], [], None, None, None, "staff_needed", ServiceTarget())
         p.lead_ratio = 15
-        R._candidates(p, set(range(len(p.options))))
+        _candidates(p, set(range(len(p.options))))
         key = {(o.template.name, o.day, o.start_min): o.index for o in p.options}
         start = [{0: key[("p4", 0, 420)]}, {0: key[("p4", 0, 420)]}]
-        out, _ = R._swap_search(p, start, {}, 0.0)
+        out, _ = _swap_search(p, start, {}, 0.0)
         assert out[0] == ({0: key[("d8", 0, 390)]} if moved else start[0])

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from ortools.sat.python import cp_model
 
-from solver import roster_rules as rules
-from solver.roster_data import Week, breaks_avoiding, expand_templates
+from solver.roster import rules
+from solver.roster.data import Week, breaks_avoiding, expand_templates
 from wfm.types import Agent, BreakRule, Contract, ShiftTemplate, TimeWindow
 
 WEEK = Week(pd.Timestamp("2024-01-01"), 15, 15)  # a Monday

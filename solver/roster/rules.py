@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from solver.roster_data import (
+from solver.roster.data import (
     ShiftOption,
     Week,
     agent_rate,

@@ -20,7 +20,7 @@ import numpy as np
 import scipy.optimize
 import scipy.sparse as sp
 
-from solver.roster_data import ShiftOption, Week
+from solver.roster.data import ShiftOption, Week
 from wfm.errors import SolveError
 
 __all__ = ["LPBound", "lp_bound", "round_plan", "day_patterns"]

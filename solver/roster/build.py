@@ -1,0 +1,411 @@
+"""The public entry point :func:`build_roster` and the order of its stages within the time limit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from solver.result import PENALTY_COLUMNS, SolveResult
+from solver.roster.best_response import _local_search
+from solver.roster.break_placement import _Pass2, _place_breaks_by_day, _place_new_breaks
+from solver.roster.cpsat import _STATUS, _solve
+from solver.roster.explain import _explain, _precheck
+from solver.roster.improve import (
+    _exchange_days,
+    _match_weeks,
+    _mend_meeting_absences,
+    _rematch_starts,
+    _swap_search,
+)
+from solver.roster.meetings import _attendance, _meeting_fits
+from solver.roster.plan_bounds import _plan_and_bounds
+from solver.roster.plan_match import _fill_plan_gaps, _plan_days, _plan_starts
+from solver.roster.problem import Progress, _prepare, _Problem
+from solver.roster.report import _coverage_frame, _frames, _penalty_rows
+from solver.roster.scoring import _crew_breach
+from solver.roster.shift_model import _build_pass1, _complete_hint, _repriced
+from solver.roster.unmet_cover import _add_with_breaks_moved, _cover_unmet
+from wfm.errors import InputError
+from wfm.types import Activity, Agent, Contract, ServiceTarget, ShiftTemplate
+
+#: Share of the time limit for the agent-by-agent search that builds the start.
+_LOCAL_SEARCH_SHARE = 0.01
+
+
+#: Share of the time limit for matching agents' days and templates to the plan.
+_PLAN_DAYS_SHARE = 0.2
+
+
+#: Share of the time left after the searches for pass 1 (at most _PASS1_MAX_S seconds).
+_PASS1_SHARE = 0.25
+
+
+_PASS1_MAX_S = 2.0
+
+
+#: Above this many candidate (agent, shift) pairs, pass 1 runs only to repair a start
+#: that breaks a rule (the benchmark has 82,000, the demo 15,000).
+_PASS1_MAX_CANDIDATES = 40_000
+
+
+#: Share of the time limit for moving single shifts, when the start is not the plan's.
+_SWAP_SEARCH_SHARE = 0.3
+
+
+#: Share of the time limit for handing the same starts to other agents at less cost.
+_REMATCH_SHARE = 0.05
+
+
+#: Share of the time limit for exchanging working days between agents of one kind.
+_DAY_EXCHANGE_SHARE = 0.05
+
+
+#: Share of the time limit for matching whole weeks to the agents of one contract.
+_WEEK_MATCH_SHARE = 0.03
+
+
+#: Share of the time limit for adding or moving shifts, and moving breaks, where the
+#: breaks placed by pass 2 leave requirement unmet.
+_COVER_SHIFTS_SHARE = 0.04
+
+
+#: Time kept for the frames and report after the last solve [s].
+_REPORT_S = 2.0
+
+
+#: Share of the time limit for adding shifts priced with the breaks around them placed
+#: again; how many candidates are priced so before they are ranked again; the hours on
+#: either side of a new shift whose unmet requirement it may meet by letting breaks
+#: move [min].
+_ADD_SHARE = 0.1
+
+
+def build_roster(
+    plan_or_requirements,
+    agents: Sequence[Agent],
+    contracts: Mapping[str, Contract],
+    templates: Sequence[ShiftTemplate],
+    *,
+    activities: Sequence[Activity] = (),
+    weights: Mapping[str, float] | None = None,
+    week_start=None,
+    time_limit_s: float = 60.0,
+    num_workers: int = 2,
+    progress: Progress | None = None,
+    requirements: pd.DataFrame | None = None,
+    cover: str = "staff_needed",
+    target: ServiceTarget | None = None,
+    lead_ratio: int = 15,
+) -> SolveResult:
+    """Assign a week of shifts, breaks and meetings to named agents.
+
+    Parameters
+    ----------
+    plan_or_requirements : SolveResult, DataFrame
+        A shift plan from :func:`solver.plan_shifts` (or its shifts frame: one row per
+        anonymous agent-shift with ``template`` and ``start``), whose shifts are the
+        candidates and hint; or a requirements frame (``queue``, ``interval_start`` and
+        the ``cover`` column), from which shifts are chosen directly.
+    agents : sequence of Agent
+    contracts : mapping str -> Contract
+        By name, for every ``Agent.contract``.
+    templates : sequence of ShiftTemplate
+    activities : sequence of Activity
+        Meetings with the whole team (``team``) or a list of ``attendees``, placed at
+        one common time where they cost the least service (``together`` is assumed).
+    weights : mapping str -> float, optional
+        Prices of the soft rules [currency per unit]; keys of
+        :data:`solver.roster_rules.DEFAULT_WEIGHTS`.
+    week_start : Timestamp, optional
+        Midnight at which the week starts; by default the first day of the input.
+    time_limit_s : float
+        Wall-clock limit of the whole solve [s].
+    num_workers : int
+        CP-SAT worker threads.
+    progress : callable (done, total, message), optional
+    requirements : DataFrame, optional
+        Per-queue requirement to cover when a plan is given (by default the plan's
+        coverage frame, or the plan's own on-phone agents).
+    cover : str
+        Requirement column to cover with agents on the phones (breaks are planned, so
+        ``staff_needed``, which adds shrinkage, is the default).
+    target : ServiceTarget, optional
+        For the service level of the coverage frame (default 80/20).
+    lead_ratio : int
+        One team lead on shift per this many other agents on shift; 0 switches both
+        supervision rules off.
+
+    Returns
+    -------
+    SolveResult
+        ``shifts`` with ``agent_id`` (plus ``team``, ``contract``), ``breaks`` with the
+        breaks and meetings, ``coverage``, ``penalties`` (every bent soft rule and the
+        unmet requirement), ``objective`` (wages + penalties), ``bound`` and ``gap``;
+        on infeasibility ``message`` names the agents and rules that clash.
+
+    Notes
+    -----
+    Week boundaries: rest, consecutive days and days off are counted inside the week
+    (Monday to Sunday); coverage wraps (a Sunday-night shift covers Monday morning).
+    """
+    t_start = time.perf_counter()
+    prog = progress or (lambda done, total, message="": None)
+    if time_limit_s <= 0:
+        raise InputError("time_limit_s", time_limit_s, "seconds > 0")
+    if num_workers < 1:
+        raise InputError("num_workers", num_workers, "an integer >= 1")
+
+    def clock() -> float:
+        return time.perf_counter() - t_start
+
+    prog(0.0, 1.0, "preparing")
+    p = _prepare(
+        plan_or_requirements,
+        agents,
+        contracts,
+        templates,
+        activities,
+        weights,
+        week_start,
+        requirements,
+        cover,
+        target or ServiceTarget(),
+    )
+    p.lead_ratio = int(lead_ratio)
+    bounds, base_plan, plan_source = _plan_and_bounds(p, prog)
+    stats = {
+        "agents": len(p.agents),
+        "queues": p.queues,
+        "classes": len(p.classes),
+        "options": len(p.options),
+        "candidates": int(sum(len(c) for c in p.cand)),
+        "lp_bound": bounds.lp.value,
+        "lp_bound_contract_hours": bounds.contract.value,
+        "lp_bound_meetings": bounds.meetings.value,
+        "lp_bound_weekends": bounds.weekends.value,
+        "bound_above_min_rate": bounds.above_min_rate,
+        "lp_shortfall_h": bounds.lp.shortfall_h,
+        "plan_source": plan_source,
+        "interval_min": p.week.step_min,
+        "unit_min": p.week.unit_min,
+    }
+    prog(0.05, 1.0, "checking each agent's rules")
+    stats["t_prepare_lp_s"] = clock()
+    problems = _precheck(p)
+    stats["t_precheck_s"] = clock()
+    if problems:
+        return SolveResult(
+            status="INFEASIBLE",
+            wall_time_s=clock(),
+            message="no roster: " + "; ".join(problems),
+            stats=stats,
+        )
+    hint = _start(p, base_plan, time_limit_s, stats, clock, prog)
+    out = _shifts_from_start(p, base_plan, hint, time_limit_s, num_workers, progress, stats, clock)
+    if isinstance(out, SolveResult):
+        return out
+    assign, priced, slot_of = out
+    meeting_times, meeting_names, absent = _attendance(p, assign, slot_of)
+    prog(0.87, 1.0, "placing breaks")
+    stats["t_pass1_s"] = clock()
+    assign, p2, repriced = _breaks_and_cover(
+        p, base_plan, assign, meeting_times, time_limit_s, num_workers, stats, clock
+    )
+    shifts, breaks = _frames(p, assign, p2.breaks, meeting_times, meeting_names)
+    coverage = _coverage_frame(p, assign, p2.served)
+    prows = _penalty_rows(p, priced, p2.short_units, absent, repriced)
+    penalties = pd.DataFrame(prows, columns=list(PENALTY_COLUMNS))
+    wages = float(shifts["cost"].sum())
+    objective = wages + float(penalties["cost"].sum())
+    bound = min(bounds.value, objective)
+    stats.update(wages=wages, penalty_cost=float(penalties["cost"].sum()))
+    status = "OPTIMAL" if objective - bound <= 1e-9 * max(1.0, abs(objective)) else "FEASIBLE"
+    prog(1.0, 1.0, "done")
+    res = SolveResult(
+        status=status,
+        objective=objective,
+        bound=bound,
+        wall_time_s=clock(),
+        shifts=shifts,
+        breaks=breaks,
+        coverage=coverage,
+        penalties=penalties,
+        stats=stats,
+    )
+    res.message = (
+        f"{len(shifts)} shifts for {sum(1 for a in assign if a)} of {len(p.agents)} agents; "
+        f"wages {wages:,.2f}, penalties {stats['penalty_cost']:,.2f}"
+    )
+    return res
+
+
+def _start(p: _Problem, base_plan: dict[int, int], time_limit_s: float, stats: dict, clock,
+           prog) -> list[dict[int, int]]:
+    """A roster that keeps each agent's rules, built from the plan and improved by the
+    searches in turn (each within its share of ``time_limit_s``).  Their counts and
+    finishing times go to ``stats``."""
+    prog(0.06, 1.0, "matching agents to the plan's shifts")
+    days = _plan_days(p, base_plan, _PLAN_DAYS_SHARE * time_limit_s)
+    start = _plan_starts(p, base_plan, days) if days is not None else None
+    if start is not None:
+        start, stats["plan_gap_moves"] = _fill_plan_gaps(p, start, base_plan)
+    stats["plan_matched"] = days is not None
+    stats["t_plan_match_s"] = clock()
+    hint, n_rounds = _local_search(p, base_plan, _LOCAL_SEARCH_SHARE * time_limit_s, start=start)
+    stats["local_search_rounds"] = n_rounds
+    stats["local_search_s"] = clock()
+    # Single-shift moves price breaks at their average share.  From the plan's own
+    # starts they lost more than they won (on the 400-agent benchmark, unmet
+    # requirement after the breaks went from 47 to 117 agent-hours): there they only
+    # mend a breach of the lead rules.  A start built without the plan gets the sweeps.
+    budget = _SWAP_SEARCH_SHARE * time_limit_s if start is None else 0.0
+    hint, n_sweeps = _swap_search(p, hint, base_plan, budget)
+    stats["swap_search_sweeps"] = n_sweeps
+    stats["swap_search_s"] = clock()
+    hint, n_rounds = _rematch_starts(p, hint, base_plan, _REMATCH_SHARE * time_limit_s)
+    stats["rematch_rounds"] = n_rounds
+    stats["rematch_s"] = clock()
+    hint, stats["day_exchanges"] = _exchange_days(
+        p, hint, base_plan, _DAY_EXCHANGE_SHARE * time_limit_s
+    )
+    stats["day_exchange_s"] = clock()
+    hint, stats["weeks_rehanded"] = _match_weeks(
+        p, hint, base_plan, _WEEK_MATCH_SHARE * time_limit_s
+    )
+    stats["week_match_s"] = clock()
+    hint, stats["meeting_mend_moves"] = _mend_meeting_absences(p, hint, base_plan)
+    stats["meeting_mend_s"] = clock()
+    return hint
+
+
+def _shifts_from_start(
+    p: _Problem, base_plan: dict[int, int], hint: list[dict[int, int]], time_limit_s: float,
+    num_workers: int, progress, stats: dict, clock,
+) -> tuple[list[dict[int, int]], list[tuple], dict] | SolveResult:
+    """The week's shifts: the start itself when it keeps every rule on a large team,
+    else pass 1 from it.  Returns (assignment, (penalty, solver) pairs of the soft
+    rules, meeting slot by activity name), or the SolveResult saying why there is no
+    roster."""
+    prog = progress or (lambda done, total, message="": None)
+    # Pass 1, on a large team only to repair a start that breaks a rule.  From the
+    # 400-agent benchmark's legal start its search never began within its time (with
+    # and without meetings), while building and loading its model took 7 s of the 60 s,
+    # 14 s with meetings, which pass 2 puts to better use.  On small teams it searches.
+    priced = None  # (penalty, solver) pairs of the roster's soft rules
+    if stats["candidates"] > _PASS1_MAX_CANDIDATES and not _crew_breach(p, hint):
+        priced = _repriced(p, base_plan, hint, range(len(p.agents)))
+        stats["pass1_status"] = "not run (the start keeps every rule)"
+    if priced is None:
+        prog(0.1, 1.0, "building the roster model")
+        pass1 = _build_pass1(p, base_plan)
+        stats["t_build_s"] = clock()
+        hint_cost = _complete_hint(pass1, hint, num_workers)
+        stats["t_hint_s"] = clock()
+        stats["greedy_cost_pass1"] = hint_cost
+        elapsed = clock()
+        reserve = 1.5 + 0.05 * time_limit_s  # frames and reports after the solves
+        remaining = max(1.0, time_limit_s - elapsed - reserve)
+        t1 = min(_PASS1_SHARE * remaining, _PASS1_MAX_S)
+        s1, st1 = _solve(pass1.model, max(0.5, t1), num_workers, progress, 0.15, 0.85, "shifts")
+        status1 = _STATUS.get(st1, "NO_SOLUTION")
+        if status1 == "NO_SOLUTION" and hint_cost is not None:
+            # out of time before the search started: the start keeps every rule
+            priced = _repriced(p, base_plan, hint, range(len(p.agents)))
+            stats["pass1_from_start"] = True
+        left = time_limit_s - clock() - reserve
+        if priced is None and status1 == "NO_SOLUTION" and left > 2.0:
+            # the start breaks a crew rule and the short solve found no roster: pass 1
+            # gets the time left but a fifth, kept for the breaks
+            s1, st1 = _solve(pass1.model, 0.8 * left, num_workers, progress, 0.15, 0.85, "shifts")
+            status1 = _STATUS.get(st1, "NO_SOLUTION")
+            stats["pass1_retried"] = True
+        stats.update(
+            pass1_status=status1 if priced is None else "no solution in its time: the start is kept",
+            pass1_wall_s=s1.wall_time,
+            pass1_objective=s1.objective_value / 100 if status1 in ("OPTIMAL", "FEASIBLE") else None,
+            pass1_bound=s1.best_objective_bound / 100,
+            variables=len(pass1.model.proto.variables),
+            constraints=len(pass1.model.proto.constraints),
+        )
+        if priced is None and status1 not in ("OPTIMAL", "FEASIBLE"):
+            msg = _explain(p, base_plan, status1, num_workers)
+            return SolveResult(
+                status=status1 if status1 != "NO_SOLUTION" else "NO_SOLUTION",
+                wall_time_s=clock(),
+                message=msg,
+                stats=stats,
+            )
+    if priced is not None:  # the start is the roster
+        assign = hint
+        _meeting_fits(p)  # sets the slot of every meeting
+        slot_of = {act.name: p.meeting_slot.get(act.name) for act in p.activities}
+    else:
+        assign = [
+            {o.day: o.index for o, v in zip(av.options, av.x, strict=True) if s1.value(v)}
+            for av in pass1.avs
+        ]
+        priced = [(pen, s1) for pen in pass1.penalties]
+        slot_of = {
+            act.name: slots[next(j for j, v in enumerate(y) if s1.value(v))]
+            for act, slots, y, _ in pass1.meetings
+        }
+    return assign, priced, slot_of
+
+
+def _breaks_and_cover(
+    p: _Problem, base_plan: dict[int, int], assign: list[dict[int, int]], meeting_times: dict,
+    time_limit_s: float, num_workers: int, stats: dict, clock,
+) -> tuple[list[dict[int, int]], _Pass2, list[tuple]]:
+    """Pass 2 places the breaks; then shifts are added or moved, and breaks moved, where
+    requirement is left unmet (:func:`_cover_unmet`), and shifts added with the breaks
+    around them placed again (:func:`_add_with_breaks_moved`).  Returns the final
+    assignment, its placed breaks and the (penalty, solver) pairs of the agents whose
+    weeks changed (none if one of those weeks breaks a rule: then no change is kept)."""
+    # kept for the changes after pass 2, their pricing and breaks (1 s), and 1 s for
+    # pass 2 running over
+    step_s = _COVER_SHIFTS_SHARE * time_limit_s
+    add_s = _ADD_SHARE * time_limit_s
+    pass2_s = time_limit_s - clock() - _REPORT_S - step_s - add_s - 2.0
+    # one day at a time: on the 400-agent benchmark, 6 s leave 150-300 unmet agent-hours
+    # by day and 320-440 in one model (equal at 12 s).  No hint from pass 1's break
+    # counts: handed to the agents in order, they led CP-SAT to three times the unmet
+    p2 = _place_breaks_by_day(p, assign, meeting_times, max(0.5, pass2_s), num_workers)
+    stats["t_pass2_s"] = clock()
+    stats.update(pass2_status=p2.status, pass2_wall_s=p2.wall_s)
+    # shifts added or moved, and breaks moved, where the placed breaks leave requirement
+    # unmet, the new shifts' breaks placed among the others'; then shifts added with
+    # the breaks around them placed again.  The soft rules of the agents whose weeks
+    # changed are priced again
+    left = time_limit_s - clock() - _REPORT_S
+    more, guess, counts = _cover_unmet(
+        p, assign, base_plan, p2, meeting_times, max(0.2, min(step_s, left - add_s - 1.0))
+    )
+    placed = p2
+    if counts:
+        left = max(0.5, time_limit_s - clock() - _REPORT_S - add_s)
+        placed = _place_new_breaks(p, assign, more, p2, meeting_times, left, num_workers, guess)
+    stats["t_cover_shifts_s"] = clock()
+    left = time_limit_s - clock() - _REPORT_S - 0.5
+    if left > 0.5:
+        more, placed, counts["added with breaks moved"] = _add_with_breaks_moved(
+            p, more, base_plan, placed, meeting_times, min(add_s, left), num_workers
+        )
+    stats["t_add_s"] = clock()
+    changed = [ai for ai, (a, b) in enumerate(zip(assign, more, strict=True)) if a != b]
+    repriced = _repriced(p, base_plan, more, changed)
+    if repriced is None:  # a week the checks let through breaks a rule: no change is kept
+        stats["cover_rejected"] = True
+        repriced, counts = [], Counter()
+    else:
+        assign, p2 = more, placed
+    stats.update(
+        cover_shifts_added=counts["added"],
+        cover_shifts_moved=counts["moved"],
+        cover_breaks_moved=counts["breaks"],
+        shifts_added_with_breaks_moved=counts["added with breaks moved"],
+    )
+    return assign, p2, repriced

@@ -1,0 +1,538 @@
+"""The start: the plan's shifts matched to agents (days and templates, then start times).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable
+from itertools import product
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from solver.roster import rules
+from solver.roster.meetings import _compatible, _meeting_fits, _meeting_members
+from solver.roster.problem import _cents, _on_phone_h, _Problem
+from solver.roster.scoring import _rest_ok, _WeekPricing
+
+
+def _fill_plan_gaps(
+    p: _Problem, assign: list[dict[int, int]], plan: dict[int, int]
+) -> tuple[list[dict[int, int]], int]:
+    """Put shifts held beyond the plan's count on the plan's starts left free.
+
+    An agent (not a team lead) on a start the plan has too many of, on a day and
+    template where a plan start is free, moves to it.  Where its availability or the
+    minimum rest bars that: it takes the start of another agent of the day and
+    template, who moves to the free start; or it exchanges its shift of the day before
+    or after with an agent on the same template that day (the rest it needed), and
+    moves.  Skill sets may differ: the pooled cover becomes the plan's.  The exchange of
+    least cost in wages, soft rules and meetings (:meth:`_WeekPricing.cost`) is made when that
+    cost is below the hours of a shift unmet.
+
+    Returns
+    -------
+    assignment : list of dict day -> option index
+    moves : int
+    """
+    assign = [dict(d) for d in assign]
+    pricing = _WeekPricing.of(p, plan)
+    worth = {name: p.weights["unmet requirement"] * h for name, h in _on_phone_h(p).items()}
+    held = defaultdict(int)
+    for days in assign:
+        for i in days.values():
+            held[i] += 1
+    by_day = defaultdict(list)  # (day, template) -> agents other than leads
+    for ai, days in enumerate(assign):
+        if not p.agents[ai].is_lead:
+            for d, i in days.items():
+                by_day[(d, p.options[i].template.name)].append(ai)
+
+    def delta(changes):
+        return pricing.delta(assign, changes)
+
+    moves = 0
+    for d in range(7):
+        for ai in [ai for ai, days in enumerate(assign) if d in days]:
+            j = assign[ai][d]
+            name = p.options[j].template.name
+            if p.agents[ai].is_lead or held[j] <= plan.get(j, 0):
+                continue
+            free = [
+                s
+                for s, n in plan.items()
+                if held[s] < n and p.options[s].day == d and p.options[s].template.name == name
+            ]
+            if not free:
+                continue
+            tries = [[(ai, d, s)] for s in free]
+            for b in by_day[(d, name)]:  # b's start to ai, b to the free start
+                sb = assign[b][d]
+                if b != ai and held[sb] <= plan.get(sb, 0):
+                    tries += [[(ai, d, sb), (b, d, s)] for s in free]
+            for dn in (d - 1, d + 1):  # ai's neighbouring shift exchanged with b's
+                if dn not in assign[ai]:
+                    continue
+                other = p.options[assign[ai][dn]].template.name
+                for b in by_day[(dn, other)]:
+                    if b != ai and assign[b][dn] != assign[ai][dn]:
+                        swap = [(ai, dn, assign[b][dn]), (b, dn, assign[ai][dn])]
+                        tries += [[*swap, (ai, d, s)] for s in free]
+            best, best_delta = None, worth[name]
+            for changes in tries:
+                dc = delta(changes)
+                if dc is not None and dc < best_delta:
+                    best, best_delta = changes, dc
+            if best is None:
+                continue
+            for who, dd, s in best:
+                held[assign[who][dd]] -= 1
+                assign[who][dd] = s
+                held[s] += 1
+            moves += 1
+    return assign, moves
+
+
+def _rest_clash_share(
+    p: _Problem, rest_h: float, first: list[int], then: list[int], plan: dict[int, int]
+) -> float:
+    """Share of the pairs of plan shifts (``first`` one day, ``then`` the next, each
+    weighted by its count in ``plan``) that break a minimum rest of ``rest_h``."""
+    total = clash = 0
+    for i in first:
+        end = p.options[i].abs_end + rest_h * 60
+        for j in then:
+            n = plan[i] * plan[j]
+            total += n
+            clash += n * (p.options[j].abs_start < end)
+    return clash / total if total else 0.0
+
+
+def _plan_days(
+    p: _Problem, plan: dict[int, int], time_limit_s: float
+) -> list[dict[int, str]] | None:
+    """Which agent works which template on which day, so that the plan's shifts per day
+    and template are matched (CP-SAT).
+
+    Per agent: one template a day among those with a plan start it may work, paid hours
+    and days within its contract, consecutive days, two days off in a row and the weekend
+    limit.  Objective: shifts of the plan left over or added (priced at the unmet
+    requirement of a whole shift), wages, preferred days off worked, meeting members
+    not working the day of their meeting (at the slot :func:`_meeting_fits` chooses).
+    Rest between shifts depends on start times and is left to the start assignment.
+    """
+    w = p.weights
+    need = defaultdict(int)  # (day, template) -> plan shifts
+    starts = defaultdict(list)
+    for i, n in plan.items():
+        o = p.options[i]
+        need[(o.day, o.template.name)] += n
+        starts[(o.day, o.template.name)].append(i)
+    paid = {o.template.name: o.paid_min for o in p.options}
+    on_h = _on_phone_h(p)
+    # An agent that may work only some of a day's plan starts of a template (limited
+    # availability) chooses a band: plan starts that the same such agents may work.
+    # No more of them take a band than it has starts, so that every agent finds a plan
+    # start of its own (the day and template alone had left students with the
+    # evening's starts taken and a morning start 8 h away).
+    partial = defaultdict(set)  # (day, template) -> agents with some plan starts barred
+    for key, idx in starts.items():
+        for ai in range(len(p.agents)):
+            if any(i not in p.allowed[ai] for i in idx):
+                partial[key].add(ai)
+    band_of: dict = {}  # (day, template, start) -> band
+    band_need = defaultdict(int)
+    for key, idx in starts.items():
+        for i in idx:
+            sig = frozenset(ai for ai in partial[key] if i in p.allowed[ai])
+            band_of[(*key, i)] = sig
+            band_need[(*key, sig)] += plan[i]
+    m = cp_model.CpModel()
+    x: dict = {}
+    terms = []
+    in_band = defaultdict(list)  # (day, template, band) -> x vars of partial agents
+    lead_work = defaultdict(list)  # day -> "works" literals of team leads
+    for ai, a in enumerate(p.agents):
+        c = p.contracts[a.contract]
+        work, hours = [], []
+        # every template it can work that day (a day off the plan is priced as over);
+        # candidates keep to the templates its contract can use
+        own = {(p.options[i].day, p.options[i].template.name): i for i in p.cand[ai]}
+        for d in range(7):
+            day = []
+            for (dd, name), i in sorted(own.items()):
+                if dd != d:
+                    continue
+                v = m.new_bool_var(f"a{ai} d{d} {name}")
+                x[(ai, d, name)] = v
+                day.append(v)
+                hours.append(paid[name] * v)
+                cost = p.rate(ai, p.options[i]) * paid[name] / 60
+                if p.week.weekday(d) in a.preferred_days_off:
+                    cost += w["preferred day off"]
+                if a.preferred_shifts and name not in a.preferred_shifts:
+                    cost += w["preferred shift"]
+                terms.append((v, cost))
+                if ai in partial.get((d, name), ()):
+                    bands = {
+                        band_of[(d, name, j)]
+                        for j in starts[(d, name)]
+                        if j in p.allowed[ai]
+                    }
+                    ys = []
+                    for b in sorted(bands, key=sorted):
+                        y = m.new_bool_var(f"a{ai} d{d} {name} band")
+                        in_band[(d, name, b)].append(y)
+                        ys.append(y)
+                    # off the plan's starts: the day's count is met, but one of its
+                    # starts is left and another start is added (priced twice)
+                    off = m.new_bool_var(f"a{ai} d{d} {name} off the plan")
+                    m.add(sum(ys) + off == v)
+                    terms.append((off, 2 * w["unmet requirement"] * on_h[name]))
+            wd = m.new_bool_var(f"a{ai} works d{d}")
+            m.add(sum(day) == wd) if day else m.add(wd == 0)
+            work.append(wd)
+            if a.is_lead:
+                lead_work[d].append(wd)
+        if not hours:  # no plan start it may work: the best response places it
+            continue
+        lo = math.ceil(c.min_hours_week * 60 - 1e-9)
+        if lo > 0:
+            m.add(sum(hours) >= lo)
+        m.add(sum(hours) <= math.floor(c.max_hours_week * 60 + 1e-9))
+        # the day-pattern rules of the roster model, on this model's working days
+        av = rules.AgentVars(a, c, p.week, [], [], work)
+        for rule in (rules.days_per_week, rules.max_consecutive_days,
+                     rules.two_consecutive_days_off, rules.weekend_limit):
+            rule(m, av)
+    # a template one day and another the next whose plan starts mostly clash by the
+    # minimum rest (an evening shift, then a morning one): the start assignment would
+    # take a start off the plan, priced so in the share of clashing pairs
+    clash_cost: dict = {}
+    for ai, a in enumerate(p.agents):
+        rest = p.contracts[a.contract].min_rest_h
+        for d in range(6):
+            for name1, name2 in product(sorted(paid), repeat=2):
+                x1, x2 = x.get((ai, d, name1)), x.get((ai, d + 1, name2))
+                if x1 is None or x2 is None:
+                    continue
+                key = (rest, d, name1, name2)
+                if key not in clash_cost:
+                    share = _rest_clash_share(
+                        p, rest, starts[(d, name1)], starts[(d + 1, name2)], plan
+                    )
+                    clash_cost[key] = (
+                        share * 2 * w["unmet requirement"] * on_h[name2] if share >= 0.5 else 0.0
+                    )
+                if clash_cost[key] > 0:
+                    z = m.new_bool_var(f"a{ai} d{d} {name1} then {name2}")
+                    m.add_bool_or([x1.Not(), x2.Not(), z])
+                    terms.append((z, clash_cost[key]))
+    fits = _meeting_fits(p)
+    for act in p.activities:
+        # a member attends on a day and template of the plan with a start that fits
+        # the meeting, and no more members attend on one than it has such starts
+        sl = p.meeting_slot.get(act.name)
+        members = [ai for ai in _meeting_members(p, act) if ai in fits]
+        att = defaultdict(list)
+        for ai in members:
+            keys = {(p.options[i].day, p.options[i].template.name) for i in fits[ai]}
+            lits = []
+            for k in sorted(keys):
+                if (ai, *k) not in x:
+                    continue
+                y = m.new_bool_var(f"a{ai} attends {act.name} on {k}")
+                m.add_implication(y, x[(ai, *k)])
+                att[k].append(y)
+                lits.append(y)
+            absent = m.new_bool_var(f"a{ai} misses {act.name}")
+            m.add_bool_or([*lits, absent])
+            terms.append((absent, w["meeting absence"]))
+        if sl is None:
+            continue
+        for k, ys in att.items():
+            room = sum(plan[i] for i in starts.get(k, []) if _compatible(p.options[i], *sl))
+            if room < len(ys):
+                m.add(sum(ys) <= room)
+    price = w["unmet requirement"]
+    # enough team leads each day to cover the lead rules with their shifts: a lead
+    # short on a day costs the plan a start moved off it, later, for each interval
+    for d, n in _lead_days(p, plan).items():
+        short = m.new_int_var(0, n, f"leads short d{d}")
+        m.add(sum(lead_work[d]) + short >= n)
+        terms.append((short, 2 * price * max(on_h.values())))
+    got_of = defaultdict(list)
+    for (_ai, d, name), v in x.items():
+        got_of[(d, name)].append(v)
+    for key in sorted(got_of.keys() | need.keys()):
+        n = need.get(key, 0)
+        got = got_of.get(key, [])
+        under = m.new_int_var(0, n, f"under {key}")
+        over = m.new_int_var(0, len(got), f"over {key}")
+        m.add(sum(got) + under - over == n)
+        terms.append((under, price * on_h[key[1]]))
+        terms.append((over, price * on_h[key[1]]))
+    for (d, name, b), ys in in_band.items():
+        room = band_need[(d, name, b)]
+        if room < len(ys):
+            over = m.new_int_var(0, len(ys), f"over band {d} {name}")
+            m.add(sum(ys) <= room + over)
+            terms.append((over, 2 * price * on_h[name]))
+    m.minimize(sum(_cents(c) * v for v, c in terms))
+    s = cp_model.CpSolver()
+    # one worker with the full LP relaxation: measured on the 400-agent benchmark, it
+    # ends within 0.1 % of the bound in 4 s where the default portfolio of two workers
+    # stays 7 % to 40 % above it
+    s.parameters.num_workers = 1
+    s.parameters.linearization_level = 2
+    s.parameters.max_time_in_seconds = max(0.5, float(time_limit_s))
+    # a deterministic limit (half the seconds in work units: about 70 % of the wall
+    # time on the benchmark machine) makes runs repeatable; the wall limit stays as a
+    # guard on slower machines
+    s.parameters.max_deterministic_time = max(0.25, 0.5 * float(time_limit_s))
+    st = s.solve(m)
+    if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    out: list[dict[int, str]] = [{} for _ in p.agents]
+    for (ai, d, name), v in x.items():
+        if s.value(v):
+            out[ai][d] = name
+    return out
+
+
+def _lead_need(p: _Problem, plan: dict[int, int]) -> np.ndarray:
+    """Team leads needed on shift per interval [agents] to staff ``plan``: one while the
+    centre is open, and one per ``lead_ratio`` others."""
+    total = p.req_units.sum(axis=0)
+    on_shift = np.zeros(p.week.n_intervals)
+    for i, n in plan.items():
+        for t, u in p.options[i].cover:
+            on_shift[t] += n * u / p.week.units_per_interval
+    need = np.where(total > 0, 1.0, 0.0)
+    if p.lead_ratio > 0:
+        need = np.maximum(need, np.ceil(on_shift / (p.lead_ratio + 1) - 1e-9))
+    return need
+
+
+def _lead_days(p: _Problem, plan: dict[int, int]) -> dict[int, int]:
+    """Least number of team leads on each day that can cover :func:`_lead_need` with the
+    shifts leads may work (a small covering MILP per day); {} without leads."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    leads = [ai for ai, a in enumerate(p.agents) if a.is_lead]
+    if p.lead_ratio <= 0 or not leads:
+        return {}
+    need = _lead_need(p, plan)
+    usable = sorted({i for ai in leads for i in p.cand[ai]})
+    per_day = 1440 // p.week.step_min
+    out = {}
+    for d in range(7):
+        opts = [i for i in usable if p.options[i].day == d]
+        ts = [t for t in range(p.week.n_intervals) if need[t] > 0 and t // per_day == d]
+        if not opts or not ts:
+            continue
+        row = {t: k for k, t in enumerate(ts)}
+        a = np.zeros((len(ts), len(opts)))
+        for k, i in enumerate(opts):
+            for t, u in p.options[i].cover:
+                if t in row:
+                    a[row[t], k] += u / p.week.units_per_interval
+        coverable = a.sum(axis=1) > 0
+        lo = np.where(coverable, need[ts], 0.0)
+        res = milp(
+            np.ones(len(opts)),
+            constraints=LinearConstraint(a, lo, np.inf),
+            integrality=np.ones(len(opts)),
+            bounds=Bounds(0, len(leads)),
+            options={"time_limit": 2.0},
+        )
+        if res.x is not None:
+            out[d] = int(round(res.fun))
+    return out
+
+
+def _plan_starts(
+    p: _Problem, plan: dict[int, int], days: list[dict[int, str]]
+) -> list[dict[int, int]]:
+    """Start times for the agents' days and templates (:func:`_plan_days`), day by day.
+
+    Per day, team leads take first the plan starts that cover most of the leads still
+    needed (one on shift while open, one per ``lead_ratio`` others); the other agents are
+    matched to the remaining plan starts of their template at least cost (Hungarian
+    method): preferred start, distance from the agent's usual start, missing the
+    agent's meeting (at the slot :func:`_meeting_fits` chooses), and no start that
+    breaks the minimum rest after the days already placed.  An agent left without a plan
+    start takes its nearest legal start of the template.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    w = p.weights
+    upi = p.week.units_per_interval
+    by_dt = defaultdict(list)
+    for i, n in plan.items():
+        o = p.options[i]
+        by_dt[(o.day, o.template.name)] += [i] * n
+    supervised = p.lead_ratio > 0 and any(a.is_lead for a in p.agents)
+    lead_need = _lead_need(p, plan)
+    lead_cov = np.zeros(p.week.n_intervals)
+    assign: list[dict[int, int]] = [{} for _ in p.agents]
+    anchor: list[int | None] = [a.preferred_start_min for a in p.agents]
+    big = 1e7
+    fits = _meeting_fits(p)  # members: the shifts that fit their meeting's slot
+
+    def cost(ai, i):
+        a = p.agents[ai]
+        o = p.options[i]
+        if i not in p.allowed[ai]:
+            return big
+        week_opts = {d: p.options[j] for d, j in assign[ai].items()}
+        if not _rest_ok(p.contracts[a.contract], week_opts, o):
+            return big
+        cst = 0.0
+        if a.preferred_start_min is not None:
+            cst += (
+                w["preferred start"] * rules._circular_gap(o.start_min, a.preferred_start_min) / 60
+            )
+        if anchor[ai] is not None:
+            cst += w["start consistency"] * max(0, abs(o.start_min - anchor[ai]) - 60) / 60
+        fit = fits.get(ai)
+        if fit and i not in fit and not any(j in fit for j in assign[ai].values()):
+            cst += w["meeting absence"]
+        return cst
+
+    def fallback(ai, d, name, pool):
+        """The agent's legal start of the template nearest the plan's unfilled starts."""
+        a = p.agents[ai]
+        c = p.contracts[a.contract]
+        week_opts = {dd: p.options[j] for dd, j in assign[ai].items()}
+        targets = [p.options[i].start_min for i in pool or by_dt.get((d, name), [])]
+        best, best_c = None, big
+        for i in p.cand[ai]:
+            o = p.options[i]
+            if o.day != d or o.template.name != name or not _rest_ok(c, week_opts, o):
+                continue
+            ci = cost(ai, i)
+            if targets:
+                ci += w["unmet requirement"] * min(abs(o.start_min - s) for s in targets) / 60
+            if ci < best_c:
+                best, best_c = i, ci
+        return best
+
+    def place(ai, i):
+        o = p.options[i]
+        assign[ai][o.day] = i
+        if anchor[ai] is None:
+            anchor[ai] = o.start_min
+
+    # meeting days first, so that the rest after a late shift the day before does not
+    # keep a member from the start that fits its meeting
+    first = sorted({sl[0] // 1440 % 7 for sl in p.meeting_slot.values()})
+    for d in first + [d for d in range(7) if d not in first]:
+        for name in sorted({n for dd in days for dd_, n in dd.items() if dd_ == d}):
+            agents = [ai for ai in range(len(p.agents)) if days[ai].get(d) == name]
+            pool = list(by_dt.get((d, name), []))
+            if supervised:
+                leads = [ai for ai in agents if p.agents[ai].is_lead]
+                got = _lead_starts(p, leads, d, name, pool, cost, lead_need - lead_cov)
+                for ai in leads:
+                    i = got.get(ai)
+                    if i in pool:
+                        pool.remove(i)
+                    elif i is None:
+                        i = fallback(ai, d, name, pool)
+                    if i is not None:
+                        place(ai, i)
+                        for t, u in p.options[i].cover:
+                            lead_cov[t] += u / upi
+                agents = [ai for ai in agents if not p.agents[ai].is_lead]
+            if not agents:
+                continue
+            if pool:
+                cm = np.array([[cost(ai, i) for i in pool] for ai in agents])
+                # a column per agent for "no plan start" (a large but finite price)
+                extra = np.full((len(agents), len(agents)), big / 10)
+                rows, cols = linear_sum_assignment(np.hstack([cm, extra]))
+                chosen = dict(zip(rows, cols, strict=True))
+            else:
+                chosen = {}
+            left = []
+            for r, ai in enumerate(agents):
+                col = chosen.get(r)
+                if col is not None and col < len(pool) and cm[r, col] < big:
+                    place(ai, pool[col])
+                    pool[col] = None
+                else:
+                    left.append(ai)
+            pool = [i for i in pool if i is not None]
+            for ai in left:
+                i = fallback(ai, d, name, pool)
+                if i is not None:
+                    place(ai, i)
+    return assign
+
+
+def _lead_starts(
+    p: _Problem,
+    leads: list[int],
+    d: int,
+    name: str,
+    pool: list[int],
+    cost: Callable[[int, int], float],
+    still_needed: np.ndarray,
+) -> dict[int, int]:
+    """Starts of template ``name`` on day ``d`` for these team leads (a small MILP).
+
+    Each lead takes a start of the plan's ``pool`` (no more leads on a start than the
+    pool holds) or, priced as the hours of a shift unmet, a candidate start off the
+    plan.  Leads missing from ``still_needed`` (per interval, in agents) are priced far
+    above any start, so the rules are kept where the starts allow; then the least
+    ``cost`` (preferences, usual start).  Leads with no legal start are left out.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    far = 1e6  # a lead still needed; a start that ``cost`` prices this high is barred
+    upi = p.week.units_per_interval
+    in_pool = defaultdict(int)
+    for i in pool:
+        in_pool[i] += 1
+    off_plan = p.weights["unmet requirement"] * _on_phone_h(p)[name]
+    cols = []  # (lead, option, price): a lead on a start
+    for ai in leads:
+        for i in p.cand[ai]:
+            o = p.options[i]
+            if o.day == d and o.template.name == name and (c := cost(ai, i)) < far:
+                cols.append((ai, i, c + (0.0 if i in in_pool else off_plan)))
+    if not cols:
+        return {}
+    placed = sorted({ai for ai, _, _ in cols})
+    starts = sorted(in_pool)
+    need_t = [int(t) for t in np.flatnonzero(still_needed > 1e-9)]
+    # rows: one start per lead, the pool's count of each start, leads still needed;
+    # columns: the (lead, start) pairs, then one "short" per interval
+    n_rows = len(placed) + len(starts) + len(need_t)
+    a = np.zeros((n_rows, len(cols) + len(need_t)))
+    lead_row = {ai: r for r, ai in enumerate(placed)}
+    start_row = {i: len(placed) + r for r, i in enumerate(starts)}
+    need_row = {t: len(placed) + len(starts) + r for r, t in enumerate(need_t)}
+    for k, (ai, i, _) in enumerate(cols):
+        a[lead_row[ai], k] = 1.0
+        if i in start_row:
+            a[start_row[i], k] = 1.0
+        for t, u in p.options[i].cover:
+            if t in need_row:
+                a[need_row[t], k] += u / upi
+    for r, t in enumerate(need_t):
+        a[need_row[t], len(cols) + r] = 1.0
+    lo = [1.0] * len(placed) + [0.0] * len(starts) + [float(still_needed[t]) for t in need_t]
+    hi = [1.0] * len(placed) + [float(in_pool[i]) for i in starts] + [np.inf] * len(need_t)
+    res = milp(
+        np.array([price for _, _, price in cols] + [far] * len(need_t)),
+        constraints=LinearConstraint(a, lo, hi),
+        integrality=np.array([1] * len(cols) + [0] * len(need_t)),
+        bounds=Bounds(0, [1] * len(cols) + [np.inf] * len(need_t)),
+        options={"time_limit": 5.0},
+    )
+    if res.x is None:
+        return {}
+    return {ai: i for k, (ai, i, _) in enumerate(cols) if res.x[k] > 0.5}
