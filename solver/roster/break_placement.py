@@ -1,5 +1,4 @@
-"""Pass 2: placing breaks (and keeping them clear of meetings) on fixed shifts.
-"""
+"""Pass 2: placing breaks (and keeping them clear of meetings) on fixed shifts."""
 
 from __future__ import annotations
 
@@ -44,89 +43,107 @@ def _place_breaks(
     modelled requirement to the intervals these shifts touch.
     """
     t0 = time.perf_counter()
-    m = cp_model.CpModel()
-    req_units = p.req_units if intervals is None else np.where(intervals, p.req_units, 0)
-    crew = rules.Crew(p.week, p.queues, req_units, p.classes)
-    one = m.new_constant(1)
-    sched = [defaultdict(int) for _ in p.classes]
-    off_const = [defaultdict(int) for _ in p.classes]
-    z = {}  # (ai, day, r) -> list of (slot, var)
-    tie = []
-    total_req = p.req_units.sum(axis=0)
-    fallback = {}
+    bm = _BreakModel(p, p.req_units if intervals is None else np.where(intervals, p.req_units, 0))
     for ai, days in enumerate(assign):
-        ci = p.class_of[ai]
         for d, oi in days.items():
-            o = p.options[oi]
-            for t, u in o.cover:
-                sched[ci][t] += u
-            busy = []
-            mt = meeting_times.get(ai)
-            if _holds(o, mt):
-                busy = [(mt[0], mt[0] + mt[1])]
-                for t, u in p.week.cover(mt[0], mt[1]):
-                    off_const[ci][t] += u
-            first = breaks_avoiding(o, busy)
-            if first is None:  # cannot happen for meetings placed in pass 1
-                first = breaks_avoiding(o, [])
-                busy = []
-            fallback[(ai, d)] = list(first)
-            starts = []
-            for r, slots in enumerate(o.breaks):
-                ok = [
-                    s
-                    for s in slots
-                    if not any(
-                        o.abs_start + s.offset_min < be
-                        and bs < o.abs_start + s.offset_min + s.length_min
-                        for bs, be in busy
-                    )
-                ]
-                vs = [m.new_bool_var(f"{p.agents[ai].id} d{d} {s.name}+{s.offset_min}") for s in ok]
-                m.add_exactly_one(vs)
-                z[(ai, d, r)] = list(zip(ok, vs, strict=True))
-                for s, v in zip(ok, vs, strict=True):
-                    for t, u in s.cover:
-                        crew.off[ci][t].append((u, v))
-                        tie.append((int(total_req[t]) * u, v))
-                start = cp_model.LinearExpr.weighted_sum(vs, [s.offset_min for s in ok])
-                length = o.template.breaks[r].length_min
-                gap = o.template.breaks[r].min_gap_min
-                if starts:
-                    m.add(start >= starts[-1][0] + starts[-1][1] + gap)
-                elif gap:
-                    m.add(start >= gap)
-                starts.append((start, length))
-                if hint is not None:
-                    for s, v in zip(ok, vs, strict=True):
-                        m.add_hint(v, int(s.offset_min == hint.get((ai, d, r), -1)))
-    for ci in range(len(p.classes)):
-        for t, u in sched[ci].items():
-            crew.sched[ci][t].append((u, one))
-            crew.on[ci][t].append((u, one))
-        for t, u in off_const[ci].items():
-            crew.off[ci][t].append((u, one))
-        if const_on is not None:
-            for t in np.flatnonzero(const_on[ci]):
-                crew.on[ci][int(t)].append((int(const_on[ci, t]), one))
-    pen, _ = rules.coverage(m, crew, p.weights["unmet requirement"])
-    obj = []
-    for pen_ in pen:
-        obj.append(_cents(pen_.weight * pen_.per_unit) * pen_.var)
-    m.minimize(sum(obj) + sum(c * v for c, v in tie))
-    s, st = _solve(m, time_limit_s, num_workers)
+            bm.add_shift(ai, d, p.options[oi], meeting_times.get(ai), hint)
+    bm.add_constants(const_on)
+    s, st = _solve(bm.model, time_limit_s, num_workers)
     status = _STATUS.get(st, "NO_SOLUTION")
     placed = {}
     if status in ("OPTIMAL", "FEASIBLE"):
-        for (ai, d, _r), lst in z.items():
+        for (ai, d, _r), lst in bm.z.items():
             for slot, v in lst:
                 if s.value(v):
                     placed.setdefault((ai, d), []).append(slot)
     else:  # keep the earliest legal placement and measure its coverage
-        placed = fallback
+        placed = bm.fallback
     on = _on_phone_units(p, assign, placed, meeting_times)
     served, short = _serve(p, on)
     return _Pass2(placed, short, served, status, time.perf_counter() - t0)
+
+
+class _BreakModel:
+    """The CP-SAT model of pass 2: one boolean per break position of each shift, in
+    order with their gaps and clear of the agent's meeting; the unmet requirement
+    priced, ties going to the positions of least total requirement."""
+
+    def __init__(self, p: _Problem, req_units: np.ndarray):
+        self.p = p
+        self.model = cp_model.CpModel()
+        self.crew = rules.Crew(p.week, p.queues, req_units, p.classes)
+        self.one = self.model.new_constant(1)
+        self.sched = [defaultdict(int) for _ in p.classes]
+        self.off_const = [defaultdict(int) for _ in p.classes]
+        self.z: dict = {}  # (ai, day, r) -> list of (slot, var)
+        self.tie: list = []
+        self.total_req = p.req_units.sum(axis=0)
+        self.fallback: dict = {}  # (ai, day) -> the earliest legal breaks
+
+    def add_shift(self, ai: int, d: int, o: ShiftOption, mt, hint: dict | None) -> None:
+        """The break variables of agent ``ai``'s shift ``o`` on day ``d``."""
+        p, m = self.p, self.model
+        ci = p.class_of[ai]
+        for t, u in o.cover:
+            self.sched[ci][t] += u
+        busy = []
+        if _holds(o, mt):
+            busy = [(mt[0], mt[0] + mt[1])]
+            for t, u in p.week.cover(mt[0], mt[1]):
+                self.off_const[ci][t] += u
+        first = breaks_avoiding(o, busy)
+        if first is None:  # cannot happen for meetings placed in pass 1
+            first = breaks_avoiding(o, [])
+            busy = []
+        self.fallback[(ai, d)] = list(first)
+        starts = []
+        for r, slots in enumerate(o.breaks):
+            ok = [
+                s
+                for s in slots
+                if not any(
+                    o.abs_start + s.offset_min < be
+                    and bs < o.abs_start + s.offset_min + s.length_min
+                    for bs, be in busy
+                )
+            ]
+            vs = [m.new_bool_var(f"{p.agents[ai].id} d{d} {s.name}+{s.offset_min}") for s in ok]
+            m.add_exactly_one(vs)
+            self.z[(ai, d, r)] = list(zip(ok, vs, strict=True))
+            for s, v in zip(ok, vs, strict=True):
+                for t, u in s.cover:
+                    self.crew.off[ci][t].append((u, v))
+                    self.tie.append((int(self.total_req[t]) * u, v))
+            start = cp_model.LinearExpr.weighted_sum(vs, [s.offset_min for s in ok])
+            length = o.template.breaks[r].length_min
+            gap = o.template.breaks[r].min_gap_min
+            if starts:
+                m.add(start >= starts[-1][0] + starts[-1][1] + gap)
+            elif gap:
+                m.add(start >= gap)
+            starts.append((start, length))
+            if hint is not None:
+                for s, v in zip(ok, vs, strict=True):
+                    m.add_hint(v, int(s.offset_min == hint.get((ai, d, r), -1)))
+
+    def add_constants(self, const_on: np.ndarray | None) -> None:
+        """The shifts' own cover, the meetings, the on-phone units held constant, and
+        the objective."""
+        crew, one = self.crew, self.one
+        for ci in range(len(self.p.classes)):
+            for t, u in self.sched[ci].items():
+                crew.sched[ci][t].append((u, one))
+                crew.on[ci][t].append((u, one))
+            for t, u in self.off_const[ci].items():
+                crew.off[ci][t].append((u, one))
+            if const_on is not None:
+                for t in np.flatnonzero(const_on[ci]):
+                    crew.on[ci][int(t)].append((int(const_on[ci, t]), one))
+        pen, _ = rules.coverage(self.model, crew, self.p.weights["unmet requirement"])
+        obj = []
+        for pen_ in pen:
+            obj.append(_cents(pen_.weight * pen_.per_unit) * pen_.var)
+        self.model.minimize(sum(obj) + sum(c * v for c, v in self.tie))
 
 
 def _earliest_breaks(o: ShiftOption, mt: tuple[int, int] | None) -> list:

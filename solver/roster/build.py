@@ -1,5 +1,4 @@
-"""The public entry point :func:`build_roster` and the order of its stages within the time limit.
-"""
+"""The public entry point :func:`build_roster` and the order of its stages within the time limit."""
 
 from __future__ import annotations
 
@@ -22,7 +21,7 @@ from solver.roster.improve import (
     _swap_search,
 )
 from solver.roster.meetings import _attendance, _meeting_fits
-from solver.roster.plan_bounds import _plan_and_bounds
+from solver.roster.plan_bounds import _Bounds, _plan_and_bounds
 from solver.roster.plan_match import _fill_plan_gaps, _plan_days, _plan_starts
 from solver.roster.problem import Progress, _prepare, _Problem
 from solver.roster.report import _coverage_frame, _frames, _penalty_rows
@@ -34,72 +33,39 @@ from wfm.types import Activity, Agent, Contract, ServiceTarget, ShiftTemplate
 
 #: Share of the time limit for the agent-by-agent search that builds the start.
 _LOCAL_SEARCH_SHARE = 0.01
-
-
 #: Share of the time limit for matching agents' days and templates to the plan.
 _PLAN_DAYS_SHARE = 0.2
-
-
 #: Share of the time left after the searches for pass 1 (at most _PASS1_MAX_S seconds).
 _PASS1_SHARE = 0.25
-
-
 _PASS1_MAX_S = 2.0
-
-
 #: Above this many candidate (agent, shift) pairs, pass 1 runs only to repair a start
 #: that breaks a rule (the benchmark has 82,000, the demo 15,000).
 _PASS1_MAX_CANDIDATES = 40_000
-
-
 #: Share of the time limit for moving single shifts, when the start is not the plan's.
 _SWAP_SEARCH_SHARE = 0.3
-
-
 #: Share of the time limit for handing the same starts to other agents at less cost.
 _REMATCH_SHARE = 0.05
-
-
 #: Share of the time limit for exchanging working days between agents of one kind.
 _DAY_EXCHANGE_SHARE = 0.05
-
-
 #: Share of the time limit for matching whole weeks to the agents of one contract.
 _WEEK_MATCH_SHARE = 0.03
-
-
 #: Share of the time limit for adding or moving shifts, and moving breaks, where the
 #: breaks placed by pass 2 leave requirement unmet.
 _COVER_SHIFTS_SHARE = 0.04
-
-
 #: Time kept for the frames and report after the last solve [s].
 _REPORT_S = 2.0
-
-
 #: Share of the time limit for adding shifts priced with the breaks around them placed
-#: again; how many candidates are priced so before they are ranked again; the hours on
-#: either side of a new shift whose unmet requirement it may meet by letting breaks
-#: move [min].
+#: again.
 _ADD_SHARE = 0.1
 
 
 def build_roster(
-    plan_or_requirements,
-    agents: Sequence[Agent],
-    contracts: Mapping[str, Contract],
-    templates: Sequence[ShiftTemplate],
-    *,
-    activities: Sequence[Activity] = (),
-    weights: Mapping[str, float] | None = None,
-    week_start=None,
-    time_limit_s: float = 60.0,
-    num_workers: int = 2,
-    progress: Progress | None = None,
-    requirements: pd.DataFrame | None = None,
-    cover: str = "staff_needed",
-    target: ServiceTarget | None = None,
-    lead_ratio: int = 15,
+    plan_or_requirements, agents: Sequence[Agent], contracts: Mapping[str, Contract],
+    templates: Sequence[ShiftTemplate], *, activities: Sequence[Activity] = (),
+    weights: Mapping[str, float] | None = None, week_start=None, time_limit_s: float = 60.0,
+    num_workers: int = 2, progress: Progress | None = None,
+    requirements: pd.DataFrame | None = None, cover: str = "staff_needed",
+    target: ServiceTarget | None = None, lead_ratio: int = 15,
 ) -> SolveResult:
     """Assign a week of shifts, breaks and meetings to named agents.
 
@@ -153,46 +119,27 @@ def build_roster(
     (Monday to Sunday); coverage wraps (a Sunday-night shift covers Monday morning).
     """
     t_start = time.perf_counter()
-    prog = progress or (lambda done, total, message="": None)
     if time_limit_s <= 0:
         raise InputError("time_limit_s", time_limit_s, "seconds > 0")
     if num_workers < 1:
         raise InputError("num_workers", num_workers, "an integer >= 1")
+    (progress or (lambda done, total, message="": None))(0.0, 1.0, "preparing")
+    p = _prepare(plan_or_requirements, agents, contracts, templates, activities, weights,
+                 week_start, requirements, cover, target or ServiceTarget())
+    p.lead_ratio = int(lead_ratio)
+    return _roster(p, time_limit_s, num_workers, progress, t_start)
+
+
+def _roster(p: _Problem, time_limit_s: float, num_workers: int, progress, t_start: float
+            ) -> SolveResult:
+    """The stages of :func:`build_roster` on the prepared problem, in turn."""
+    prog = progress or (lambda done, total, message="": None)
 
     def clock() -> float:
         return time.perf_counter() - t_start
 
-    prog(0.0, 1.0, "preparing")
-    p = _prepare(
-        plan_or_requirements,
-        agents,
-        contracts,
-        templates,
-        activities,
-        weights,
-        week_start,
-        requirements,
-        cover,
-        target or ServiceTarget(),
-    )
-    p.lead_ratio = int(lead_ratio)
     bounds, base_plan, plan_source = _plan_and_bounds(p, prog)
-    stats = {
-        "agents": len(p.agents),
-        "queues": p.queues,
-        "classes": len(p.classes),
-        "options": len(p.options),
-        "candidates": int(sum(len(c) for c in p.cand)),
-        "lp_bound": bounds.lp.value,
-        "lp_bound_contract_hours": bounds.contract.value,
-        "lp_bound_meetings": bounds.meetings.value,
-        "lp_bound_weekends": bounds.weekends.value,
-        "bound_above_min_rate": bounds.above_min_rate,
-        "lp_shortfall_h": bounds.lp.shortfall_h,
-        "plan_source": plan_source,
-        "interval_min": p.week.step_min,
-        "unit_min": p.week.unit_min,
-    }
+    stats = _problem_stats(p, bounds, plan_source)
     prog(0.05, 1.0, "checking each agent's rules")
     stats["t_prepare_lp_s"] = clock()
     problems = _precheck(p)
@@ -215,21 +162,54 @@ def build_roster(
     assign, p2, repriced = _breaks_and_cover(
         p, base_plan, assign, meeting_times, time_limit_s, num_workers, stats, clock
     )
+    res = _result(p, bounds, assign, p2, (meeting_times, meeting_names, absent),
+                  (priced, repriced), stats)
+    res.wall_time_s = clock()
+    prog(1.0, 1.0, "done")
+    return res
+
+
+def _problem_stats(p: _Problem, bounds: _Bounds, plan_source: str) -> dict:
+    """The stats of the problem and its bounds."""
+    return {
+        "agents": len(p.agents),
+        "queues": p.queues,
+        "classes": len(p.classes),
+        "options": len(p.options),
+        "candidates": int(sum(len(c) for c in p.cand)),
+        "lp_bound": bounds.lp.value,
+        "lp_bound_contract_hours": bounds.contract.value,
+        "lp_bound_meetings": bounds.meetings.value,
+        "lp_bound_weekends": bounds.weekends.value,
+        "bound_above_min_rate": bounds.above_min_rate,
+        "lp_shortfall_h": bounds.lp.shortfall_h,
+        "plan_source": plan_source,
+        "interval_min": p.week.step_min,
+        "unit_min": p.week.unit_min,
+    }
+
+
+def _result(
+    p: _Problem, bounds: _Bounds, assign: list[dict[int, int]], p2: _Pass2, attendance: tuple,
+    priced: tuple, stats: dict,
+) -> SolveResult:
+    """The roster's frames, objective, bound and status.  ``attendance`` is
+    (meeting times, meeting names, absent members), ``priced`` the (penalty, solver)
+    pairs of the soft rules and those of the weeks priced again."""
+    meeting_times, meeting_names, absent = attendance
     shifts, breaks = _frames(p, assign, p2.breaks, meeting_times, meeting_names)
     coverage = _coverage_frame(p, assign, p2.served)
-    prows = _penalty_rows(p, priced, p2.short_units, absent, repriced)
+    prows = _penalty_rows(p, priced[0], p2.short_units, absent, priced[1])
     penalties = pd.DataFrame(prows, columns=list(PENALTY_COLUMNS))
     wages = float(shifts["cost"].sum())
     objective = wages + float(penalties["cost"].sum())
     bound = min(bounds.value, objective)
     stats.update(wages=wages, penalty_cost=float(penalties["cost"].sum()))
     status = "OPTIMAL" if objective - bound <= 1e-9 * max(1.0, abs(objective)) else "FEASIBLE"
-    prog(1.0, 1.0, "done")
     res = SolveResult(
         status=status,
         objective=objective,
         bound=bound,
-        wall_time_s=clock(),
         shifts=shifts,
         breaks=breaks,
         coverage=coverage,

@@ -1,5 +1,4 @@
-"""CP-SAT solves shared by the stages: status names and a progress callback.
-"""
+"""CP-SAT solves shared by the stages: status names and a progress callback."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Why there is no roster: each agent's rules checked alone, and the crew rules that clash.
-"""
+"""Why there is no roster: each agent's rules checked alone, and the crew rules that clash."""
 
 from __future__ import annotations
 

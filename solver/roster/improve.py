@@ -1,5 +1,4 @@
-"""Improvement moves on a legal roster before breaks are placed.
-"""
+"""Improvement moves on a legal roster before breaks are placed."""
 
 from __future__ import annotations
 
@@ -52,165 +51,14 @@ def _swap_search(
         Sweeps completed.
     """
     t0 = time.perf_counter()
-    week = p.week
-    T = week.n_intervals
-    C = len(p.classes)
-    price = p.weights["unmet requirement"] * week.unit_min / 60
-    absence = p.weights["meeting absence"]
-    req_s, serve = _hall_sets(p)  # (S, T), (S, C)
-    fluid = {}
-
-    def arr(i):
-        hit = fluid.get(i)
-        if hit is None:
-            o = p.options[i]
-            fl = _fluid_on(o, _FLUID_SCALE)
-            idx = np.array(sorted(fl), int)
-            on = np.array([fl[t] / _FLUID_SCALE for t in idx], float)
-            sidx = np.array([t for t, _ in o.cover], int)
-            su = np.array([u for _, u in o.cover], float)
-            hit = fluid[i] = (idx, on, sidx, su)
-        return hit
-
-    on = np.zeros((C, T))
-    lead = np.zeros(T)
-    other = np.zeros(T)
-    total = p.req_units.sum(axis=0)
-    need_lead = np.where(total > 0, float(week.units_per_interval), 0.0)
-    supervised = p.lead_ratio > 0 and any(a.is_lead for a in p.agents)
-    fits = _meeting_fits(p)
-    meet_cover = {}  # member -> (intervals, units) its meeting takes off the phones
-    for act in p.activities:
-        sl = p.meeting_slot.get(act.name)
-        if sl is not None:
-            cov = p.week.cover(*sl)
-            mc = (np.array([t for t, _ in cov], int), np.array([u for _, u in cov], float))
-            for ai in _meeting_members(p, act):
-                meet_cover[ai] = mc
-    for ai, days in enumerate(assign):
-        ci = p.class_of[ai]
-        for i in days.values():
-            idx, val, sidx, su = arr(i)
-            on[ci, idx] += val
-            (lead if p.agents[ai].is_lead else other)[sidx] += su
-        if ai in meet_cover and any(i in fits.get(ai, ()) for i in days.values()):
-            on[ci, meet_cover[ai][0]] -= meet_cover[ai][1]
-
-    def short(cols, on_cols):
-        return _hall_unmet(req_s[:, cols], serve, on_cols)
-
-    def breach(cols, lead_c, other_c):
-        if not supervised:
-            return 0.0
-        return _lead_breach(p.lead_ratio, lead_c, other_c, need_lead[cols], total[cols] > 0)
-
-    breach_price = 100.0 * price
-    fair_e, fair_w = _fair_shares(p, plan)
-    by_key = defaultdict(list)  # (agent, day, template) -> candidates
-    by_day = defaultdict(list)  # (agent, day) -> candidates
-    for ai in range(len(p.agents)):
-        for i in p.cand[ai]:
-            o = p.options[i]
-            by_key[(ai, o.day, o.template.name)].append(i)
-            by_day[(ai, o.day)].append(i)
-    def visit(ai, mend=False) -> int:
-        """The best move of each of the agent's days, in turn; the moves made.  With
-        ``mend``, only moves that lessen a breach of the lead rules, also to another
-        template where the agent's paid hours stay within its contract (a lead on a
-        4-h shift that may not start before the centre opens takes an 8-h one)."""
-        count = 0
-        a = p.agents[ai]
-        c = p.contracts[a.contract]
-        ci = p.class_of[ai]
-        fair = (fair_e[ai], fair_w[ai])
-        for d in sorted(assign[ai]):
-            if d not in assign[ai]:
-                continue
-            i = assign[ai][d]
-            o = p.options[i]
-            week_opts = {dd: p.options[j] for dd, j in assign[ai].items()}
-            soft0 = _agent_soft_cost(p, ai, list(week_opts.values()), fair)
-            attends0 = any(j in fits.get(ai, ()) for j in assign[ai].values())
-            others_attend = any(
-                j in fits.get(ai, ()) for dd, j in assign[ai].items() if dd != d
-            )
-            idx0, val0, sidx0, su0 = arr(i)
-            best, best_j = -1e-6, None
-            moves = [
-                j
-                for dd in range(7)
-                if dd == d or dd not in week_opts
-                for j in (by_day[(ai, dd)] if mend else by_key[(ai, dd, o.template.name)])
-            ]
-            for j in moves:
-                if j == i:
-                    continue
-                oj = p.options[j]
-                idx1, val1, sidx1, su1 = arr(j)
-                db = 0.0
-                if supervised:
-                    # a breach of the lead rules (from the start) is priced far
-                    # above any unmet requirement, so that moves mend it first
-                    scols = np.union1d(sidx0, sidx1)
-                    lb, ob = lead[scols], other[scols]
-                    la, oa = lb.copy(), ob.copy()
-                    tgt_a = la if a.is_lead else oa
-                    tgt_a[np.searchsorted(scols, sidx0)] -= su0
-                    tgt_a[np.searchsorted(scols, sidx1)] += su1
-                    db = breach(scols, la, oa) - breach(scols, lb, ob)
-                    if mend and db > -1e-9:
-                        continue
-                attends1 = others_attend or j in fits.get(ai, ())
-                cols = np.union1d(idx0, idx1)
-                if attends1 != attends0:
-                    cols = np.union1d(cols, meet_cover[ai][0])
-                before = on[:, cols]
-                after = before.copy()
-                after[ci, np.searchsorted(cols, idx0)] -= val0
-                after[ci, np.searchsorted(cols, idx1)] += val1
-                if attends1 != attends0:  # the meeting hour off the phones, or back
-                    mi, mu = meet_cover[ai]
-                    after[ci, np.searchsorted(cols, mi)] += mu if attends0 else -mu
-                delta = price * (short(cols, after) - short(cols, before))
-                delta += p.shift_cost(ai, oj) - p.shift_cost(ai, o)
-                delta += absence * (attends0 - attends1)
-                delta += breach_price * db
-                if delta >= best + 50.0:  # soft rules cannot win that much back
-                    continue
-                new_week = {dd: oo for dd, oo in week_opts.items() if dd != d}
-                new_week[oj.day] = oj
-                if not _week_legal(p, c, new_week):
-                    continue
-                if oj.template.name != o.template.name and not _week_ok(p, ai, new_week):
-                    continue  # another template: its paid hours must fit the contract
-                delta += _agent_soft_cost(p, ai, list(new_week.values()), fair) - soft0
-                if delta >= best:
-                    continue
-                best, best_j = delta, j
-            if best_j is not None:
-                idx1, val1, sidx1, su1 = arr(best_j)
-                on[ci, idx0] -= val0
-                on[ci, idx1] += val1
-                attends1 = others_attend or best_j in fits.get(ai, ())
-                if attends1 != attends0:
-                    mi, mu = meet_cover[ai]
-                    on[ci, mi] += mu if attends0 else -mu
-                tgt = lead if a.is_lead else other
-                tgt[sidx0] -= su0
-                tgt[sidx1] += su1
-                del assign[ai][d]
-                assign[ai][p.options[best_j].day] = best_j
-                count += 1
-        return count
-
-    assign = [dict(d) for d in assign]
+    ss = _SwapSearch(p, [dict(d) for d in assign], plan)
     sweeps = 0
     while time.perf_counter() - t0 < time_budget_s:
         moved = 0
         for ai in range(len(p.agents)):
             if time.perf_counter() - t0 > time_budget_s:
                 break
-            moved += visit(ai)
+            moved += ss.visit(ai)
         sweeps += 1
         if moved == 0:
             break
@@ -220,21 +68,217 @@ def _swap_search(
     # that lessen the breach: the others are priced with breaks at their average share
     # (on the benchmark with meetings they had added 57 unmet agent-hours).
     t1 = time.perf_counter()
-    while supervised and time.perf_counter() - t1 < max(1.0, time_budget_s):
-        open_ = total > 0
-        bad = open_ & ((other > p.lead_ratio * lead + 1e-9) | (lead < need_lead - 1e-9))
-        if not bad.any():
+    while ss.supervised and time.perf_counter() - t1 < max(1.0, time_budget_s):
+        near = ss.near_breach()
+        if near is None:
             break
-        near = [
+        if sum(ss.visit(ai, mend=True) for ai in near) == 0:
+            break
+        sweeps += 1
+    return ss.assign, sweeps
+
+
+class _SwapSearch:
+    """The state of :func:`_swap_search`: the roster, its on-phone units per class (breaks
+    at their expected share, meetings off the phones) and the leads and others on shift."""
+
+    def __init__(self, p: _Problem, assign: list[dict[int, int]], plan: dict[int, int]):
+        self.p = p
+        self.assign = assign
+        week = p.week
+        T = week.n_intervals
+        self.price = p.weights["unmet requirement"] * week.unit_min / 60
+        self.absence = p.weights["meeting absence"]
+        self.req_s, self.serve = _hall_sets(p)  # (S, T), (S, C)
+        self.fluid = {}
+        self.on = np.zeros((len(p.classes), T))
+        self.lead = np.zeros(T)
+        self.other = np.zeros(T)
+        self.total = p.req_units.sum(axis=0)
+        self.need_lead = np.where(self.total > 0, float(week.units_per_interval), 0.0)
+        self.supervised = p.lead_ratio > 0 and any(a.is_lead for a in p.agents)
+        self.fits = _meeting_fits(p)
+        self.meet_cover = {}  # member -> (intervals, units) its meeting takes off the phones
+        for act in p.activities:
+            sl = p.meeting_slot.get(act.name)
+            if sl is not None:
+                cov = p.week.cover(*sl)
+                mc = (np.array([t for t, _ in cov], int), np.array([u for _, u in cov], float))
+                for ai in _meeting_members(p, act):
+                    self.meet_cover[ai] = mc
+        for ai, days in enumerate(assign):
+            ci = p.class_of[ai]
+            for i in days.values():
+                idx, val, sidx, su = self.arr(i)
+                self.on[ci, idx] += val
+                (self.lead if p.agents[ai].is_lead else self.other)[sidx] += su
+            if ai in self.meet_cover and any(i in self.fits.get(ai, ()) for i in days.values()):
+                self.on[ci, self.meet_cover[ai][0]] -= self.meet_cover[ai][1]
+        self.breach_price = 100.0 * self.price
+        self.fair_e, self.fair_w = _fair_shares(p, plan)
+        self.by_key = defaultdict(list)  # (agent, day, template) -> candidates
+        self.by_day = defaultdict(list)  # (agent, day) -> candidates
+        for ai in range(len(p.agents)):
+            for i in p.cand[ai]:
+                o = p.options[i]
+                self.by_key[(ai, o.day, o.template.name)].append(i)
+                self.by_day[(ai, o.day)].append(i)
+
+    def arr(self, i: int):
+        """The option's on-phone units (expected breaks) and its units on shift."""
+        hit = self.fluid.get(i)
+        if hit is None:
+            o = self.p.options[i]
+            fl = _fluid_on(o, _FLUID_SCALE)
+            idx = np.array(sorted(fl), int)
+            on = np.array([fl[t] / _FLUID_SCALE for t in idx], float)
+            sidx = np.array([t for t, _ in o.cover], int)
+            su = np.array([u for _, u in o.cover], float)
+            hit = self.fluid[i] = (idx, on, sidx, su)
+        return hit
+
+    def short(self, cols, on_cols) -> float:
+        return _hall_unmet(self.req_s[:, cols], self.serve, on_cols)
+
+    def breach(self, cols, lead_c, other_c) -> float:
+        if not self.supervised:
+            return 0.0
+        return _lead_breach(self.p.lead_ratio, lead_c, other_c, self.need_lead[cols],
+                            self.total[cols] > 0)
+
+    def near_breach(self) -> list[int] | None:
+        """The leads and the agents on intervals where the lead rules are broken; None
+        if they are kept."""
+        p = self.p
+        open_ = self.total > 0
+        bad = open_ & ((self.other > p.lead_ratio * self.lead + 1e-9)
+                       | (self.lead < self.need_lead - 1e-9))
+        if not bad.any():
+            return None
+        return [
             ai
             for ai in range(len(p.agents))
             if p.agents[ai].is_lead
-            or any(bad[[t for t, _ in p.options[i].cover]].any() for i in assign[ai].values())
+            or any(bad[[t for t, _ in p.options[i].cover]].any() for i in self.assign[ai].values())
         ]
-        if sum(visit(ai, mend=True) for ai in near) == 0:
-            break
-        sweeps += 1
-    return assign, sweeps
+
+    def visit(self, ai: int, mend: bool = False) -> int:
+        """The best move of each of the agent's days, in turn; the moves made.  With
+        ``mend``, only moves that lessen a breach of the lead rules, also to another
+        template where the agent's paid hours stay within its contract (a lead on a
+        4-h shift that may not start before the centre opens takes an 8-h one)."""
+        count = 0
+        assign = self.assign
+        for d in sorted(assign[ai]):
+            if d not in assign[ai]:
+                continue
+            best_j = self._best_move(ai, d, mend)
+            if best_j is not None:
+                self._apply(ai, d, best_j)
+                count += 1
+        return count
+
+    def _best_move(self, ai: int, d: int, mend: bool) -> int | None:
+        """The candidate that best replaces the agent's shift of day ``d``, if any saves."""
+        p = self.p
+        assign = self.assign
+        c = p.contracts[p.agents[ai].contract]
+        fair = (self.fair_e[ai], self.fair_w[ai])
+        i = assign[ai][d]
+        o = p.options[i]
+        week_opts = {dd: p.options[j] for dd, j in assign[ai].items()}
+        soft0 = _agent_soft_cost(p, ai, list(week_opts.values()), fair)
+        best, best_j = -1e-6, None
+        moves = [
+            j
+            for dd in range(7)
+            if dd == d or dd not in week_opts
+            for j in (self.by_day[(ai, dd)] if mend else self.by_key[(ai, dd, o.template.name)])
+        ]
+        for j in moves:
+            if j == i:
+                continue
+            delta = self._delta(ai, d, j, mend)
+            if delta is None or delta >= best + 50.0:  # soft rules cannot win that much back
+                continue
+            oj = p.options[j]
+            new_week = {dd: oo for dd, oo in week_opts.items() if dd != d}
+            new_week[oj.day] = oj
+            if not _week_legal(p, c, new_week):
+                continue
+            if oj.template.name != o.template.name and not _week_ok(p, ai, new_week):
+                continue  # another template: its paid hours must fit the contract
+            delta += _agent_soft_cost(p, ai, list(new_week.values()), fair) - soft0
+            if delta >= best:
+                continue
+            best, best_j = delta, j
+        return best_j
+
+    def _attends(self, ai: int, d: int, j: int | None) -> bool:
+        """Whether the agent attends its meeting with its shift of day ``d`` replaced by
+        ``j`` (None: kept)."""
+        fit = self.fits.get(ai, ())
+        if j is None:
+            return any(k in fit for k in self.assign[ai].values())
+        return any(k in fit for dd, k in self.assign[ai].items() if dd != d) or j in fit
+
+    def _delta(self, ai: int, d: int, j: int, mend: bool) -> float | None:
+        """Cost change of the move but for the soft rules: the lead rules' breach, the
+        unmet requirement, wages and the meeting.  None for a mending move that does
+        not lessen the breach."""
+        p = self.p
+        a = p.agents[ai]
+        ci = p.class_of[ai]
+        i = self.assign[ai][d]
+        idx0, val0, sidx0, su0 = self.arr(i)
+        idx1, val1, sidx1, su1 = self.arr(j)
+        db = 0.0
+        if self.supervised:
+            # a breach of the lead rules (from the start) is priced far
+            # above any unmet requirement, so that moves mend it first
+            scols = np.union1d(sidx0, sidx1)
+            lb, ob = self.lead[scols], self.other[scols]
+            la, oa = lb.copy(), ob.copy()
+            tgt_a = la if a.is_lead else oa
+            tgt_a[np.searchsorted(scols, sidx0)] -= su0
+            tgt_a[np.searchsorted(scols, sidx1)] += su1
+            db = self.breach(scols, la, oa) - self.breach(scols, lb, ob)
+            if mend and db > -1e-9:
+                return None
+        attends0, attends1 = self._attends(ai, d, None), self._attends(ai, d, j)
+        cols = np.union1d(idx0, idx1)
+        if attends1 != attends0:
+            cols = np.union1d(cols, self.meet_cover[ai][0])
+        before = self.on[:, cols]
+        after = before.copy()
+        after[ci, np.searchsorted(cols, idx0)] -= val0
+        after[ci, np.searchsorted(cols, idx1)] += val1
+        if attends1 != attends0:  # the meeting hour off the phones, or back
+            mi, mu = self.meet_cover[ai]
+            after[ci, np.searchsorted(cols, mi)] += mu if attends0 else -mu
+        delta = self.price * (self.short(cols, after) - self.short(cols, before))
+        delta += p.shift_cost(ai, p.options[j]) - p.shift_cost(ai, p.options[i])
+        delta += self.absence * (attends0 - attends1)
+        return delta + self.breach_price * db
+
+    def _apply(self, ai: int, d: int, j: int) -> None:
+        """Make the move: the agent's shift of day ``d`` replaced by ``j``."""
+        p = self.p
+        ci = p.class_of[ai]
+        i = self.assign[ai][d]
+        idx0, val0, sidx0, su0 = self.arr(i)
+        idx1, val1, sidx1, su1 = self.arr(j)
+        attends0, attends1 = self._attends(ai, d, None), self._attends(ai, d, j)
+        self.on[ci, idx0] -= val0
+        self.on[ci, idx1] += val1
+        if attends1 != attends0:
+            mi, mu = self.meet_cover[ai]
+            self.on[ci, mi] += mu if attends0 else -mu
+        tgt = self.lead if p.agents[ai].is_lead else self.other
+        tgt[sidx0] -= su0
+        tgt[sidx1] += su1
+        del self.assign[ai][d]
+        self.assign[ai][p.options[j].day] = j
 
 
 def _mend_meeting_absences(
@@ -332,17 +376,10 @@ def _exchange_days(
     t0 = time.perf_counter()
     assign = [dict(d) for d in assign]
     pricing = _WeekPricing.of(p, plan)
-    cand = pricing.cand
     kind = defaultdict(list)
     for ai in range(len(p.agents)):
         if assign[ai]:
             kind[(p.class_of[ai], p.agents[ai].is_lead)].append(ai)
-
-    def week(ai, days):
-        return {d: p.options[i] for d, i in days.items()}
-
-    def cost(ai, days):
-        return pricing.cost(ai, week(ai, days))
 
     def soft(ai):
         return pricing.soft(ai, (p.options[i] for i in assign[ai].values()))
@@ -356,35 +393,8 @@ def _exchange_days(
                 break
             if soft(a) <= 1e-9:
                 break
-            base_a = cost(a, assign[a])
-            gain_a = {}  # (d1, option of d2) -> A's cost change
-            best, best_delta = None, -1e-6
-            for b in kind[(p.class_of[a], p.agents[a].is_lead)]:
-                if b == a:
-                    continue
-                d1s = [d for d in assign[a] if d not in assign[b]]
-                d2s = [d for d in assign[b] if d not in assign[a]]
-                for d1 in d1s:
-                    if assign[a][d1] not in cand[b]:
-                        continue
-                    for d2 in d2s:
-                        j = assign[b][d2]
-                        key = (d1, j)
-                        if key not in gain_a:
-                            new_a = {d: i for d, i in assign[a].items() if d != d1}
-                            new_a[d2] = j
-                            ok = j in cand[a] and _week_ok(p, a, week(a, new_a))
-                            gain_a[key] = cost(a, new_a) - base_a if ok else None
-                        ga = gain_a[key]
-                        if ga is None or ga >= best_delta:
-                            continue
-                        new_b = {d: i for d, i in assign[b].items() if d != d2}
-                        new_b[d1] = assign[a][d1]
-                        if not _week_ok(p, b, week(b, new_b)):
-                            continue
-                        delta = ga + cost(b, new_b) - cost(b, assign[b])
-                        if delta < best_delta:
-                            best, best_delta = (b, d1, d2), delta
+            partners = kind[(p.class_of[a], p.agents[a].is_lead)]
+            best = _best_day_exchange(p, pricing, assign, a, partners)
             if best is not None:
                 b, d1, d2 = best
                 i1, i2 = assign[a].pop(d1), assign[b].pop(d2)
@@ -394,6 +404,51 @@ def _exchange_days(
         if not moved:
             break
     return assign, moves
+
+
+def _best_day_exchange(
+    p: _Problem, pricing: _WeekPricing, assign: list[dict[int, int]], a: int, partners: list[int]
+) -> tuple[int, int, int] | None:
+    """Agent ``a``'s exchange of days of least cost with one of ``partners``: (partner,
+    day ``a`` gives, day ``a`` takes), or None if none saves."""
+    cand = pricing.cand
+
+    def week(days):
+        return {d: p.options[i] for d, i in days.items()}
+
+    def cost(ai, days):
+        return pricing.cost(ai, week(days))
+
+    base_a = cost(a, assign[a])
+    gain_a = {}  # (d1, option of d2) -> A's cost change
+    best, best_delta = None, -1e-6
+    for b in partners:
+        if b == a:
+            continue
+        d1s = [d for d in assign[a] if d not in assign[b]]
+        d2s = [d for d in assign[b] if d not in assign[a]]
+        for d1 in d1s:
+            if assign[a][d1] not in cand[b]:
+                continue
+            for d2 in d2s:
+                j = assign[b][d2]
+                key = (d1, j)
+                if key not in gain_a:
+                    new_a = {d: i for d, i in assign[a].items() if d != d1}
+                    new_a[d2] = j
+                    ok = j in cand[a] and _week_ok(p, a, week(new_a))
+                    gain_a[key] = cost(a, new_a) - base_a if ok else None
+                ga = gain_a[key]
+                if ga is None or ga >= best_delta:
+                    continue
+                new_b = {d: i for d, i in assign[b].items() if d != d2}
+                new_b[d1] = assign[a][d1]
+                if not _week_ok(p, b, week(new_b)):
+                    continue
+                delta = ga + cost(b, new_b) - cost(b, assign[b])
+                if delta < best_delta:
+                    best, best_delta = (b, d1, d2), delta
+    return best
 
 
 def _match_weeks(
@@ -478,52 +533,89 @@ def _rematch_starts(
     rounds : int
         Rounds completed.
     """
-    from scipy.optimize import linear_sum_assignment
-
     t0 = time.perf_counter()
-    assign = [dict(d) for d in assign]
-    pricing = _WeekPricing.of(p, plan)
-    cand = pricing.cand
+    rm = _Rematch(p, [dict(d) for d in assign], plan)
+    rounds = 0
+    while time.perf_counter() - t0 < time_budget_s:
+        gain = 0.0
+        for d in range(7):
+            groups, held = rm.groups_of_day(d)
+            for members in groups.values():
+                if time.perf_counter() - t0 >= time_budget_s:
+                    break  # every exchange made so far saved; the rest of the round waits
+                gain += rm.exchange(d, members, held)
+        rounds += 1
+        if gain <= 1e-6:
+            break
+    return rm.assign, rounds
+
+
+class _Rematch:
+    """The state of :func:`_rematch_starts`: the roster, the leads and others on shift,
+    and the prices of its exchanges."""
+
     big = 1e9
 
-    # a start held beyond the plan's count of it, while a start of the plan is left,
-    # is priced as the hours of a shift unmet (as in _plan_days)
-    over_price = {
-        name: p.weights["unmet requirement"] * h for name, h in _on_phone_h(p).items()
-    }
+    def __init__(self, p: _Problem, assign: list[dict[int, int]], plan: dict[int, int]):
+        self.p, self.assign, self.plan = p, assign, plan
+        self.pricing = _WeekPricing.of(p, plan)
+        # a start held beyond the plan's count of it, while a start of the plan is left,
+        # is priced as the hours of a shift unmet (as in _plan_days)
+        self.over_price = {
+            name: p.weights["unmet requirement"] * h for name, h in _on_phone_h(p).items()
+        }
+        self.paid_range = [
+            (
+                math.ceil(p.contracts[a.contract].min_hours_week * 60 - 1e-9),
+                math.floor(p.contracts[a.contract].max_hours_week * 60 + 1e-9),
+            )
+            for a in p.agents
+        ]
+        # leads and others on shift, for the lead rules (a start that breaks them is kept)
+        self.total = p.req_units.sum(axis=0)
+        self.supervised = p.lead_ratio > 0 and any(a.is_lead for a in p.agents)
+        self.lead, self.other = _on_shift(p, assign)
+        self.need_lead = np.where(self.total > 0, float(p.week.units_per_interval), 0.0)
 
-    paid_range = [
-        (
-            math.ceil(p.contracts[a.contract].min_hours_week * 60 - 1e-9),
-            math.floor(p.contracts[a.contract].max_hours_week * 60 + 1e-9),
-        )
-        for a in p.agents
-    ]
-    # leads and others on shift, for the lead rules (a start that breaks them is kept)
-    total = p.req_units.sum(axis=0)
-    supervised = p.lead_ratio > 0 and any(a.is_lead for a in p.agents)
-    lead, other = _on_shift(p, assign)
-    need_lead = np.where(total > 0, float(p.week.units_per_interval), 0.0)
+    def breach(self) -> float:
+        return _lead_breach(self.p.lead_ratio, self.lead, self.other, self.need_lead,
+                            self.total > 0)
 
-    def breach():
-        return _lead_breach(p.lead_ratio, lead, other, need_lead, total > 0)
+    def groups_of_day(self, d: int) -> tuple[dict, dict]:
+        """The agents working day ``d`` by skill set and lead status, and how many hold
+        each start."""
+        p = self.p
+        groups = defaultdict(list)
+        held = defaultdict(int)
+        for ai, days in enumerate(self.assign):
+            if d in days:
+                groups[(p.class_of[ai], p.agents[ai].is_lead)].append(ai)
+                held[days[d]] += 1
+        return groups, held
 
-    def solve(members, cols_i, col_cost):
-        cm = np.full((len(members), len(cols_i)), big)
+    def solve(self, d: int, members: list[int], cols_i: list[int], col_cost: list[float]):
+        """The least-cost matching of ``members`` to the starts ``cols_i`` of day ``d``:
+        (cost as they are, cost matched, rows, columns)."""
+        from scipy.optimize import linear_sum_assignment
+
+        p, assign, pricing = self.p, self.assign, self.pricing
+        cm = np.full((len(members), len(cols_i)), self.big)
         for r, ai in enumerate(members):
             c = p.contracts[p.agents[ai].contract]
             rest = {dd: p.options[j] for dd, j in assign[ai].items() if dd != d}
             paid = sum(o.paid_min for o in rest.values())
-            lo, hi = paid_range[ai]
+            lo, hi = self.paid_range[ai]
             for k, j in enumerate(cols_i):
                 o = p.options[j]
-                if j in cand[ai] and lo <= paid + o.paid_min <= hi and _rest_ok(c, rest, o):
+                if j in pricing.cand[ai] and lo <= paid + o.paid_min <= hi and _rest_ok(c, rest, o):
                     cm[r, k] = pricing.cost(ai, {**rest, d: o}) + col_cost[k]
         rows, cols = linear_sum_assignment(cm)
         return float(np.trace(cm)), float(cm[rows, cols].sum()), rows, cols
 
-    def move(ai, j):
-        tgt = lead if p.agents[ai].is_lead else other
+    def move(self, d: int, ai: int, j: int, held: dict) -> None:
+        """The agent's shift of day ``d`` becomes ``j``."""
+        p, assign = self.p, self.assign
+        tgt = self.lead if p.agents[ai].is_lead else self.other
         for t, u in p.options[assign[ai][d]].cover:
             tgt[t] -= u
         for t, u in p.options[j].cover:
@@ -532,55 +624,42 @@ def _rematch_starts(
         assign[ai][d] = j
         held[j] += 1
 
-    rounds = 0
-    while time.perf_counter() - t0 < time_budget_s:
-        gain = 0.0
-        for d in range(7):
-            groups = defaultdict(list)
-            held = defaultdict(int)
-            for ai, days in enumerate(assign):
-                if d in days:
-                    groups[(p.class_of[ai], p.agents[ai].is_lead)].append(ai)
-                    held[days[d]] += 1
-            for members in groups.values():
-                if time.perf_counter() - t0 >= time_budget_s:
-                    break  # every exchange made so far saved; the rest of the round waits
-                names = {p.options[assign[ai][d]].template.name for ai in members}
-                free = [
-                    i
-                    for i, n in plan.items()
-                    if p.options[i].day == d and p.options[i].template.name in names
-                    for _ in range(max(0, n - held[i]))
-                ]
-                if len(members) < 2 and not free:
-                    continue
-                opts = [assign[ai][d] for ai in members]
-                extra = defaultdict(int)  # holders beyond the plan's count, in this group
-                col_cost = []
-                for j in opts:
-                    beyond = held[j] - plan.get(j, 0) - extra[j] > 0
-                    extra[j] += beyond
-                    name = p.options[j].template.name
-                    col_cost.append(over_price[name] if beyond and free else 0.0)
-                cols_i = opts + free
-                before, after, rows, cols = solve(members, cols_i, col_cost + [0.0] * len(free))
-                if after >= before - 1e-6:
-                    continue
-                old_breach = breach() if supervised and free else 0.0
-                undo = [(ai, assign[ai][d]) for ai in members]
-                for r, k in zip(rows, cols, strict=True):
-                    move(members[r], cols_i[k])
-                if supervised and free and breach() > old_breach + 1e-9:
-                    # the free starts broke a lead rule: only exchanges within the group
-                    for ai, j in undo:
-                        move(ai, j)
-                    before, after, rows, cols = solve(members, opts, col_cost)
-                    if after >= before - 1e-6:
-                        continue
-                    for r, k in zip(rows, cols, strict=True):
-                        move(members[r], opts[k])
-                gain += before - after
-        rounds += 1
-        if gain <= 1e-6:
-            break
-    return assign, rounds
+    def exchange(self, d: int, members: list[int], held: dict) -> float:
+        """The group's best exchange of its day-``d`` starts (and the plan's free
+        starts of its templates); the cost it saved."""
+        p, assign, plan = self.p, self.assign, self.plan
+        names = {p.options[assign[ai][d]].template.name for ai in members}
+        free = [
+            i
+            for i, n in plan.items()
+            if p.options[i].day == d and p.options[i].template.name in names
+            for _ in range(max(0, n - held[i]))
+        ]
+        if len(members) < 2 and not free:
+            return 0.0
+        opts = [assign[ai][d] for ai in members]
+        extra = defaultdict(int)  # holders beyond the plan's count, in this group
+        col_cost = []
+        for j in opts:
+            beyond = held[j] - plan.get(j, 0) - extra[j] > 0
+            extra[j] += beyond
+            name = p.options[j].template.name
+            col_cost.append(self.over_price[name] if beyond and free else 0.0)
+        cols_i = opts + free
+        before, after, rows, cols = self.solve(d, members, cols_i, col_cost + [0.0] * len(free))
+        if after >= before - 1e-6:
+            return 0.0
+        old_breach = self.breach() if self.supervised and free else 0.0
+        undo = [(ai, assign[ai][d]) for ai in members]
+        for r, k in zip(rows, cols, strict=True):
+            self.move(d, members[r], cols_i[k], held)
+        if self.supervised and free and self.breach() > old_breach + 1e-9:
+            # the free starts broke a lead rule: only exchanges within the group
+            for ai, j in undo:
+                self.move(d, ai, j, held)
+            before, after, rows, cols = self.solve(d, members, opts, col_cost)
+            if after >= before - 1e-6:
+                return 0.0
+            for r, k in zip(rows, cols, strict=True):
+                self.move(d, members[r], opts[k], held)
+        return before - after

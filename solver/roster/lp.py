@@ -119,6 +119,11 @@ def lp_bound(
         c, A_ub, b_ub, A_eq, b_eq = _with_day_groups(c, A_ub, b_ub, A_eq, b_eq, options, day_groups)
     if meetings:
         c, A_ub, b_ub, A_eq, b_eq = _with_meetings(c, A_ub, b_ub, A_eq, b_eq, req_units, meetings)
+    return _solved(c, A_ub, b_ub, A_eq, b_eq, req_units, week, n_opt, n_brk)
+
+
+def _solved(c, A_ub, b_ub, A_eq, b_eq, req_units, week: Week, n_opt: int, n_brk: int) -> LPBound:
+    """Solve the covering LP (HiGHS); its value, counts, shortfall and cover prices."""
     n_cov = int((np.asarray(req_units) > 0).sum())
     res = scipy.optimize.linprog(
         c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs"
@@ -256,7 +261,6 @@ def _covering(
     """
     n_opt = len(options)
     open_t = np.flatnonzero(req_units > 0)
-    row_of = {int(t): i for i, t in enumerate(open_t)}
     n_cov = len(open_t)
     brk_index = []  # (option, rule, slot) per break variable
     for o in options:
@@ -265,88 +269,77 @@ def _covering(
                 brk_index.append((o.index, r, slot))
     n_brk = len(brk_index)
     n_var = n_opt + n_brk + n_cov
-    rows, cols, vals = [], [], []
-    # coverage: -(sum cov n - sum cov b + s) <= -req
+    ub = _Rows()
+    _coverage_rows(ub, options, brk_index, open_t, req_units)
+    _cut_rows(ub, options, min_total_paid_h, min_template_count, max_total_paid_h, max_counts)
+    A_ub = sp.csr_matrix((ub.vals, (ub.rows, ub.cols)), shape=(ub.n, n_var))
+    # break counts: sum_p b[o, r, p] = n[o]
+    eq = _Rows()
+    key_row = {}
+    for j, (oi, r, _) in enumerate(brk_index):
+        key_row.setdefault((oi, r), []).append(n_opt + j)
+    for (oi, _r), cols in key_row.items():
+        eq.add([(j, 1.0) for j in cols] + [(oi, -1.0)], 0.0)
+    A_eq = sp.csr_matrix((eq.vals, (eq.rows, eq.cols)), shape=(eq.n, n_var)) if key_row else None
+    b_eq = np.zeros(len(key_row)) if key_row else None
+    c = np.concatenate(
+        [np.asarray(option_cost, float), np.zeros(n_brk), np.full(n_cov, shortfall_per_unit)]
+    )
+    return c, A_ub, np.array(ub.bound), A_eq, b_eq, n_opt, n_brk
+
+
+class _Rows:
+    """Rows of a sparse constraint matrix, built one at a time."""
+
+    def __init__(self):
+        self.rows, self.cols, self.vals, self.bound = [], [], [], []
+        self.n = 0
+
+    def add(self, terms, bound: float) -> None:
+        """One row: ``terms`` (column, coefficient) and its bound."""
+        for j, v in terms:
+            self.rows.append(self.n)
+            self.cols.append(int(j))
+            self.vals.append(v)
+        self.bound.append(float(bound))
+        self.n += 1
+
+
+def _coverage_rows(ub: _Rows, options, brk_index, open_t, req_units) -> None:
+    """Coverage per open interval: -(sum cov n - sum cov b + s) <= -req."""
+    n_opt, n_brk = len(options), len(brk_index)
+    terms = {int(t): [] for t in open_t}
     for o in options:
         for t, u in o.cover:
-            if t in row_of:
-                rows.append(row_of[t])
-                cols.append(o.index)
-                vals.append(-u)
+            if t in terms:
+                terms[t].append((o.index, -u))
     for j, (_, _, slot) in enumerate(brk_index):
         for t, u in slot.cover:
-            if t in row_of:
-                rows.append(row_of[t])
-                cols.append(n_opt + j)
-                vals.append(u)
-    for i in range(n_cov):
-        rows.append(i)
-        cols.append(n_opt + n_brk + i)
-        vals.append(-1.0)
-    b_ub = [-float(req_units[t]) for t in open_t]
-    # template maxima
-    n_rows = n_cov
+            if t in terms:
+                terms[t].append((n_opt + j, u))
+    for i, t in enumerate(open_t):
+        ub.add(terms[int(t)] + [(n_opt + n_brk + i, -1.0)], -float(req_units[t]))
+
+
+def _cut_rows(ub: _Rows, options, min_total_paid_h, min_template_count, max_total_paid_h,
+              max_counts) -> None:
+    """Template maxima and the valid cuts of :func:`lp_bound`."""
     by_template = defaultdict(list)
     for o in options:
         by_template[o.template.name].append(o)
     for opts in by_template.values():
         mc = opts[0].template.max_count
         if mc is not None:
-            for o in opts:
-                rows.append(n_rows)
-                cols.append(o.index)
-                vals.append(1.0)
-            b_ub.append(float(mc))
-            n_rows += 1
+            ub.add([(o.index, 1.0) for o in opts], mc)
     if min_total_paid_h > 0:
-        for o in options:
-            rows.append(n_rows)
-            cols.append(o.index)
-            vals.append(-o.paid_h)
-        b_ub.append(-float(min_total_paid_h))
-        n_rows += 1
+        ub.add([(o.index, -o.paid_h) for o in options], -float(min_total_paid_h))
     if max_total_paid_h is not None:
-        for o in options:
-            rows.append(n_rows)
-            cols.append(o.index)
-            vals.append(o.paid_h)
-        b_ub.append(float(max_total_paid_h))
-        n_rows += 1
+        ub.add([(o.index, o.paid_h) for o in options], max_total_paid_h)
     for idx, count in max_counts or ():
-        for i in idx:
-            rows.append(n_rows)
-            cols.append(int(i))
-            vals.append(1.0)
-        b_ub.append(float(count))
-        n_rows += 1
+        ub.add([(i, 1.0) for i in idx], count)
     for name, count in (min_template_count or {}).items():
-        if count <= 0:
-            continue
-        for o in by_template.get(name, []):
-            rows.append(n_rows)
-            cols.append(o.index)
-            vals.append(-1.0)
-        b_ub.append(-float(count))
-        n_rows += 1
-    A_ub = sp.csr_matrix((vals, (rows, cols)), shape=(n_rows, n_var))
-    # break counts: sum_p b[o, r, p] = n[o]
-    erows, ecols, evals = [], [], []
-    key_row = {}
-    for j, (oi, r, _) in enumerate(brk_index):
-        k = key_row.setdefault((oi, r), len(key_row))
-        erows.append(k)
-        ecols.append(n_opt + j)
-        evals.append(1.0)
-    for (oi, _r), k in key_row.items():
-        erows.append(k)
-        ecols.append(oi)
-        evals.append(-1.0)
-    A_eq = sp.csr_matrix((evals, (erows, ecols)), shape=(len(key_row), n_var)) if key_row else None
-    b_eq = np.zeros(len(key_row)) if key_row else None
-    c = np.concatenate(
-        [np.asarray(option_cost, float), np.zeros(n_brk), np.full(n_cov, shortfall_per_unit)]
-    )
-    return c, A_ub, np.array(b_ub), A_eq, b_eq, n_opt, n_brk
+        if count > 0:
+            ub.add([(o.index, -1.0) for o in by_template.get(name, [])], -float(count))
 
 
 def round_plan(counts: np.ndarray) -> dict[int, int]:

@@ -1,5 +1,4 @@
-"""Meetings: their slots, their members, the shifts that hold them, who attends.
-"""
+"""Meetings: their slots, their members, the shifts that hold them, who attends."""
 
 from __future__ import annotations
 

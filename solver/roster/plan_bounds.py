@@ -1,5 +1,4 @@
-"""The lower bounds of a roster (LP relaxations with valid cuts) and the plan it starts from.
-"""
+"""The lower bounds of a roster (LP relaxations with valid cuts) and the plan it starts from."""
 
 from __future__ import annotations
 
@@ -126,81 +125,25 @@ def _plan_and_bounds(p: _Problem, prog) -> tuple[_Bounds, dict[int, int], str]:
     """The LP bounds, the meetings' slots, the plan the roster starts from (the given
     plan, or the rounded LP plan with the meetings' attendees staffed) and the agents'
     candidate shifts.  Returns (bounds, plan counts by option, plan source)."""
+    ratemin, option_cost = _cheapest_rates(p)
     upi_price = p.weights["unmet requirement"] * p.week.unit_min / 60
-    # LP bound over every shift of the templates, priced at the cheapest agent rate
-    ratemin = {}
-    for t in {o.template.name: o.template for o in p.options}.values():
-        ratemin[t.name] = min(agent_rate(a, p.contracts[a.contract], t) for a in p.agents)
-    option_cost = np.array([ratemin[o.template.name] * o.weighted_paid_h for o in p.options])
     total_req = p.req_units.sum(axis=0)
     prog(0.02, 1.0, "LP bound")
+    # LP bound over every shift of the templates, priced at the cheapest agent rate
     lp = lp_bound(p.options, p.week, total_req, option_cost, upi_price)
-    min_paid = sum(p.contracts[a.contract].min_hours_week for a in p.agents)
-    only = defaultdict(int)
-    fixed = defaultdict(int)  # contracts that can use a single template
     usable_of = _usable_by_contract(p)
-    for a in p.agents:
-        c = p.contracts[a.contract]
-        usable = usable_of[a.contract]
-        if len(usable) == 1:
-            only[next(iter(usable))] += c.min_days_week
-            fixed[(a.contract, next(iter(usable)))] += 1
-    day_groups, group_contract, group_weekend = [], [], []
-    for (cname, tname), count in fixed.items():
-        c = p.contracts[cname]
-        weekend = [d for d in range(7) if p.week.weekday(d) in c.weekend_days]
-        pats = day_patterns(
-            c.min_days_week,
-            c.max_days_week,
-            c.max_consecutive_days,
-            c.two_consecutive_days_off,
-            c.max_weekend_days,
-            weekend,
-        )
-        if pats:
-            day_groups.append((tname, count, pats))
-            group_contract.append(cname)
-            group_weekend.append(weekend)
-    max_paid = sum(p.contracts[a.contract].max_hours_week for a in p.agents)
-    caps = _shift_caps(p)
+    contract_lp = _ContractLP(p, option_cost, upi_price, usable_of)
     # The LPs price every shift at the cheapest rate any agent is paid for it.  What an
     # agent is paid above that on the cheapest week its contract allows is a constant
     # the contract bounds add.
     above_min_rate = sum(_rate_floor(p, ai, ratemin, usable_of) for ai in range(len(p.agents)))
-
-    def contract_lp(req_units, meetings=None, groups=None):
-        return lp_bound(
-            p.options,
-            p.week,
-            req_units,
-            option_cost,
-            upi_price,
-            min_total_paid_h=min_paid,
-            min_template_count=dict(only),
-            day_groups=groups or day_groups,
-            max_total_paid_h=max_paid,
-            max_counts=caps,
-            meetings=meetings,
-        )
-
     try:
         lp_c = contract_lp(total_req)
     except SolveError:
         # the contracts cannot all be kept (the agent-by-agent check below names who)
         lp_c = lp
     lp_plan = lp_m = lp_c
-    # a meeting has one time for all its members: those who may work no shift holding
-    # it are absent, at least as many as at its best slot
-    meeting_rows = [
-        (
-            len(members),
-            [p.week.cover(*sl) for sl in slots],
-            p.weights["meeting absence"],
-            len(members) - max(fit for _, fit, _ in _attendable(p, members, slots)),
-        )
-        for act in p.activities
-        if (members := _meeting_members(p, act)) and (slots := _meeting_slots(p, act))
-    ]
+    meeting_rows = _meeting_rows(p)
     if meeting_rows and lp_c is not lp:
         # each member attends (off the phones) or is absent: a bound with the meetings
         lp_m = contract_lp(total_req, meeting_rows)
@@ -221,22 +164,110 @@ def _plan_and_bounds(p: _Problem, prog) -> tuple[_Bounds, dict[int, int], str]:
         base_plan, plan_source = round_plan(lp_plan.counts), "rounded LP"
     base = set(base_plan) | {int(i) for i in np.flatnonzero(lp_plan.counts > 1e-6)}
     _candidates(p, base)
-    # with the plan, the fair shares are known: the weekend days that an agent of one
-    # template's day patterns works above its share cost weekend fairness in the bound
     lp_soft = lp_m if meeting_rows else lp_c
-    if day_groups and lp_c is not lp and p.weights["weekend fairness"] > 0:
-        _, fair_w = _fair_shares(p, base_plan)
-        share = {p.agents[ai].contract: fair_w[ai] for ai in range(len(p.agents))}
-        priced = [
-            (*group, [
-                p.weights["weekend fairness"] * max(0, sum(pat[d] for d in wk) - share[cname])
-                for pat in group[2]
-            ])
-            for group, cname, wk in zip(day_groups, group_contract, group_weekend, strict=True)
-        ]
-        if any(any(g[3]) for g in priced):
-            try:
-                lp_soft = contract_lp(total_req, meeting_rows or None, priced)
-            except SolveError:
-                pass  # the bound without the weekends stays: valid, only weaker
+    if contract_lp.day_groups and lp_c is not lp and p.weights["weekend fairness"] > 0:
+        lp_soft = _weekend_bound(p, contract_lp, base_plan, meeting_rows, total_req) or lp_soft
     return _Bounds(lp, lp_c, lp_m, lp_soft, above_min_rate), base_plan, plan_source
+
+
+def _cheapest_rates(p: _Problem) -> tuple[dict[str, float], np.ndarray]:
+    """The cheapest rate any agent is paid for each template, and each option's cost at it."""
+    ratemin = {}
+    for t in {o.template.name: o.template for o in p.options}.values():
+        ratemin[t.name] = min(agent_rate(a, p.contracts[a.contract], t) for a in p.agents)
+    option_cost = np.array([ratemin[o.template.name] * o.weighted_paid_h for o in p.options])
+    return ratemin, option_cost
+
+
+class _ContractLP:
+    """The LP bound with the contracts' cuts: total paid hours within the contracts',
+    the minimum shifts and the legal day patterns of the contracts that can use a
+    single template, and the shifts the agents can work per set of templates
+    (:func:`_shift_caps`).  Called with the requirement (and the meetings' rows, or
+    day groups priced at their weekend fairness)."""
+
+    def __init__(self, p: _Problem, option_cost: np.ndarray, upi_price: float,
+                 usable_of: Mapping[str, set[str]]):
+        self.p, self.option_cost, self.upi_price = p, option_cost, upi_price
+        self.min_paid = sum(p.contracts[a.contract].min_hours_week for a in p.agents)
+        self.max_paid = sum(p.contracts[a.contract].max_hours_week for a in p.agents)
+        self.only: dict[str, int] = defaultdict(int)
+        fixed = defaultdict(int)  # contracts that can use a single template
+        for a in p.agents:
+            usable = usable_of[a.contract]
+            if len(usable) == 1:
+                self.only[next(iter(usable))] += p.contracts[a.contract].min_days_week
+                fixed[(a.contract, next(iter(usable)))] += 1
+        self.day_groups, self.group_contract, self.group_weekend = [], [], []
+        for (cname, tname), count in fixed.items():
+            c = p.contracts[cname]
+            weekend = [d for d in range(7) if p.week.weekday(d) in c.weekend_days]
+            pats = day_patterns(
+                c.min_days_week,
+                c.max_days_week,
+                c.max_consecutive_days,
+                c.two_consecutive_days_off,
+                c.max_weekend_days,
+                weekend,
+            )
+            if pats:
+                self.day_groups.append((tname, count, pats))
+                self.group_contract.append(cname)
+                self.group_weekend.append(weekend)
+        self.caps = _shift_caps(p)
+
+    def __call__(self, req_units, meetings=None, groups=None) -> LPBound:
+        return lp_bound(
+            self.p.options,
+            self.p.week,
+            req_units,
+            self.option_cost,
+            self.upi_price,
+            min_total_paid_h=self.min_paid,
+            min_template_count=dict(self.only),
+            day_groups=groups or self.day_groups,
+            max_total_paid_h=self.max_paid,
+            max_counts=self.caps,
+            meetings=meetings,
+        )
+
+
+def _meeting_rows(p: _Problem) -> list[tuple]:
+    """The meetings as rows of the LP bound: members, each slot's intervals, the absence
+    price and the least members absent.  A meeting has one time for all its members:
+    those who may work no shift holding it are absent, at least as many as at its best
+    slot."""
+    return [
+        (
+            len(members),
+            [p.week.cover(*sl) for sl in slots],
+            p.weights["meeting absence"],
+            len(members) - max(fit for _, fit, _ in _attendable(p, members, slots)),
+        )
+        for act in p.activities
+        if (members := _meeting_members(p, act)) and (slots := _meeting_slots(p, act))
+    ]
+
+
+def _weekend_bound(p: _Problem, contract_lp: _ContractLP, base_plan: dict[int, int],
+                   meeting_rows: list, total_req: np.ndarray) -> LPBound | None:
+    """With the plan, the fair shares are known: the weekend days that an agent of one
+    template's day patterns works above its share cost weekend fairness in the bound.
+    None when no pattern bends it, or the LP fails (the bound without it stays: valid,
+    only weaker)."""
+    _, fair_w = _fair_shares(p, base_plan)
+    share = {p.agents[ai].contract: fair_w[ai] for ai in range(len(p.agents))}
+    priced = [
+        (*group, [
+            p.weights["weekend fairness"] * max(0, sum(pat[d] for d in wk) - share[cname])
+            for pat in group[2]
+        ])
+        for group, cname, wk in zip(contract_lp.day_groups, contract_lp.group_contract,
+                                    contract_lp.group_weekend, strict=True)
+    ]
+    if not any(any(g[3]) for g in priced):
+        return None
+    try:
+        return contract_lp(total_req, meeting_rows or None, priced)
+    except SolveError:
+        return None

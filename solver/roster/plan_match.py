@@ -1,5 +1,4 @@
-"""The start: the plan's shifts matched to agents (days and templates, then start times).
-"""
+"""The start: the plan's shifts matched to agents (days and templates, then start times)."""
 
 from __future__ import annotations
 
@@ -122,38 +121,60 @@ def _plan_days(
     not working the day of their meeting (at the slot :func:`_meeting_fits` chooses).
     Rest between shifts depends on start times and is left to the start assignment.
     """
-    w = p.weights
-    need = defaultdict(int)  # (day, template) -> plan shifts
-    starts = defaultdict(list)
-    for i, n in plan.items():
-        o = p.options[i]
-        need[(o.day, o.template.name)] += n
-        starts[(o.day, o.template.name)].append(i)
-    paid = {o.template.name: o.paid_min for o in p.options}
-    on_h = _on_phone_h(p)
-    # An agent that may work only some of a day's plan starts of a template (limited
-    # availability) chooses a band: plan starts that the same such agents may work.
-    # No more of them take a band than it has starts, so that every agent finds a plan
-    # start of its own (the day and template alone had left students with the
-    # evening's starts taken and a morning start 8 h away).
-    partial = defaultdict(set)  # (day, template) -> agents with some plan starts barred
-    for key, idx in starts.items():
-        for ai in range(len(p.agents)):
-            if any(i not in p.allowed[ai] for i in idx):
-                partial[key].add(ai)
-    band_of: dict = {}  # (day, template, start) -> band
-    band_need = defaultdict(int)
-    for key, idx in starts.items():
-        for i in idx:
-            sig = frozenset(ai for ai in partial[key] if i in p.allowed[ai])
-            band_of[(*key, i)] = sig
-            band_need[(*key, sig)] += plan[i]
-    m = cp_model.CpModel()
-    x: dict = {}
-    terms = []
-    in_band = defaultdict(list)  # (day, template, band) -> x vars of partial agents
-    lead_work = defaultdict(list)  # day -> "works" literals of team leads
-    for ai, a in enumerate(p.agents):
+    dm = _DaysModel(p, plan)
+    for ai in range(len(p.agents)):
+        dm.add_agent(ai)
+    dm.add_rest_clashes()
+    dm.add_meetings()
+    dm.add_counts()
+    return dm.solve(time_limit_s)
+
+
+class _DaysModel:
+    """The CP-SAT model of :func:`_plan_days`: ``x[(agent, day, template)]`` and the
+    priced terms of its objective."""
+
+    def __init__(self, p: _Problem, plan: dict[int, int]):
+        self.p, self.plan = p, plan
+        self.need = defaultdict(int)  # (day, template) -> plan shifts
+        self.starts = defaultdict(list)
+        for i, n in plan.items():
+            o = p.options[i]
+            self.need[(o.day, o.template.name)] += n
+            self.starts[(o.day, o.template.name)].append(i)
+        self.paid = {o.template.name: o.paid_min for o in p.options}
+        self.on_h = _on_phone_h(p)
+        self._bands()
+        self.m = cp_model.CpModel()
+        self.x: dict = {}
+        self.terms: list = []
+        self.in_band = defaultdict(list)  # (day, template, band) -> x vars of partial agents
+        self.lead_work = defaultdict(list)  # day -> "works" literals of team leads
+
+    def _bands(self) -> None:
+        """An agent that may work only some of a day's plan starts of a template (limited
+        availability) chooses a band: plan starts that the same such agents may work.
+        No more of them take a band than it has starts, so that every agent finds a plan
+        start of its own (the day and template alone had left students with the
+        evening's starts taken and a morning start 8 h away)."""
+        p = self.p
+        self.partial = defaultdict(set)  # (day, template) -> agents with some plan starts barred
+        for key, idx in self.starts.items():
+            for ai in range(len(p.agents)):
+                if any(i not in p.allowed[ai] for i in idx):
+                    self.partial[key].add(ai)
+        self.band_of: dict = {}  # (day, template, start) -> band
+        self.band_need = defaultdict(int)
+        for key, idx in self.starts.items():
+            for i in idx:
+                sig = frozenset(ai for ai in self.partial[key] if i in p.allowed[ai])
+                self.band_of[(*key, i)] = sig
+                self.band_need[(*key, sig)] += self.plan[i]
+
+    def add_agent(self, ai: int) -> None:
+        """The agent's days and templates, its hours and day-pattern rules."""
+        p, m = self.p, self.m
+        a = p.agents[ai]
         c = p.contracts[a.contract]
         work, hours = [], []
         # every template it can work that day (a day off the plan is priced as over);
@@ -162,41 +183,15 @@ def _plan_days(
         for d in range(7):
             day = []
             for (dd, name), i in sorted(own.items()):
-                if dd != d:
-                    continue
-                v = m.new_bool_var(f"a{ai} d{d} {name}")
-                x[(ai, d, name)] = v
-                day.append(v)
-                hours.append(paid[name] * v)
-                cost = p.rate(ai, p.options[i]) * paid[name] / 60
-                if p.week.weekday(d) in a.preferred_days_off:
-                    cost += w["preferred day off"]
-                if a.preferred_shifts and name not in a.preferred_shifts:
-                    cost += w["preferred shift"]
-                terms.append((v, cost))
-                if ai in partial.get((d, name), ()):
-                    bands = {
-                        band_of[(d, name, j)]
-                        for j in starts[(d, name)]
-                        if j in p.allowed[ai]
-                    }
-                    ys = []
-                    for b in sorted(bands, key=sorted):
-                        y = m.new_bool_var(f"a{ai} d{d} {name} band")
-                        in_band[(d, name, b)].append(y)
-                        ys.append(y)
-                    # off the plan's starts: the day's count is met, but one of its
-                    # starts is left and another start is added (priced twice)
-                    off = m.new_bool_var(f"a{ai} d{d} {name} off the plan")
-                    m.add(sum(ys) + off == v)
-                    terms.append((off, 2 * w["unmet requirement"] * on_h[name]))
+                if dd == d:
+                    day.append(self._template_day(ai, d, name, i, hours))
             wd = m.new_bool_var(f"a{ai} works d{d}")
             m.add(sum(day) == wd) if day else m.add(wd == 0)
             work.append(wd)
             if a.is_lead:
-                lead_work[d].append(wd)
+                self.lead_work[d].append(wd)
         if not hours:  # no plan start it may work: the best response places it
-            continue
+            return
         lo = math.ceil(c.min_hours_week * 60 - 1e-9)
         if lo > 0:
             m.add(sum(hours) >= lo)
@@ -206,99 +201,152 @@ def _plan_days(
         for rule in (rules.days_per_week, rules.max_consecutive_days,
                      rules.two_consecutive_days_off, rules.weekend_limit):
             rule(m, av)
-    # a template one day and another the next whose plan starts mostly clash by the
-    # minimum rest (an evening shift, then a morning one): the start assignment would
-    # take a start off the plan, priced so in the share of clashing pairs
-    clash_cost: dict = {}
-    for ai, a in enumerate(p.agents):
-        rest = p.contracts[a.contract].min_rest_h
-        for d in range(6):
-            for name1, name2 in product(sorted(paid), repeat=2):
-                x1, x2 = x.get((ai, d, name1)), x.get((ai, d + 1, name2))
-                if x1 is None or x2 is None:
-                    continue
-                key = (rest, d, name1, name2)
-                if key not in clash_cost:
-                    share = _rest_clash_share(
-                        p, rest, starts[(d, name1)], starts[(d + 1, name2)], plan
-                    )
-                    clash_cost[key] = (
-                        share * 2 * w["unmet requirement"] * on_h[name2] if share >= 0.5 else 0.0
-                    )
-                if clash_cost[key] > 0:
-                    z = m.new_bool_var(f"a{ai} d{d} {name1} then {name2}")
-                    m.add_bool_or([x1.Not(), x2.Not(), z])
-                    terms.append((z, clash_cost[key]))
-    fits = _meeting_fits(p)
-    for act in p.activities:
-        # a member attends on a day and template of the plan with a start that fits
-        # the meeting, and no more members attend on one than it has such starts
-        sl = p.meeting_slot.get(act.name)
-        members = [ai for ai in _meeting_members(p, act) if ai in fits]
-        att = defaultdict(list)
-        for ai in members:
-            keys = {(p.options[i].day, p.options[i].template.name) for i in fits[ai]}
-            lits = []
-            for k in sorted(keys):
-                if (ai, *k) not in x:
-                    continue
-                y = m.new_bool_var(f"a{ai} attends {act.name} on {k}")
-                m.add_implication(y, x[(ai, *k)])
-                att[k].append(y)
-                lits.append(y)
-            absent = m.new_bool_var(f"a{ai} misses {act.name}")
-            m.add_bool_or([*lits, absent])
-            terms.append((absent, w["meeting absence"]))
-        if sl is None:
-            continue
-        for k, ys in att.items():
-            room = sum(plan[i] for i in starts.get(k, []) if _compatible(p.options[i], *sl))
+
+    def _template_day(self, ai: int, d: int, name: str, i: int, hours: list):
+        """The variable of the agent on template ``name`` on day ``d``, priced (wages,
+        preferences, and for an agent of limited availability its band or a start off
+        the plan)."""
+        p, m, w = self.p, self.m, self.p.weights
+        a = p.agents[ai]
+        v = m.new_bool_var(f"a{ai} d{d} {name}")
+        self.x[(ai, d, name)] = v
+        hours.append(self.paid[name] * v)
+        cost = p.rate(ai, p.options[i]) * self.paid[name] / 60
+        if p.week.weekday(d) in a.preferred_days_off:
+            cost += w["preferred day off"]
+        if a.preferred_shifts and name not in a.preferred_shifts:
+            cost += w["preferred shift"]
+        self.terms.append((v, cost))
+        if ai in self.partial.get((d, name), ()):
+            bands = {
+                self.band_of[(d, name, j)]
+                for j in self.starts[(d, name)]
+                if j in p.allowed[ai]
+            }
+            ys = []
+            for b in sorted(bands, key=sorted):
+                y = m.new_bool_var(f"a{ai} d{d} {name} band")
+                self.in_band[(d, name, b)].append(y)
+                ys.append(y)
+            # off the plan's starts: the day's count is met, but one of its
+            # starts is left and another start is added (priced twice)
+            off = m.new_bool_var(f"a{ai} d{d} {name} off the plan")
+            m.add(sum(ys) + off == v)
+            self.terms.append((off, 2 * w["unmet requirement"] * self.on_h[name]))
+        return v
+
+    def add_rest_clashes(self) -> None:
+        """A template one day and another the next whose plan starts mostly clash by the
+        minimum rest (an evening shift, then a morning one): the start assignment would
+        take a start off the plan, priced so in the share of clashing pairs."""
+        p, m, w, x = self.p, self.m, self.p.weights, self.x
+        clash_cost: dict = {}
+        for ai, a in enumerate(p.agents):
+            rest = p.contracts[a.contract].min_rest_h
+            for d in range(6):
+                for name1, name2 in product(sorted(self.paid), repeat=2):
+                    x1, x2 = x.get((ai, d, name1)), x.get((ai, d + 1, name2))
+                    if x1 is None or x2 is None:
+                        continue
+                    key = (rest, d, name1, name2)
+                    if key not in clash_cost:
+                        share = _rest_clash_share(
+                            p, rest, self.starts[(d, name1)], self.starts[(d + 1, name2)],
+                            self.plan
+                        )
+                        clash_cost[key] = (
+                            share * 2 * w["unmet requirement"] * self.on_h[name2]
+                            if share >= 0.5 else 0.0
+                        )
+                    if clash_cost[key] > 0:
+                        z = m.new_bool_var(f"a{ai} d{d} {name1} then {name2}")
+                        m.add_bool_or([x1.Not(), x2.Not(), z])
+                        self.terms.append((z, clash_cost[key]))
+
+    def add_meetings(self) -> None:
+        """A member attends on a day and template of the plan with a start that fits
+        the meeting, and no more members attend on one than it has such starts; a
+        member absent costs the absence price."""
+        p, m, x = self.p, self.m, self.x
+        fits = _meeting_fits(p)
+        for act in p.activities:
+            sl = p.meeting_slot.get(act.name)
+            members = [ai for ai in _meeting_members(p, act) if ai in fits]
+            att = defaultdict(list)
+            for ai in members:
+                keys = {(p.options[i].day, p.options[i].template.name) for i in fits[ai]}
+                lits = []
+                for k in sorted(keys):
+                    if (ai, *k) not in x:
+                        continue
+                    y = m.new_bool_var(f"a{ai} attends {act.name} on {k}")
+                    m.add_implication(y, x[(ai, *k)])
+                    att[k].append(y)
+                    lits.append(y)
+                absent = m.new_bool_var(f"a{ai} misses {act.name}")
+                m.add_bool_or([*lits, absent])
+                self.terms.append((absent, p.weights["meeting absence"]))
+            if sl is None:
+                continue
+            for k, ys in att.items():
+                room = sum(self.plan[i] for i in self.starts.get(k, [])
+                           if _compatible(p.options[i], *sl))
+                if room < len(ys):
+                    m.add(sum(ys) <= room)
+
+    def add_counts(self) -> None:
+        """Enough team leads each day, the plan's shifts per day and template, and the
+        bands' starts."""
+        p, m, terms = self.p, self.m, self.terms
+        price = p.weights["unmet requirement"]
+        on_h = self.on_h
+        # enough team leads each day to cover the lead rules with their shifts: a lead
+        # short on a day costs the plan a start moved off it, later, for each interval
+        for d, n in _lead_days(p, self.plan).items():
+            short = m.new_int_var(0, n, f"leads short d{d}")
+            m.add(sum(self.lead_work[d]) + short >= n)
+            terms.append((short, 2 * price * max(on_h.values())))
+        got_of = defaultdict(list)
+        for (_ai, d, name), v in self.x.items():
+            got_of[(d, name)].append(v)
+        for key in sorted(got_of.keys() | self.need.keys()):
+            n = self.need.get(key, 0)
+            got = got_of.get(key, [])
+            under = m.new_int_var(0, n, f"under {key}")
+            over = m.new_int_var(0, len(got), f"over {key}")
+            m.add(sum(got) + under - over == n)
+            terms.append((under, price * on_h[key[1]]))
+            terms.append((over, price * on_h[key[1]]))
+        for (d, name, b), ys in self.in_band.items():
+            room = self.band_need[(d, name, b)]
             if room < len(ys):
-                m.add(sum(ys) <= room)
-    price = w["unmet requirement"]
-    # enough team leads each day to cover the lead rules with their shifts: a lead
-    # short on a day costs the plan a start moved off it, later, for each interval
-    for d, n in _lead_days(p, plan).items():
-        short = m.new_int_var(0, n, f"leads short d{d}")
-        m.add(sum(lead_work[d]) + short >= n)
-        terms.append((short, 2 * price * max(on_h.values())))
-    got_of = defaultdict(list)
-    for (_ai, d, name), v in x.items():
-        got_of[(d, name)].append(v)
-    for key in sorted(got_of.keys() | need.keys()):
-        n = need.get(key, 0)
-        got = got_of.get(key, [])
-        under = m.new_int_var(0, n, f"under {key}")
-        over = m.new_int_var(0, len(got), f"over {key}")
-        m.add(sum(got) + under - over == n)
-        terms.append((under, price * on_h[key[1]]))
-        terms.append((over, price * on_h[key[1]]))
-    for (d, name, b), ys in in_band.items():
-        room = band_need[(d, name, b)]
-        if room < len(ys):
-            over = m.new_int_var(0, len(ys), f"over band {d} {name}")
-            m.add(sum(ys) <= room + over)
-            terms.append((over, 2 * price * on_h[name]))
-    m.minimize(sum(_cents(c) * v for v, c in terms))
-    s = cp_model.CpSolver()
-    # one worker with the full LP relaxation: measured on the 400-agent benchmark, it
-    # ends within 0.1 % of the bound in 4 s where the default portfolio of two workers
-    # stays 7 % to 40 % above it
-    s.parameters.num_workers = 1
-    s.parameters.linearization_level = 2
-    s.parameters.max_time_in_seconds = max(0.5, float(time_limit_s))
-    # a deterministic limit (half the seconds in work units: about 70 % of the wall
-    # time on the benchmark machine) makes runs repeatable; the wall limit stays as a
-    # guard on slower machines
-    s.parameters.max_deterministic_time = max(0.25, 0.5 * float(time_limit_s))
-    st = s.solve(m)
-    if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    out: list[dict[int, str]] = [{} for _ in p.agents]
-    for (ai, d, name), v in x.items():
-        if s.value(v):
-            out[ai][d] = name
-    return out
+                over = m.new_int_var(0, len(ys), f"over band {d} {name}")
+                m.add(sum(ys) <= room + over)
+                terms.append((over, 2 * price * on_h[name]))
+
+    def solve(self, time_limit_s: float) -> list[dict[int, str]] | None:
+        """Each agent's template by day, or None if no solution was found in time."""
+        m = self.m
+        m.minimize(sum(_cents(c) * v for v, c in self.terms))
+        s = cp_model.CpSolver()
+        # one worker with the full LP relaxation: measured on the 400-agent benchmark, it
+        # ends within 0.1 % of the bound in 4 s where the default portfolio of two workers
+        # stays 7 % to 40 % above it
+        s.parameters.num_workers = 1
+        s.parameters.linearization_level = 2
+        s.parameters.max_time_in_seconds = max(0.5, float(time_limit_s))
+        # a deterministic limit (half the seconds in work units: about 70 % of the wall
+        # time on the benchmark machine) makes runs repeatable; the wall limit stays as a
+        # guard on slower machines
+        s.parameters.max_deterministic_time = max(0.25, 0.5 * float(time_limit_s))
+        st = s.solve(m)
+        if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        out: list[dict[int, str]] = [{} for _ in self.p.agents]
+        for (ai, d, name), v in self.x.items():
+            if s.value(v):
+                out[ai][d] = name
+        return out
 
 
 def _lead_need(p: _Problem, plan: dict[int, int]) -> np.ndarray:
@@ -365,111 +413,131 @@ def _plan_starts(
     breaks the minimum rest after the days already placed.  An agent left without a plan
     start takes its nearest legal start of the template.
     """
-    from scipy.optimize import linear_sum_assignment
-
-    w = p.weights
-    upi = p.week.units_per_interval
-    by_dt = defaultdict(list)
-    for i, n in plan.items():
-        o = p.options[i]
-        by_dt[(o.day, o.template.name)] += [i] * n
-    supervised = p.lead_ratio > 0 and any(a.is_lead for a in p.agents)
-    lead_need = _lead_need(p, plan)
-    lead_cov = np.zeros(p.week.n_intervals)
-    assign: list[dict[int, int]] = [{} for _ in p.agents]
-    anchor: list[int | None] = [a.preferred_start_min for a in p.agents]
-    big = 1e7
-    fits = _meeting_fits(p)  # members: the shifts that fit their meeting's slot
-
-    def cost(ai, i):
-        a = p.agents[ai]
-        o = p.options[i]
-        if i not in p.allowed[ai]:
-            return big
-        week_opts = {d: p.options[j] for d, j in assign[ai].items()}
-        if not _rest_ok(p.contracts[a.contract], week_opts, o):
-            return big
-        cst = 0.0
-        if a.preferred_start_min is not None:
-            cst += (
-                w["preferred start"] * rules._circular_gap(o.start_min, a.preferred_start_min) / 60
-            )
-        if anchor[ai] is not None:
-            cst += w["start consistency"] * max(0, abs(o.start_min - anchor[ai]) - 60) / 60
-        fit = fits.get(ai)
-        if fit and i not in fit and not any(j in fit for j in assign[ai].values()):
-            cst += w["meeting absence"]
-        return cst
-
-    def fallback(ai, d, name, pool):
-        """The agent's legal start of the template nearest the plan's unfilled starts."""
-        a = p.agents[ai]
-        c = p.contracts[a.contract]
-        week_opts = {dd: p.options[j] for dd, j in assign[ai].items()}
-        targets = [p.options[i].start_min for i in pool or by_dt.get((d, name), [])]
-        best, best_c = None, big
-        for i in p.cand[ai]:
-            o = p.options[i]
-            if o.day != d or o.template.name != name or not _rest_ok(c, week_opts, o):
-                continue
-            ci = cost(ai, i)
-            if targets:
-                ci += w["unmet requirement"] * min(abs(o.start_min - s) for s in targets) / 60
-            if ci < best_c:
-                best, best_c = i, ci
-        return best
-
-    def place(ai, i):
-        o = p.options[i]
-        assign[ai][o.day] = i
-        if anchor[ai] is None:
-            anchor[ai] = o.start_min
-
+    sm = _StartsMatch(p, plan)
     # meeting days first, so that the rest after a late shift the day before does not
     # keep a member from the start that fits its meeting
     first = sorted({sl[0] // 1440 % 7 for sl in p.meeting_slot.values()})
     for d in first + [d for d in range(7) if d not in first]:
         for name in sorted({n for dd in days for dd_, n in dd.items() if dd_ == d}):
             agents = [ai for ai in range(len(p.agents)) if days[ai].get(d) == name]
-            pool = list(by_dt.get((d, name), []))
-            if supervised:
-                leads = [ai for ai in agents if p.agents[ai].is_lead]
-                got = _lead_starts(p, leads, d, name, pool, cost, lead_need - lead_cov)
-                for ai in leads:
-                    i = got.get(ai)
-                    if i in pool:
-                        pool.remove(i)
-                    elif i is None:
-                        i = fallback(ai, d, name, pool)
-                    if i is not None:
-                        place(ai, i)
-                        for t, u in p.options[i].cover:
-                            lead_cov[t] += u / upi
+            pool = list(sm.by_dt.get((d, name), []))
+            if sm.supervised:
+                sm.place_leads([ai for ai in agents if p.agents[ai].is_lead], d, name, pool)
                 agents = [ai for ai in agents if not p.agents[ai].is_lead]
-            if not agents:
+            if agents:
+                sm.place_others(agents, d, name, pool)
+    return sm.assign
+
+
+class _StartsMatch:
+    """The state of :func:`_plan_starts`: the starts placed so far, each agent's usual
+    start, and the leads they put on shift."""
+
+    big = 1e7
+
+    def __init__(self, p: _Problem, plan: dict[int, int]):
+        self.p = p
+        self.by_dt = defaultdict(list)
+        for i, n in plan.items():
+            o = p.options[i]
+            self.by_dt[(o.day, o.template.name)] += [i] * n
+        self.supervised = p.lead_ratio > 0 and any(a.is_lead for a in p.agents)
+        self.lead_need = _lead_need(p, plan)
+        self.lead_cov = np.zeros(p.week.n_intervals)
+        self.assign: list[dict[int, int]] = [{} for _ in p.agents]
+        self.anchor: list[int | None] = [a.preferred_start_min for a in p.agents]
+        self.fits = _meeting_fits(p)  # members: the shifts that fit their meeting's slot
+
+    def cost(self, ai: int, i: int) -> float:
+        """The agent on start ``i``: preferred start, distance from its usual start,
+        missing its meeting; ``big`` if barred (not allowed, or breaking the rest)."""
+        p, w = self.p, self.p.weights
+        a = p.agents[ai]
+        o = p.options[i]
+        if i not in p.allowed[ai]:
+            return self.big
+        week_opts = {d: p.options[j] for d, j in self.assign[ai].items()}
+        if not _rest_ok(p.contracts[a.contract], week_opts, o):
+            return self.big
+        cst = 0.0
+        if a.preferred_start_min is not None:
+            cst += (
+                w["preferred start"] * rules._circular_gap(o.start_min, a.preferred_start_min) / 60
+            )
+        if self.anchor[ai] is not None:
+            cst += w["start consistency"] * max(0, abs(o.start_min - self.anchor[ai]) - 60) / 60
+        fit = self.fits.get(ai)
+        if fit and i not in fit and not any(j in fit for j in self.assign[ai].values()):
+            cst += w["meeting absence"]
+        return cst
+
+    def fallback(self, ai: int, d: int, name: str, pool: list[int]) -> int | None:
+        """The agent's legal start of the template nearest the plan's unfilled starts."""
+        p = self.p
+        c = p.contracts[p.agents[ai].contract]
+        week_opts = {dd: p.options[j] for dd, j in self.assign[ai].items()}
+        targets = [p.options[i].start_min for i in pool or self.by_dt.get((d, name), [])]
+        best, best_c = None, self.big
+        for i in p.cand[ai]:
+            o = p.options[i]
+            if o.day != d or o.template.name != name or not _rest_ok(c, week_opts, o):
                 continue
-            if pool:
-                cm = np.array([[cost(ai, i) for i in pool] for ai in agents])
-                # a column per agent for "no plan start" (a large but finite price)
-                extra = np.full((len(agents), len(agents)), big / 10)
-                rows, cols = linear_sum_assignment(np.hstack([cm, extra]))
-                chosen = dict(zip(rows, cols, strict=True))
+            ci = self.cost(ai, i)
+            if targets:
+                gap = min(abs(o.start_min - s) for s in targets)
+                ci += p.weights["unmet requirement"] * gap / 60
+            if ci < best_c:
+                best, best_c = i, ci
+        return best
+
+    def place(self, ai: int, i: int) -> None:
+        o = self.p.options[i]
+        self.assign[ai][o.day] = i
+        if self.anchor[ai] is None:
+            self.anchor[ai] = o.start_min
+
+    def place_leads(self, leads: list[int], d: int, name: str, pool: list[int]) -> None:
+        """The leads' starts (:func:`_lead_starts`); ``pool`` loses the plan starts taken."""
+        p = self.p
+        upi = p.week.units_per_interval
+        got = _lead_starts(p, leads, d, name, pool, self.cost, self.lead_need - self.lead_cov)
+        for ai in leads:
+            i = got.get(ai)
+            if i in pool:
+                pool.remove(i)
+            elif i is None:
+                i = self.fallback(ai, d, name, pool)
+            if i is not None:
+                self.place(ai, i)
+                for t, u in p.options[i].cover:
+                    self.lead_cov[t] += u / upi
+
+    def place_others(self, agents: list[int], d: int, name: str, pool: list[int]) -> None:
+        """The other agents matched to the plan's starts left (Hungarian method), those
+        left over on their fallback start."""
+        from scipy.optimize import linear_sum_assignment
+
+        if pool:
+            cm = np.array([[self.cost(ai, i) for i in pool] for ai in agents])
+            # a column per agent for "no plan start" (a large but finite price)
+            extra = np.full((len(agents), len(agents)), self.big / 10)
+            rows, cols = linear_sum_assignment(np.hstack([cm, extra]))
+            chosen = dict(zip(rows, cols, strict=True))
+        else:
+            chosen = {}
+        left = []
+        for r, ai in enumerate(agents):
+            col = chosen.get(r)
+            if col is not None and col < len(pool) and cm[r, col] < self.big:
+                self.place(ai, pool[col])
+                pool[col] = None
             else:
-                chosen = {}
-            left = []
-            for r, ai in enumerate(agents):
-                col = chosen.get(r)
-                if col is not None and col < len(pool) and cm[r, col] < big:
-                    place(ai, pool[col])
-                    pool[col] = None
-                else:
-                    left.append(ai)
-            pool = [i for i in pool if i is not None]
-            for ai in left:
-                i = fallback(ai, d, name, pool)
-                if i is not None:
-                    place(ai, i)
-    return assign
+                left.append(ai)
+        pool = [i for i in pool if i is not None]
+        for ai in left:
+            i = self.fallback(ai, d, name, pool)
+            if i is not None:
+                self.place(ai, i)
 
 
 def _lead_starts(

@@ -182,17 +182,12 @@ def _prepare(
     cover,
     target,
 ) -> _Problem:
+    """The problem of :func:`solver.roster.build_roster`'s inputs, checked."""
     check_inputs(agents, contracts, templates)
     shifts, breaks, coverage, req_frame = _as_plan(plan_or_requirements)
     if requirements is not None:
         req_frame = requirements
-    w = dict(rules.DEFAULT_WEIGHTS)
-    for k, v in (weights or {}).items():
-        if k not in w:
-            raise InputError("weights", k, f"one of {sorted(w)}")
-        if not (isinstance(v, int | float) and v >= 0 and math.isfinite(v)):
-            raise InputError(f"weights[{k!r}]", v, "a price >= 0")
-        w[k] = float(v)
+    w = _weights_of(weights)
     unit0 = model_unit(15, templates, activities)
     ws, step = _week_of(
         week_start,
@@ -201,6 +196,51 @@ def _prepare(
     )
     unit = model_unit(step, templates, activities)
     week = Week(ws, step, math.gcd(unit, step))
+    queues, req, traffic, aht = _requirement_of(req_frame, coverage, shifts, breaks, week, cover)
+    req_units = np.ceil(req * week.units_per_interval - 1e-9).astype(int)
+    extra = _plan_keys(shifts, ws, templates) if shifts is not None else []
+    options = expand_templates(templates, week, extra)
+    index = {(o.template.name, o.day, o.start_min): o.index for o in options}
+    plan_counts: dict[int, int] = defaultdict(int)
+    for k in extra:
+        plan_counts[index[(k[0], k[1], k[2])]] += 1
+    for act in activities:
+        if not isinstance(act, Activity):
+            raise InputError("activities", act, "Activity objects")
+    p = _Problem(
+        week=week,
+        queues=list(queues),
+        req=req,
+        req_units=req_units,
+        options=options,
+        agents=list(agents),
+        contracts=contracts,
+        activities=list(activities),
+        weights=w,
+        target=target,
+        traffic=traffic,
+        aht_s=aht,
+        plan_counts=dict(plan_counts),
+    )
+    _set_allowed_and_classes(p)
+    return p
+
+
+def _weights_of(weights: Mapping[str, float] | None) -> dict:
+    """The soft rules' prices: the defaults, updated by ``weights`` (checked)."""
+    w = dict(rules.DEFAULT_WEIGHTS)
+    for k, v in (weights or {}).items():
+        if k not in w:
+            raise InputError("weights", k, f"one of {sorted(w)}")
+        if not (isinstance(v, int | float) and v >= 0 and math.isfinite(v)):
+            raise InputError(f"weights[{k!r}]", v, "a price >= 0")
+        w[k] = float(v)
+    return w
+
+
+def _requirement_of(req_frame, coverage, shifts, breaks, week: Week, cover: str):
+    """(queues, requirement [agents] (Q, T), traffic, aht_s) from the requirements
+    frame, else the plan's coverage frame, else the plan's own on-phone agents."""
     traffic = aht = None
     if req_frame is not None:
         if cover not in req_frame.columns:
@@ -226,41 +266,21 @@ def _prepare(
             queues = [ALL_QUEUES]
     else:
         queues, req = [ALL_QUEUES], _plan_requirement(shifts, breaks, week)[None, :]
-    upi = week.units_per_interval
-    req_units = np.ceil(req * upi - 1e-9).astype(int)
-    extra = _plan_keys(shifts, ws, templates) if shifts is not None else []
-    options = expand_templates(templates, week, extra)
-    index = {(o.template.name, o.day, o.start_min): o.index for o in options}
-    plan_counts: dict[int, int] = defaultdict(int)
-    for k in extra:
-        plan_counts[index[(k[0], k[1], k[2])]] += 1
-    for act in activities:
-        if not isinstance(act, Activity):
-            raise InputError("activities", act, "Activity objects")
-    p = _Problem(
-        week=week,
-        queues=list(queues),
-        req=req,
-        req_units=req_units,
-        options=options,
-        agents=list(agents),
-        contracts=contracts,
-        activities=list(activities),
-        weights=w,
-        target=target,
-        traffic=traffic,
-        aht_s=aht,
-        plan_counts=dict(plan_counts),
-    )
+    return queues, req, traffic, aht
+
+
+def _set_allowed_and_classes(p: _Problem) -> None:
+    """Each agent's allowed options (hours, availability, time off) and its class of
+    equal skills and lead status."""
     for a in p.agents:
-        c = contracts[a.contract]
+        c = p.contracts[a.contract]
         p.allowed.append(
             {
                 o.index
-                for o in options
+                for o in p.options
                 if o.paid_min <= c.max_hours_week * 60 + 1e-9
                 and allowed_by_availability(a, o)
-                and allowed_by_time_off(a, o, week)
+                and allowed_by_time_off(a, o, p.week)
             }
         )
     keys = [
@@ -272,7 +292,6 @@ def _prepare(
     p.classes = sorted(set(keys), key=lambda k: (sorted(k[0]), k[1]))
     cix = {k: i for i, k in enumerate(p.classes)}
     p.class_of = [cix[k] for k in keys]
-    return p
 
 
 def _usable_templates(p: _Problem, contract: Contract) -> set[str]:

@@ -1,5 +1,4 @@
-"""The result frames of a roster: shifts, breaks and meetings, coverage, penalties.
-"""
+"""The result frames of a roster: shifts, breaks and meetings, coverage, penalties."""
 
 from __future__ import annotations
 

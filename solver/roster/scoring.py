@@ -1,5 +1,5 @@
-"""How a roster is priced: unmet requirement, lead rules, wages and soft rules, legality of a week.
-"""
+"""How a roster is priced: unmet requirement, lead rules, wages and soft rules, and
+whether a week is legal."""
 
 from __future__ import annotations
 
@@ -45,8 +45,6 @@ def _crew_breach(p: _Problem, assign: list[dict[int, int]]) -> float:
 
 
 _FLUID_SCALE = 12
-
-
 _FLUID_CACHE: dict = {}
 
 

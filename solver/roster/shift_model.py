@@ -1,5 +1,5 @@
-"""Pass 1: the CP-SAT model of every agent's shifts and meetings, and each agent's own small model.
-"""
+"""Pass 1: the CP-SAT model of every agent's shifts and meetings; each agent's own
+small model."""
 
 from __future__ import annotations
 
