@@ -35,6 +35,7 @@ from wfm.frames import HISTORY_COLUMNS, HISTORY_OPTIONAL, validate_history
 
 __all__ = [
     "load_history",
+    "load_shifts",
     "load_call_records",
     "aggregate_records",
     "read_call_records",
@@ -223,6 +224,62 @@ def parse_time_columns(frame: pd.DataFrame, columns: Sequence[str], *,
                             value=frame[col].iloc[pos], has_value=True)
         frame[col] = parsed
     return frame
+
+
+def load_shifts(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
+    """Read the shifts of a roster already worked or published (e.g. last week's).
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV, Parquet or Excel with one row per shift: ``agent_id``, ``start``, ``end``
+        (date and time; ``end`` may fall on the next day), optionally ``paid_h`` and any
+        other column (``wfm roster --shifts`` and ``wfm roster -o`` files both qualify).
+    sheet : str or int, optional
+        Excel sheet.
+
+    Returns
+    -------
+    DataFrame
+        ``agent_id`` (str), ``start``, ``end`` (Timestamps), ``paid_h`` (NaN where the
+        file has none), sorted by agent and start.
+
+    Raises
+    ------
+    DataError
+        A missing column, an empty agent id, an unparsable time, a shift that does not
+        end after it starts, or two shifts of one agent that overlap, naming the file
+        line (header = 1), column and value.
+    """
+    path = Path(path)
+    frame = read_table(path, sheet=sheet)
+    if "agent_id" not in frame.columns:
+        raise DataError(f"missing column 'agent_id'; found {list(map(str, frame.columns))}",
+                        file=str(path), column="agent_id")
+    frame = parse_time_columns(frame.copy(), ["start", "end"], file=str(path))
+    ids = frame["agent_id"].astype("string").str.strip()
+    empty = ids.isna() | (ids == "")
+    if empty.any():
+        pos = int(np.flatnonzero(empty.to_numpy())[0])
+        raise DataError("empty agent id", file=str(path), row=pos + 2, column="agent_id",
+                        value=frame["agent_id"].iloc[pos], has_value=True)
+    backwards = ~(frame["end"] > frame["start"])
+    if backwards.any():
+        pos = int(np.flatnonzero(backwards.to_numpy())[0])
+        raise DataError("a shift must end after it starts", file=str(path), row=pos + 2,
+                        column="end", value=frame["end"].iloc[pos])
+    paid = (pd.to_numeric(frame["paid_h"], errors="coerce") if "paid_h" in frame.columns
+            else pd.Series(np.nan, index=frame.index))
+    out = pd.DataFrame({"agent_id": ids.astype(str), "start": frame["start"],
+                        "end": frame["end"], "paid_h": paid.astype(float), "_line": frame.index + 2})
+    out = out.sort_values(["agent_id", "start"], kind="stable")
+    same = out["agent_id"].eq(out["agent_id"].shift())
+    overlap = same & (out["start"] < out["end"].shift())
+    if overlap.any():
+        r = out[overlap].iloc[0]
+        raise DataError(f"agent {r['agent_id']}: shift overlaps the one before it",
+                        file=str(path), row=int(r["_line"]), column="start", value=r["start"])
+    return out.drop(columns="_line").reset_index(drop=True)
 
 
 def load_history(

@@ -556,6 +556,28 @@ class Store:
             ).scalar()
         return None if v is None else self.load_roster(name, int(v))
 
+    def diff_rosters(self, name: str, old: int, new: int | None = None) -> pd.DataFrame:
+        """The agent-days that differ between two stored versions of a roster.
+
+        Parameters
+        ----------
+        name : str
+            Roster name.
+        old, new : int
+            Versions to compare (``new`` defaults to the latest).
+
+        Returns
+        -------
+        DataFrame
+            :data:`wfm.roster_diff.CHANGE_COLUMNS`: agent, day, kind of change, old and
+            new shift with its breaks and activities.
+        """
+        from wfm.roster_diff import roster_changes
+
+        a = self.load_roster(name, old)
+        b = self.load_roster(name, new)
+        return roster_changes(a.shifts, b.shifts, a.breaks, b.breaks)
+
     # ----------------------------------------------------------------- results
     def save_result(self, kpis: Mapping[str, Any], name: str, *, costs: Mapping | None = None,
                     scenario: StoredRef | None = None, roster: StoredRef | None = None) -> StoredRef:

@@ -10,7 +10,7 @@ import typer
 
 from wfm.errors import InputError
 
-store_app = typer.Typer(help="The plan store: list stored items, publish a roster.",
+store_app = typer.Typer(help="The plan store: list stored items, publish a roster, diff versions.",
                         no_args_is_help=True)
 
 
@@ -385,6 +385,30 @@ def store_publish(
     with Store(db) as st:
         ref = st.publish_roster(name, version)
     typer.echo(f"published roster {ref.name} v{ref.version}")
+
+
+@store_app.command("diff")
+def store_diff(
+    name: str = typer.Argument(..., help="Roster name."),
+    old: int = typer.Argument(..., help="Older version."),
+    new: int | None = typer.Argument(None, help="Newer version (default the latest)."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Write the changes as CSV."),
+    db: str | None = typer.Option(None, "--db", help="Database URL."),
+) -> None:
+    """List the agent-days that differ between two versions of a stored roster."""
+    from wfm.exports import write_frame_csv
+    from wfm.store import Store
+
+    with Store(db) as st:
+        changes = st.diff_rosters(name, old, new)
+    if output is not None:
+        write_frame_csv(changes, output)
+    if changes.empty:
+        typer.echo(f"roster {name}: no change between v{old} and {'the latest' if new is None else f'v{new}'}")
+        return
+    typer.echo(changes.to_string(index=False))
+    typer.echo(f"{len(changes)} agent-days changed, "
+               f"{changes['agent_id'].nunique()} agents to tell")
 
 
 @store_app.command("export")
