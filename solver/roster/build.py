@@ -66,6 +66,7 @@ def build_roster(
     num_workers: int = 2, progress: Progress | None = None,
     requirements: pd.DataFrame | None = None, cover: str = "staff_needed",
     target: ServiceTarget | None = None, lead_ratio: int = 15,
+    previous: pd.DataFrame | None = None,
 ) -> SolveResult:
     """Assign a week of shifts, breaks and meetings to named agents.
 
@@ -104,6 +105,11 @@ def build_roster(
     lead_ratio : int
         One team lead on shift per this many other agents on shift; 0 switches both
         supervision rules off.
+    previous : DataFrame, optional
+        Shifts the agents worked before the week (``agent_id``, ``start``, ``end``):
+        the previous published roster, or last week's shifts from a file
+        (:func:`wfm.io.load_shifts`).  The minimum rest after each agent's last shift
+        and its run of working days carry into the week.
 
     Returns
     -------
@@ -115,8 +121,10 @@ def build_roster(
 
     Notes
     -----
-    Week boundaries: rest, consecutive days and days off are counted inside the week
-    (Monday to Sunday); coverage wraps (a Sunday-night shift covers Monday morning).
+    Week boundaries: with ``previous``, the minimum rest and the consecutive working
+    days run on from the week before; weekly hours, days, two days off in a row and
+    the weekend limit are counted inside the week.  Coverage wraps (a Sunday-night
+    shift covers Monday morning).
     """
     t_start = time.perf_counter()
     if time_limit_s <= 0:
@@ -125,7 +133,7 @@ def build_roster(
         raise InputError("num_workers", num_workers, "an integer >= 1")
     (progress or (lambda done, total, message="": None))(0.0, 1.0, "preparing")
     p = _prepare(plan_or_requirements, agents, contracts, templates, activities, weights,
-                 week_start, requirements, cover, target or ServiceTarget())
+                 week_start, requirements, cover, target or ServiceTarget(), previous)
     p.lead_ratio = int(lead_ratio)
     return _roster(p, time_limit_s, num_workers, progress, t_start)
 

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from ortools.sat.python import cp_model
 
 from solver.roster import rules
 from solver.roster.data import ShiftOption, Week, fmt_min
+from solver.roster.history import NO_HISTORY, AgentHistory
 from solver.roster.problem import _Problem
 from solver.roster.shift_model import _build_pass1
 from wfm.types import WEEKDAYS, Agent, Contract
 
 
-def _describe_rule(name: str, a: Agent, c: Contract, week: Week) -> str:
+def _describe_rule(name: str, a: Agent, c: Contract, week: Week,
+                   h: AgentHistory = NO_HISTORY) -> str:
+    if name == "max consecutive days" and h.trailing_days:
+        return (f"at most {c.max_consecutive_days} days in a row (after {h.trailing_days} "
+                "worked up to the week start)")
+    if name == "min rest" and h.last_end_min is not None:
+        end = week.start + pd.Timedelta(minutes=h.last_end_min)
+        return f"{c.min_rest_h:g} h rest between shifts (the last shift before the week ends {end:%a %d %b %H:%M})"
     if name == "weekly hours":
         return f"weekly hours ({c.min_hours_week:g}-{c.max_hours_week:g} h)"
     if name == "days per week":
@@ -38,7 +47,7 @@ def _describe_rule(name: str, a: Agent, c: Contract, week: Week) -> str:
 def _agent_feasible(p: _Problem, ai: int, options: list[ShiftOption], names) -> bool | None:
     a = p.agents[ai]
     m = cp_model.CpModel()
-    av = rules.AgentVars.create(m, a, p.contracts[a.contract], p.week, options)
+    av = rules.AgentVars.create(m, a, p.contracts[a.contract], p.week, options, p.history_of(ai))
     rules.one_shift_per_day(m, av)
     for name in names:
         rules.AGENT_HARD_RULES[name](m, av)
@@ -78,7 +87,7 @@ def _precheck(p: _Problem) -> list[str]:
     seen: dict = {}
     for ai, a in enumerate(p.agents):
         c = p.contracts[a.contract]
-        key = (a.contract, a.availability, a.time_off, tuple(p.cand[ai]))
+        key = (a.contract, a.availability, a.time_off, tuple(p.cand[ai]), p.history_of(ai))
         if key not in seen:
             opts = [p.options[i] for i in p.cand[ai]]
             clash = _agent_check(p, ai, opts)
@@ -97,7 +106,7 @@ def _precheck(p: _Problem) -> list[str]:
                 seen[key] = None
         clash = seen[key]
         if clash:
-            what = " vs ".join(_describe_rule(n, a, c, p.week) for n in clash)
+            what = " vs ".join(_describe_rule(n, a, c, p.week, p.history_of(ai)) for n in clash)
             problems.append(f"agent {a.id} (contract '{a.contract}'): {what}")
     return problems
 

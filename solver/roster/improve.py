@@ -204,7 +204,7 @@ class _SwapSearch:
             oj = p.options[j]
             new_week = {dd: oo for dd, oo in week_opts.items() if dd != d}
             new_week[oj.day] = oj
-            if not _week_legal(p, c, new_week):
+            if not _week_legal(p, c, new_week, p.prior_days(ai)):
                 continue
             if oj.template.name != o.template.name and not _week_ok(p, ai, new_week):
                 continue  # another template: its paid hours must fit the contract

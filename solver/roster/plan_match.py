@@ -197,7 +197,7 @@ class _DaysModel:
             m.add(sum(hours) >= lo)
         m.add(sum(hours) <= math.floor(c.max_hours_week * 60 + 1e-9))
         # the day-pattern rules of the roster model, on this model's working days
-        av = rules.AgentVars(a, c, p.week, [], [], work)
+        av = rules.AgentVars(a, c, p.week, [], [], work, p.history_of(ai))
         for rule in (rules.days_per_week, rules.max_consecutive_days,
                      rules.two_consecutive_days_off, rules.weekend_limit):
             rule(m, av)

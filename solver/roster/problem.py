@@ -28,6 +28,7 @@ from solver.roster.data import (
     model_unit,
     requirement_matrix,
 )
+from solver.roster.history import NO_HISTORY, AgentHistory, agent_histories
 from wfm.errors import DataError, InputError
 from wfm.types import Activity, Agent, Contract, ServiceTarget
 
@@ -60,6 +61,14 @@ class _Problem:
     meeting_slot: dict = field(default_factory=dict)  # activity name -> (abs_start, length)
     classes: list = field(default_factory=list)
     class_of: list = field(default_factory=list)
+    history: list = field(default_factory=list)  # per agent: AgentHistory before the week
+
+    def history_of(self, ai: int) -> AgentHistory:
+        return self.history[ai] if self.history else NO_HISTORY
+
+    def prior_days(self, ai: int) -> int:
+        """Days in a row agent ``ai`` worked up to the week start."""
+        return self.history_of(ai).trailing_days
 
     def rate(self, ai: int, o: ShiftOption) -> float:
         a = self.agents[ai]
@@ -181,6 +190,7 @@ def _prepare(
     requirements,
     cover,
     target,
+    previous=None,
 ) -> _Problem:
     """The problem of :func:`solver.roster.build_roster`'s inputs, checked."""
     check_inputs(agents, contracts, templates)
@@ -221,6 +231,7 @@ def _prepare(
         traffic=traffic,
         aht_s=aht,
         plan_counts=dict(plan_counts),
+        history=agent_histories(previous, ws, agents),
     )
     _set_allowed_and_classes(p)
     return p
@@ -272,8 +283,9 @@ def _requirement_of(req_frame, coverage, shifts, breaks, week: Week, cover: str)
 def _set_allowed_and_classes(p: _Problem) -> None:
     """Each agent's allowed options (hours, availability, time off) and its class of
     equal skills and lead status."""
-    for a in p.agents:
+    for ai, a in enumerate(p.agents):
         c = p.contracts[a.contract]
+        earliest = p.history_of(ai).earliest_start_min(c.min_rest_h)
         p.allowed.append(
             {
                 o.index
@@ -281,6 +293,7 @@ def _set_allowed_and_classes(p: _Problem) -> None:
                 if o.paid_min <= c.max_hours_week * 60 + 1e-9
                 and allowed_by_availability(a, o)
                 and allowed_by_time_off(a, o, p.week)
+                and (earliest is None or o.abs_start >= earliest)
             }
         )
     keys = [

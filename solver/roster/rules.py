@@ -28,6 +28,7 @@ from solver.roster.data import (
     allowed_by_availability,
     allowed_by_time_off,
 )
+from solver.roster.history import NO_HISTORY, AgentHistory
 from wfm.types import Agent, Contract
 
 __all__ = [
@@ -92,12 +93,14 @@ class AgentVars:
     options: list[ShiftOption]
     x: list[cp_model.IntVar]
     work: list[cp_model.IntVar]
+    history: AgentHistory = NO_HISTORY  # what the agent worked before the week
 
     @classmethod
-    def create(cls, m: cp_model.CpModel, agent, contract, week, options) -> AgentVars:
+    def create(cls, m: cp_model.CpModel, agent, contract, week, options,
+               history: AgentHistory = NO_HISTORY) -> AgentVars:
         x = [m.new_bool_var(f"{agent.id} works {o.label}") for o in options]
         work = [m.new_bool_var(f"{agent.id} works day {d}") for d in range(7)]
-        return cls(agent, contract, week, list(options), x, work)
+        return cls(agent, contract, week, list(options), x, work, history)
 
     def on_day(self, day: int) -> list[tuple[ShiftOption, cp_model.IntVar]]:
         return [(o, v) for o, v in zip(self.options, self.x, strict=True) if o.day == day]
@@ -144,15 +147,20 @@ def days_per_week(m: cp_model.CpModel, av: AgentVars, lit=None) -> list[Penalty]
 
 
 def max_consecutive_days(m: cp_model.CpModel, av: AgentVars, lit=None) -> list[Penalty]:
-    """No more than ``max_consecutive_days`` working days in a row inside the week."""
+    """No more than ``max_consecutive_days`` working days in a row, counting the days in a
+    row the agent worked up to the week start (``av.history.trailing_days``)."""
     k = av.contract.max_consecutive_days
     for d0 in range(0, 7 - k):
         _enforce(m.add(sum(av.work[d0 : d0 + k + 1]) <= k), lit)
+    if av.history.trailing_days > 0:  # the first n days would make a run of k + 1
+        n = max(1, k + 1 - av.history.trailing_days)
+        _enforce(m.add(sum(av.work[:n]) <= n - 1), lit)
     return []
 
 
 def min_rest(m: cp_model.CpModel, av: AgentVars, lit=None) -> list[Penalty]:
-    """At least ``min_rest_h`` between the end of a shift and the start of the next.
+    """At least ``min_rest_h`` between the end of a shift and the start of the next,
+    the last shift before the week (``av.history``) included.
 
     Only the clashing pairs are banned: a shift ending at ``e`` excludes, on the
     following days, exactly the starts before ``e + rest``.  One constraint per distinct
@@ -160,6 +168,11 @@ def min_rest(m: cp_model.CpModel, av: AgentVars, lit=None) -> list[Penalty]:
     ``T``" cannot both be worked.
     """
     rest = int(round(av.contract.min_rest_h * 60))
+    earliest = av.history.earliest_start_min(av.contract.min_rest_h)
+    if earliest is not None:  # the last shift of the week before
+        for o, v in zip(av.options, av.x, strict=True):
+            if o.abs_start < earliest:
+                _enforce(m.add(v == 0), lit)
     for d in range(7):
         today = av.on_day(d)
         if not today:

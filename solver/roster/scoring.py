@@ -236,16 +236,21 @@ def _soft_cost(p: _Problem, assign: list[dict[int, int]], plan: dict[int, int]) 
     )
 
 
-def _week_legal(p: _Problem, c: Contract, week_opts: dict[int, ShiftOption]) -> bool:
+def _week_legal(p: _Problem, c: Contract, week_opts: dict[int, ShiftOption],
+                prior_days: int = 0) -> bool:
     """Whether a week of one shift per day keeps the contract's day-pattern rules.
 
     Checks the rules a move of a shift to another start or another day can break:
-    maximum consecutive days, two consecutive days off, the weekend limit and the
-    minimum rest (hours, days, availability and time off are kept by the move itself).
+    maximum consecutive days (after ``prior_days`` worked in a row up to the week
+    start), two consecutive days off, the weekend limit and the minimum rest (hours,
+    days, availability, time off and the rest after the week before are kept by the
+    candidates themselves).
     """
     work = [d in week_opts for d in range(7)]
     k = c.max_consecutive_days
     if any(all(work[d0 : d0 + k + 1]) for d0 in range(0, 7 - k)):
+        return False
+    if prior_days and all(work[: max(1, k + 1 - prior_days)]):
         return False
     if c.two_consecutive_days_off and not any(not work[d] and not work[d + 1] for d in range(6)):
         return False
@@ -339,4 +344,4 @@ def _week_ok(p: _Problem, ai: int, week_opts: dict[int, ShiftOption]) -> bool:
         return False
     if any(o.index not in p.allowed[ai] for o in week_opts.values()):
         return False
-    return _week_legal(p, c, week_opts)
+    return _week_legal(p, c, week_opts, p.prior_days(ai))

@@ -40,7 +40,7 @@ def _build_pass1(p: _Problem, plan: dict[int, int], crew_lits: bool = False) -> 
     for ai, a in enumerate(p.agents):
         c = p.contracts[a.contract]
         opts = [p.options[i] for i in p.cand[ai]]
-        av = rules.AgentVars.create(m, a, c, p.week, opts)
+        av = rules.AgentVars.create(m, a, c, p.week, opts, p.history_of(ai))
         avs.append(av)
         rules.one_shift_per_day(m, av)
         lit = None
@@ -176,7 +176,7 @@ def _agent_model(
     w = p.weights
     opts = [p.options[i] for i in p.cand[ai]]
     m = cp_model.CpModel()
-    av = rules.AgentVars.create(m, a, c, p.week, opts)
+    av = rules.AgentVars.create(m, a, c, p.week, opts, p.history_of(ai))
     rules.one_shift_per_day(m, av)
     for fn in rules.AGENT_HARD_RULES.values():
         fn(m, av)
