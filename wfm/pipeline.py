@@ -352,7 +352,8 @@ def combine_results(results: Sequence[Any]):
 
 def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
              forecast: pd.DataFrame | None = None, progress: Progress | None = None,
-             stages: Sequence[str] = STAGES) -> PlanResult:
+             stages: Sequence[str] = STAGES,
+             previous: pd.DataFrame | None = None) -> PlanResult:
     """Run the scenario's plan end to end.
 
     Parameters
@@ -376,6 +377,11 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
         ``("forecast", "requirements")`` for requirements only, or without ``"roster"``
         to evaluate and cost the anonymous shift plan.  ``"forecast"`` is implied when
         the scenario gives a history.
+    previous : DataFrame, optional
+        Shifts the agents worked before the horizon (``agent_id``, ``start``, ``end``;
+        e.g. :func:`wfm.io.load_shifts` of last week's roster): the first week's rest
+        and runs of working days continue from them.  Weeks are chained: each week's
+        roster starts from the one before it.
 
     Returns
     -------
@@ -478,6 +484,7 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
     cb_s, t_s = step("shifts")
     cb_r, _ = step("roster") if want_roster else (None, None)
     t_roster = 0.0
+    worked = previous
     for k, ws in enumerate(weeks):
         req = out.requirements[(out.requirements["interval_start"] >= ws)
                                & (out.requirements["interval_start"] < ws + pd.Timedelta(weeks=1))]
@@ -503,7 +510,7 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
                 activities=scenario.activities, week_start=ws,
                 time_limit_s=scenario.solver.roster_time_limit_s,
                 num_workers=scenario.solver.num_workers, progress=_sub_progress(cb_r, k, len(weeks)),
-                target=scenario.target,
+                target=scenario.target, previous=worked,
             )
             t_roster += time.perf_counter() - t1
             week["roster"] = roster
@@ -513,6 +520,7 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
                 out.timings["shifts"] = time.perf_counter() - t_s - t_roster
                 raise _with_partial(SolveError(
                     f"roster, week of {ws:%Y-%m-%d}: {roster.status}: {roster.message}"), out)
+            worked = roster.shifts
         out.weeks.append(week)
     out.shift_plan = combine_results([w["shift_plan"] for w in out.weeks])
     if want_roster:

@@ -140,13 +140,33 @@ def _print_summary(result) -> None:
     Console().print(result.summary(), highlight=False, markup=False)
 
 
+def previous_shifts(previous: Path | None, previous_roster: str | None, db: str | None):
+    """The shifts worked before the horizon: from a file, or a stored roster's published
+    version (else its latest); None without either."""
+    if previous is not None and previous_roster is not None:
+        raise typer.BadParameter("give --previous or --previous-roster, not both")
+    if previous is not None:
+        from wfm.io import load_shifts
+
+        return load_shifts(previous)
+    if previous_roster is not None:
+        from wfm.store import Store
+
+        with Store(db) as st:
+            stored = st.published_roster(previous_roster) or st.load_roster(previous_roster)
+        typer.echo(f"previous roster: {previous_roster} v{stored.ref.version}"
+                   + (" (published)" if stored.published else " (latest, not published)"))
+        return stored.shifts
+    return None
+
+
 def _run(scenario, outdir: Path | None, *, no_roster: bool, no_simulate: bool, quiet: bool,
-         store: bool, db: str | None, excel: bool = True, ics: bool = True):
+         store: bool, db: str | None, excel: bool = True, ics: bool = True, previous=None):
     from wfm.pipeline import run_plan
 
     stages, scenario = _stages(no_roster, no_simulate, scenario)
     with stage_bars(not quiet) as progress:
-        result = run_plan(scenario, progress=progress, stages=stages)
+        result = run_plan(scenario, progress=progress, stages=stages, previous=previous)
     _print_summary(result)
     if outdir is not None:
         paths = write_outputs(result, outdir, excel=excel, ics=ics)
@@ -177,12 +197,22 @@ def plan_command(
     store: bool = typer.Option(False, "--store", help="Save scenario, forecast, roster and KPIs."),
     db: str | None = typer.Option(None, "--db", help="Database URL (default: WFM_DATABASE_URL or "
                                   "the SQLite file in the user data folder)."),
+    previous: Path | None = typer.Option(
+        None, "--previous", exists=True, dir_okay=False, help="Shifts worked before the horizon "
+        "(CSV/Excel: agent_id, start, end): rest and runs of days continue from them."),
+    previous_roster: str | None = typer.Option(
+        None, "--previous-roster", help="Name of a stored roster whose published version "
+        "(else latest) the horizon continues."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bars."),
 ) -> None:
-    """Run a scenario end to end and write roster, coverage, KPIs and costs."""
+    """Run a scenario end to end and write roster, coverage, KPIs and costs.
+
+    With several weeks (horizon.weeks), each week's roster continues the one before.
+    """
     scenario = _load(scenario_path, sets)
     _run(scenario, outdir, no_roster=no_roster, no_simulate=no_simulate, quiet=quiet,
-         store=store, db=db, excel=excel, ics=ics)
+         store=store, db=db, excel=excel, ics=ics,
+         previous=previous_shifts(previous, previous_roster, db))
 
 
 def demo_scenario_path() -> Path:

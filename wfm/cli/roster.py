@@ -58,6 +58,14 @@ def roster_command(
     coverage_out: Path | None = typer.Option(None, "--coverage", help="Also write coverage CSV."),
     penalties_out: Path | None = typer.Option(None, "--penalties",
                                               help="Also write the bent soft rules CSV."),
+    previous: Path | None = typer.Option(
+        None, "--previous", exists=True, dir_okay=False, help="Shifts worked before the week "
+        "(CSV/Excel: agent_id, start, end), e.g. last week's roster: rest and runs of days "
+        "continue from them."),
+    previous_roster: str | None = typer.Option(
+        None, "--previous-roster", help="Name of a stored roster whose published version "
+        "(else latest) this week continues."),
+    db: str | None = typer.Option(None, "--db", help="Database URL for --previous-roster."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
 ) -> None:
     """Assign the week to named agents with their contracts, availability and breaks."""
@@ -67,6 +75,7 @@ def roster_command(
     from solver.roster import schedule_table
     from solver.templates import load_templates
     from wfm.agents import DEFAULT_CONTRACTS, load_agents, load_contracts
+    from wfm.cli.plan import previous_shifts
     from wfm.cli.progress import progress_bar
     from wfm.exports import write_frame_csv
     from wfm.types import Activity
@@ -82,11 +91,12 @@ def roster_command(
         for team in sorted({a.team for a in people if a.team}):
             activities.append(Activity(f"{team} meeting", team_meeting_min, team=team))
     ws = None if week_start is None else pd.Timestamp(week_start)
+    before = previous_shifts(previous, previous_roster, db)
     with progress_bar("roster", enabled=not quiet) as bar:
         result = build_roster(
             frame, people, contract_map, tpl, activities=activities, week_start=ws,
             time_limit_s=time_limit_s, num_workers=workers, progress=bar, cover=cover,
-            lead_ratio=lead_ratio,
+            lead_ratio=lead_ratio, previous=before,
         )
     if not result.success:
         typer.echo(result.summary(), err=True)
