@@ -19,6 +19,8 @@ agents.  The package has one module per part of the engine:
 ``break_placement``  pass 2, breaks on fixed shifts
 ``unmet_cover``      changes after pass 2 where the placed breaks leave requirement unmet
 ``explain``          why there is no roster
+``history``          what each agent worked before the week (rest, runs of days)
+``repair``           a published roster mended for absences, new requirement and swaps
 ``report``           the result frames
 ``build``            :func:`build_roster`: the stages in order, within the time limit
 ===================  ==================================================================
@@ -61,6 +63,7 @@ name the rules and agents involved (``explain``).
 
 from solver.roster.build import build_roster
 from solver.roster.problem import ALL_QUEUES
+from solver.roster.repair import RepairResult, repair_roster
 from solver.roster.report import schedule_table
 
-__all__ = ["build_roster", "schedule_table", "ALL_QUEUES"]
+__all__ = ["build_roster", "repair_roster", "RepairResult", "schedule_table", "ALL_QUEUES"]

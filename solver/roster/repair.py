@@ -1,0 +1,504 @@
+"""Repair, not rebuild: a published roster mended for what changed, touching few agents.
+
+Once a roster is published, agents fall sick, time off is approved, a day's volume comes
+in high, two agents ask to swap a day.  :func:`repair_roster` keeps every shift it can:
+
+1. **Swaps** are checked first, each against every hard rule of both agents' weeks
+   with the swapped shifts; a swap that breaks one is refused with the rule and kept
+   out, one that keeps them all is made.
+2. **Free agent-days.**  The days named by an absence or a requirement update are
+   free for every agent; every other day keeps its published shift.  An absent
+   agent's contract minimums are lowered by the hours and days its absence takes.
+3. **One CP-SAT** over the free agent-days: for each agent its published shift of the
+   day, a day off or another candidate shift, with every hard rule of its week (the
+   fixed days included), coverage of the free days' requirement (breaks at their
+   expected share), wages, and a price per changed agent-day; hinted with the
+   published roster.
+4. **Breaks** of the new shifts are placed among the kept shifts' breaks; the kept
+   shifts keep their rows, breaks and meetings exactly as published.
+
+The result lists every change (agent, day, old shift, new shift) for the people it
+affects; a repair that cannot keep a rule names the agent and the rule.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from ortools.sat.python import cp_model
+
+from solver.result import SolveResult
+from solver.roster import rules
+from solver.roster.break_placement import _place_breaks_among
+from solver.roster.cpsat import _STATUS, _solve
+from solver.roster.data import BreakSlot, ShiftOption
+from solver.roster.problem import _candidates, _cents, _prepare, _Problem
+from solver.roster.report import _coverage_frame, _frames
+from solver.roster.scoring import _FLUID_SCALE, _fluid_on, _on_phone_units, _serve
+from wfm.changes import Absence, RequirementUpdate, ShiftSwap
+from wfm.errors import DataError, InputError
+from wfm.roster_diff import roster_changes
+from wfm.types import Contract, ServiceTarget
+
+__all__ = ["RepairResult", "repair_roster", "SWAP_COLUMNS"]
+
+#: One row per requested swap.
+SWAP_COLUMNS = ("agent_a", "agent_b", "day", "accepted", "reason")
+
+_MEETING_KINDS = ("meeting", "training")
+
+
+@dataclass
+class RepairResult(SolveResult):
+    """A :class:`SolveResult` of the repaired roster, with what changed.
+
+    Attributes
+    ----------
+    changes : DataFrame
+        :data:`wfm.roster_diff.CHANGE_COLUMNS`: every agent-day whose shift differs from
+        the published roster, with the old and the new shift.
+    swaps : DataFrame
+        :data:`SWAP_COLUMNS`: each requested swap, accepted or refused with the reason.
+    """
+
+    changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    swaps: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(SWAP_COLUMNS)))
+
+
+@dataclass
+class _Published:
+    """The published roster read onto the problem's shift options."""
+
+    assign: list  # per agent: day -> option index
+    rows: dict  # (agent, day) -> position in the published shifts frame
+    breaks: dict  # (agent, day) -> list of BreakSlot
+    meeting_times: dict  # agent -> (abs_start, length) of its team's meeting
+    meeting_names: dict  # agent -> meeting name
+
+
+def repair_roster(
+    published, changes: Sequence, agents, contracts, templates, requirements: pd.DataFrame, *,
+    week_start=None, previous: pd.DataFrame | None = None, weights=None,
+    change_cost: float | None = None, cover: str = "staff_needed",
+    target: ServiceTarget | None = None, lead_ratio: int = 15, time_limit_s: float = 15.0,
+    num_workers: int = 2,
+) -> RepairResult:
+    """Mend a published roster for absences, time off, new requirement and swaps.
+
+    Parameters
+    ----------
+    published : SolveResult or StoredRoster
+        The roster as published (its ``shifts`` and ``breaks``).
+    changes : sequence of Absence, RequirementUpdate, ShiftSwap
+        What happened (:mod:`wfm.changes`).
+    agents, contracts, templates
+        As for :func:`solver.build_roster`.
+    requirements : DataFrame
+        The week's requirement as it now stands (``queue``, ``interval_start``, the
+        ``cover`` column): only the days an absence or an update names are re-planned.
+    week_start : Timestamp, optional
+        Midnight starting the week (by default the requirement's first day).
+    previous : DataFrame, optional
+        Shifts worked before the week, as for :func:`solver.build_roster`.
+    weights : mapping, optional
+        Soft-rule prices (``"unmet requirement"`` per agent-hour is the one used).
+    change_cost : float, optional
+        Price of changing one agent's day [currency]; by default two agent-hours of
+        unmet requirement.  Higher keeps more of the published roster.
+    cover, target, lead_ratio, time_limit_s, num_workers
+        As for :func:`solver.build_roster`; ``time_limit_s`` caps the whole repair.
+
+    Returns
+    -------
+    RepairResult
+        The repaired roster (every untouched shift row as published), its coverage,
+        the unmet requirement and changed days as penalties, ``changes`` and ``swaps``.
+        ``INFEASIBLE`` with the agent and the rule when a rule cannot be kept.
+    """
+    t0 = time.perf_counter()
+    if time_limit_s <= 0:
+        raise InputError("time_limit_s", time_limit_s, "seconds > 0")
+    p = _prepare(requirements, agents, contracts, templates, (), weights, week_start, None,
+                 cover, target or ServiceTarget(), previous)
+    p.lead_ratio = int(lead_ratio)
+    price = 2 * p.weights["unmet requirement"] if change_cost is None else float(change_cost)
+    if not (math.isfinite(price) and price >= 0):
+        raise InputError("change_cost", change_cost, "a price >= 0")
+    pub = _read_published(p, published)
+    _candidates(p, {i for days in pub.assign for i in days.values()}, grid_min=60)
+    absent, free_days, swaps = _sort_changes(p, changes)
+    swap_rows = [_apply_swap(p, pub, s) for s in swaps]
+    contracts_now = _relaxed_contracts(p, pub, absent)
+    suspects = {ai for ai, _ in absent} | {
+        ai for ai, days in enumerate(pub.assign)
+        if any(d not in free_days and i not in p.allowed[ai] for d, i in days.items())}
+    problems = _infeasible_agents(p, pub, absent, free_days, contracts_now, suspects)
+    if problems:
+        return RepairResult(status="INFEASIBLE", wall_time_s=time.perf_counter() - t0,
+                            message="no repair: " + "; ".join(problems),
+                            swaps=pd.DataFrame(swap_rows, columns=list(SWAP_COLUMNS)))
+    model = _RepairModel(p, pub, absent, free_days, contracts_now, price)
+    left = time_limit_s - (time.perf_counter() - t0)
+    s, st = _solve(model.m, max(0.5, 0.75 * left), num_workers)
+    status = _STATUS.get(st, "NO_SOLUTION")
+    if status not in ("OPTIMAL", "FEASIBLE"):
+        why = ("every agent's week can be kept legal, so the team-lead rules cannot be met "
+               "on the free days" if status == "INFEASIBLE"
+               else f"no repair found in {time_limit_s:g} s")
+        return RepairResult(status=status, wall_time_s=time.perf_counter() - t0,
+                            message=f"no repair ({status}): {why}",
+                            swaps=pd.DataFrame(swap_rows, columns=list(SWAP_COLUMNS)))
+    return _solved(p, pub, published, model, s, status, (absent, free_days, swaps), swap_rows,
+                   time_limit_s - (time.perf_counter() - t0), num_workers, price, t0)
+
+
+def _solved(p, pub, published, model, s, status, sorted_changes, swap_rows, time_left,
+            num_workers, price, t0) -> RepairResult:
+    """The repaired roster from a solved repair model."""
+    absent, free_days, _ = sorted_changes
+    out = _result(p, pub, published, model.assignment(s), sorted_changes, time_left,
+                  num_workers, price)
+    out.status = status
+    # the model's bound, with the fixed wages and the unmet requirement of the days it
+    # does not re-plan; its coverage takes breaks at their expected share
+    out.bound = s.best_objective_bound / 100 + model.fixed_cost + out.stats.pop("_fixed_unmet")
+    out.swaps = pd.DataFrame(swap_rows, columns=list(SWAP_COLUMNS))
+    out.stats.update({"free_days": sorted(free_days), "absent_agent_days": len(absent),
+                      "variables": len(model.m.proto.variables)})
+    out.wall_time_s = time.perf_counter() - t0
+    out.message = _message(out, status, absent)
+    return out
+
+
+def _read_published(p: _Problem, published) -> _Published:
+    """Each published shift as (agent, day, option), its breaks as slots of that option."""
+    shifts, breaks = published.shifts, published.breaks
+    for col in ("shift_id", "agent_id", "template", "start"):
+        if col not in shifts.columns:
+            raise DataError(f"published roster: missing column '{col}'", column=col)
+    index = {(o.template.name, o.abs_start): o for o in p.options}
+    agent_ix = {a.id: ai for ai, a in enumerate(p.agents)}
+    pub = _Published([{} for _ in p.agents], {}, {}, {}, {})
+    by_sid = {}
+    for pos, r in enumerate(shifts.itertuples(index=False)):
+        ai = agent_ix.get(str(r.agent_id))
+        if ai is None:
+            raise DataError("published roster: agent not in the agents list", row=pos,
+                            column="agent_id", value=r.agent_id)
+        abs_start = int((pd.Timestamp(r.start) - p.week.start).total_seconds() // 60)
+        o = index.get((str(r.template), abs_start))
+        if o is None:
+            raise DataError("published roster: no such shift of the templates in this week",
+                            row=pos, column="start", value=r.start)
+        pub.assign[ai][o.day] = o.index
+        pub.rows[(ai, o.day)] = pos
+        by_sid[str(r.shift_id)] = (ai, o)
+    for r in breaks.itertuples(index=False):
+        ai, o = by_sid.get(str(r.shift_id), (None, None))
+        if o is None:
+            continue
+        start = int((pd.Timestamp(r.start) - p.week.start).total_seconds() // 60)
+        if r.kind in _MEETING_KINDS:
+            _note_meeting(p, pub, ai, start, pd.Timestamp(r.end), str(r.name))
+        else:
+            pub.breaks.setdefault((ai, o.day), []).append(_slot_of(o, start - o.abs_start, r))
+    return pub
+
+
+def _slot_of(o: ShiftOption, offset: int, row) -> BreakSlot:
+    for slots in o.breaks:
+        for sl in slots:
+            if sl.offset_min == offset and sl.name == str(row.name):
+                return sl
+    raise DataError(f"published roster: break '{row.name}' at {row.start} is not a position "
+                    f"of a break of template {o.template.name}", column="start", value=row.start)
+
+
+def _note_meeting(p: _Problem, pub: _Published, ai: int, start: int, end, name: str) -> None:
+    """The meeting of an agent's team (or its own), for every member of that team."""
+    length = int((end - p.week.timestamp(start)).total_seconds() // 60)
+    team = p.agents[ai].team
+    members = [j for j, a in enumerate(p.agents) if team and a.team == team] or [ai]
+    for j in members:
+        pub.meeting_times.setdefault(j, (start, length))
+        pub.meeting_names.setdefault(j, name)
+
+
+def _sort_changes(p: _Problem, changes) -> tuple[dict, set, list]:
+    """(absent agent-days -> reason, free days, swaps) from the changes, checked."""
+    agent_ix = {a.id: ai for ai, a in enumerate(p.agents)}
+    days_of = {p.week.date(d): d for d in range(7)}
+    absent, free, swaps = {}, set(), []
+
+    def day(d, what):
+        if d not in days_of:
+            raise InputError(f"{what}: day", d, f"a day of the week of {p.week.start:%Y-%m-%d}")
+        return days_of[d]
+
+    for ch in changes:
+        if isinstance(ch, Absence):
+            if ch.agent_id not in agent_ix:
+                raise InputError("absence: agent_id", ch.agent_id, "an agent of the roster")
+            for d in ch.days:
+                absent[(agent_ix[ch.agent_id], day(d, "absence"))] = ch.reason
+                free.add(day(d, "absence"))
+        elif isinstance(ch, RequirementUpdate):
+            free.update(day(d, "requirement update") for d in ch.days)
+        elif isinstance(ch, ShiftSwap):
+            for aid in (ch.agent_a, ch.agent_b):
+                if aid not in agent_ix:
+                    raise InputError("swap: agent", aid, "an agent of the roster")
+            swaps.append((agent_ix[ch.agent_a], agent_ix[ch.agent_b], day(ch.day, "swap")))
+        else:
+            raise InputError("changes", ch, "Absence, RequirementUpdate or ShiftSwap objects")
+    return absent, free, swaps
+
+
+def _week_breaks(p: _Problem, ai: int, week: dict, contract: Contract | None = None) -> list[str]:
+    """The hard rules a fixed week of agent ``ai`` breaks, each checked on its own."""
+    a = p.agents[ai]
+    c = contract or p.contracts[a.contract]
+    opts = [p.options[i] for i in week.values()]
+    broken = []
+    if any(i not in p.allowed[ai] for i in week.values()):
+        broken.append("availability, time off or rest after the week before")
+    for name, rule in rules.AGENT_HARD_RULES.items():
+        m = cp_model.CpModel()
+        av = rules.AgentVars.create(m, a, c, p.week, opts, p.history_of(ai))
+        rules.one_shift_per_day(m, av)
+        for v in av.x:
+            m.add(v == 1)
+        rule(m, av)
+        s = cp_model.CpSolver()
+        s.parameters.num_workers = 1
+        s.parameters.max_time_in_seconds = 2.0
+        if s.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            broken.append(name)
+    return broken
+
+
+def _apply_swap(p: _Problem, pub: _Published, swap: tuple[int, int, int]) -> tuple:
+    """Make a swap if both weeks keep every hard rule; the row says what was decided."""
+    a, b, d = swap
+    wa, wb = dict(pub.assign[a]), dict(pub.assign[b])
+    ia, ib = wa.pop(d, None), wb.pop(d, None)
+    ids = (p.agents[a].id, p.agents[b].id, p.week.date(d))
+    if ia is None and ib is None:
+        return (*ids, False, "neither agent works that day")
+    if ib is not None:
+        wa[d] = ib
+    if ia is not None:
+        wb[d] = ia
+    reasons = [f"{p.agents[x].id}: {r}" for x, w in ((a, wa), (b, wb)) for r in _week_breaks(p, x, w)]
+    if reasons:
+        return (*ids, False, "; ".join(reasons))
+    ba, bb = pub.breaks.pop((a, d), None), pub.breaks.pop((b, d), None)
+    pub.assign[a], pub.assign[b] = wa, wb
+    for x, brk in ((a, bb), (b, ba)):
+        if brk is not None:
+            pub.breaks[(x, d)] = brk
+    pub.rows.pop((a, d), None)  # the swapped shifts are new rows for both
+    pub.rows.pop((b, d), None)
+    return (*ids, True, "")
+
+
+def _relaxed_contracts(p: _Problem, pub: _Published, absent: dict) -> list[Contract]:
+    """Each agent's contract, its weekly minimums lowered by what its absences take."""
+    out = []
+    for ai, a in enumerate(p.agents):
+        c = p.contracts[a.contract]
+        lost = [pub.assign[ai][d] for (x, d) in absent if x == ai and d in pub.assign[ai]]
+        if lost:
+            hours = sum(p.options[i].paid_min for i in lost) / 60
+            c = dataclasses.replace(c, min_hours_week=max(0.0, c.min_hours_week - hours),
+                                    min_days_week=max(0, c.min_days_week - len(lost)))
+        out.append(c)
+    return out
+
+
+def _agent_options(p: _Problem, pub: _Published, ai: int, absent: dict, free: set) -> tuple:
+    """(fixed option indices, free candidate indices) of one agent."""
+    fixed = [i for d, i in pub.assign[ai].items() if d not in free]
+    cand = {i for i in p.cand[ai] if p.options[i].day in free and (ai, p.options[i].day) not in absent}
+    for d, i in pub.assign[ai].items():
+        if d in free and (ai, d) not in absent and i in p.allowed[ai]:
+            cand.add(i)
+    return fixed, sorted(cand)
+
+
+def _infeasible_agents(p, pub, absent, free, contracts_now, who) -> list[str]:
+    """One sentence per agent of ``who`` whose week no choice on the free days makes
+    legal (the others can keep their published week)."""
+    out = []
+    for ai in sorted(who):
+        a = p.agents[ai]
+        fixed, cand = _agent_options(p, pub, ai, absent, free)
+        m = cp_model.CpModel()
+        opts = [p.options[i] for i in fixed + cand]
+        av = rules.AgentVars.create(m, a, contracts_now[ai], p.week, opts, p.history_of(ai))
+        rules.one_shift_per_day(m, av)
+        for v in av.x[: len(fixed)]:
+            m.add(v == 1)
+        for rule in rules.AGENT_HARD_RULES.values():
+            rule(m, av)
+        s = cp_model.CpSolver()
+        s.parameters.num_workers = 1
+        s.parameters.max_time_in_seconds = 2.0
+        if s.solve(m) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            continue
+        week = {p.options[i].day: i for i in fixed}
+        broken = _week_breaks(p, ai, week, contracts_now[ai]) or ["its rules together"]
+        out.append(f"agent {a.id} (contract '{a.contract}'): its fixed days break "
+                   + ", ".join(broken) + " whatever the free days hold")
+    return out
+
+
+class _RepairModel:
+    """The CP-SAT of the free agent-days: keep, drop or change each agent's day."""
+
+    def __init__(self, p, pub, absent, free, contracts_now, price):
+        self.p, self.m = p, cp_model.CpModel()
+        self.vars: list[list[tuple[int, cp_model.IntVar]]] = []
+        mask = np.zeros(p.week.n_intervals, bool)
+        mask[[t for t in range(p.week.n_intervals) if (t * p.week.step_min) // 1440 in free]] = True
+        crew = rules.Crew(p.week, p.queues, np.where(mask, p.req_units, 0), p.classes,
+                          scale=_FLUID_SCALE)
+        groups: dict = defaultdict(list)
+        cost, self.fixed_cost = [], 0.0
+        for ai, a in enumerate(p.agents):
+            fixed, cand = _agent_options(p, pub, ai, absent, free)
+            opts = [p.options[i] for i in fixed + cand]
+            av = rules.AgentVars.create(self.m, a, contracts_now[ai], p.week, opts,
+                                        p.history_of(ai))
+            rules.one_shift_per_day(self.m, av)
+            for rule in rules.AGENT_HARD_RULES.values():
+                rule(self.m, av)
+            for k, (o, v) in enumerate(zip(opts, av.x, strict=True)):
+                if k < len(fixed):
+                    self.m.add(v == 1)
+                    self.fixed_cost += p.shift_cost(ai, o)
+                else:
+                    cost.append((_cents(p.shift_cost(ai, o)), v))
+                    self.m.add_hint(v, int(pub.assign[ai].get(o.day) == o.index))
+                groups[(p.class_of[ai], o.index)].append(v)
+            self.vars.append(list(zip((o.index for o in opts), av.x, strict=True)))
+            cost += self._change_terms(ai, av, opts, pub, free, absent, price)
+        self._crew(crew, groups)
+        pen, _ = rules.coverage(self.m, crew, p.weights["unmet requirement"])
+        if p.lead_ratio > 0:
+            rules.lead_on_shift(self.m, crew)
+            rules.lead_ratio(self.m, crew, p.lead_ratio)
+        obj = cost + [(_cents(x.weight * x.per_unit), x.var) for x in pen]
+        self.m.minimize(sum(c * v for c, v in obj))
+
+    def _change_terms(self, ai, av, opts, pub, free, absent, price) -> list:
+        """A price for each free day whose shift is not the published one."""
+        terms = []
+        for d in sorted(free):
+            if (ai, d) in absent:
+                continue
+            old = pub.assign[ai].get(d)
+            changed = self.m.new_bool_var(f"{self.p.agents[ai].id} day {d} changed")
+            keep = [v for o, v in zip(opts, av.x, strict=True) if o.index == old]
+            if old is None:
+                self.m.add(changed >= av.work[d])
+            else:
+                self.m.add(changed >= 1 - keep[0]) if keep else self.m.add(changed == 1)
+            terms.append((_cents(price), changed))
+        return terms
+
+    def _crew(self, crew, groups) -> None:
+        for (ci, oi), xs in groups.items():
+            o = self.p.options[oi]
+            n = self.m.new_int_var(0, len(xs), f"class {ci} on {o.label}")
+            self.m.add(n == sum(xs))
+            for t, u in o.cover:
+                crew.sched[ci][t].append((u, n))
+            for t, k in _fluid_on(o, crew.scale).items():
+                if k:
+                    crew.on[ci][t].append((k, n))
+
+    def assignment(self, s: cp_model.CpSolver) -> list[dict[int, int]]:
+        out = []
+        for xs in self.vars:
+            out.append({self.p.options[i].day: i for i, v in xs if s.value(v)})
+        return out
+
+
+def _result(p, pub, published, assign, sorted_changes, time_left, num_workers,
+            price) -> RepairResult:
+    """Frames of the repaired roster: kept rows as published, new shifts with new breaks."""
+    absent, free, swaps = sorted_changes
+    kept = [{d: i for d, i in days.items() if pub.assign[ai].get(d) == i and (ai, d) in pub.rows}
+            for ai, days in enumerate(assign)]
+    new = [{d: i for d, i in days.items() if d not in kept[ai]} for ai, days in enumerate(assign)]
+    placed = _repaired_breaks(p, pub, kept, new, time_left, num_workers)
+    served, short = _serve(p, _on_phone_units(p, assign, placed, pub.meeting_times))
+    ns, nb = _frames(p, new, placed, pub.meeting_times, pub.meeting_names)
+    ids = {old: f"R{old[1:]}" for old in ns["shift_id"]}
+    ns["shift_id"] = ns["shift_id"].map(ids)
+    nb["shift_id"] = nb["shift_id"].map(ids)
+    rows = sorted(pub.rows[(ai, d)] for ai, days in enumerate(kept) for d in days)
+    ks = published.shifts.iloc[rows]
+    kb = published.breaks[published.breaks["shift_id"].isin(set(ks["shift_id"]))]
+    shifts = pd.concat([ks, ns], ignore_index=True) if len(ns) else ks.reset_index(drop=True)
+    breaks = pd.concat([kb, nb], ignore_index=True) if len(nb) else kb.reset_index(drop=True)
+    changes = _changes_with_cause(p, published, shifts, breaks, absent, swaps)
+    repaired = [(ai, d) for ai in range(len(p.agents)) for d in sorted(free)
+                if (ai, d) not in absent and assign[ai].get(d) != pub.assign[ai].get(d)]
+    free_t = np.array([(t * p.week.step_min) // 1440 in free for t in range(p.week.n_intervals)])
+    unmet_u = sum(short.values())
+    fixed_u = sum(u for (_q, t), u in short.items() if not free_t[t])
+    h = p.week.unit_min / 60
+    w = p.weights["unmet requirement"]
+    pen = pd.DataFrame([("unmet requirement", "all queues", unmet_u * h, "agent-h", unmet_u * h * w),
+                        ("changed shift", "agent-days", len(repaired), "days", len(repaired) * price)],
+                       columns=["rule", "subject", "amount", "unit", "cost"])
+    return RepairResult(status="FEASIBLE", objective=float(shifts["cost"].sum() + pen["cost"].sum()),
+                        shifts=shifts, breaks=breaks, coverage=_coverage_frame(p, assign, served),
+                        penalties=pen, changes=changes,
+                        stats={"changed_agent_days": len(repaired), "unmet_h": unmet_u * h,
+                               "_fixed_unmet": fixed_u * h * w})
+
+
+def _repaired_breaks(p, pub, kept, new, time_left, num_workers) -> dict:
+    """Breaks of every shift: the kept and swapped shifts' as published, the new shifts'
+    placed among them."""
+    placed = {k: v for k, v in pub.breaks.items() if k[1] in kept[k[0]]}
+    moved = {(ai, d): pub.breaks[(ai, d)] for ai, days in enumerate(new) for d, i in days.items()
+             if pub.assign[ai].get(d) == i and (ai, d) in pub.breaks}
+    placed.update(moved)
+    todo = [{d: i for d, i in days.items() if (ai, d) not in moved} for ai, days in enumerate(new)]
+    if any(todo):
+        rest = [{**k, **{d: i for d, i in n.items() if (ai, d) in moved}}
+                for ai, (k, n) in enumerate(zip(kept, new, strict=True))]
+        r, _ = _place_breaks_among(p, todo, rest, placed, pub.meeting_times,
+                                   max(0.5, time_left - 0.5), num_workers)
+        placed.update(r.breaks)
+    return placed
+
+
+def _changes_with_cause(p, published, shifts, breaks, absent, swaps) -> pd.DataFrame:
+    """The diff of the two rosters, each change with its cause (absence, swap, repair)."""
+    out = roster_changes(published.shifts, shifts, published.breaks, breaks)
+    why = {(p.agents[ai].id, p.week.date(d)): f"absent ({r})" for (ai, d), r in absent.items()}
+    for a, b, d in swaps:
+        for x in (a, b):
+            why.setdefault((p.agents[x].id, p.week.date(d)), "swap")
+    out["cause"] = [why.get((r.agent_id, r.day), "repair") for r in out.itertuples()]
+    return out
+
+
+def _message(out: RepairResult, status: str, absent: dict) -> str:
+    limit = "" if status == "OPTIMAL" else " (time limit: best repair found, not proven best)"
+    rep = out.changes[out.changes["cause"] == "repair"] if len(out.changes) else out.changes
+    return (f"repair{limit}: {len(absent)} agent-days absent, {len(rep)} agent-days of "
+            f"{rep['agent_id'].nunique() if len(rep) else 0} agents changed to cover them; "
+            f"{out.stats['unmet_h']:.2f} agent-h of requirement unmet")
