@@ -40,6 +40,7 @@ from solver.roster.break_placement import _place_breaks_among
 from solver.roster.cpsat import _STATUS, _solve
 from solver.roster.data import BreakSlot, ShiftOption
 from solver.roster.problem import _candidates, _cents, _prepare, _Problem
+from solver.roster.repair_greedy import greedy_repair
 from solver.roster.report import _coverage_frame, _frames
 from solver.roster.scoring import _FLUID_SCALE, _fluid_on, _on_phone_units, _serve
 from wfm.changes import Absence, RequirementUpdate, ShiftSwap
@@ -144,9 +145,13 @@ def repair_roster(
         return RepairResult(status="INFEASIBLE", wall_time_s=time.perf_counter() - t0,
                             message="no repair: " + "; ".join(problems),
                             swaps=pd.DataFrame(swap_rows, columns=list(SWAP_COLUMNS)))
-    model = _RepairModel(p, pub, absent, free_days, contracts_now, price)
+    start = [{d: i for d, i in days.items() if (ai, d) not in absent}
+             for ai, days in enumerate(pub.assign)]
+    start = greedy_repair(p, start, pub.assign, pub.breaks, pub.meeting_times, free_days, absent,
+                          price, 0.3 * time_limit_s)
+    model = _RepairModel(p, pub, absent, free_days, contracts_now, price, start)
     left = time_limit_s - (time.perf_counter() - t0)
-    s, st = _solve(model.m, max(0.5, 0.75 * left), num_workers)
+    s, st = _solve_from_published(model.m, max(0.5, 0.75 * left), num_workers)
     status = _STATUS.get(st, "NO_SOLUTION")
     if status not in ("OPTIMAL", "FEASIBLE"):
         why = ("every agent's week can be kept legal, so the team-lead rules cannot be met "
@@ -175,6 +180,26 @@ def _solved(p, pub, published, model, s, status, sorted_changes, swap_rows, time
     out.wall_time_s = time.perf_counter() - t0
     out.message = _message(out, status, absent)
     return out
+
+
+def _solve_from_published(m: cp_model.CpModel, time_limit_s: float, num_workers: int):
+    """Solve from the published roster: first with the hinted (published) shifts fixed,
+    which is quick and gives a whole solution, then the full model hinted with it.
+
+    CP-SAT does not turn a hint of the shift variables alone into a first solution on
+    these models in the time a repair has; a complete hint it takes at once.
+    """
+    t0 = time.perf_counter()
+    first = cp_model.CpSolver()
+    first.parameters.fix_variables_to_their_hinted_value = True
+    first.parameters.max_time_in_seconds = max(0.2, 0.25 * time_limit_s)
+    first.parameters.num_workers = int(num_workers)
+    first.parameters.cp_model_probing_level = 0
+    if first.solve(m) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        m.clear_hints()
+        m.proto.solution_hint.vars.extend(range(len(m.proto.variables)))
+        m.proto.solution_hint.values.extend(first.response_proto.solution)
+    return _solve(m, time_limit_s - (time.perf_counter() - t0), num_workers)
 
 
 def _read_published(p: _Problem, published) -> _Published:
@@ -363,7 +388,7 @@ def _infeasible_agents(p, pub, absent, free, contracts_now, who) -> list[str]:
 class _RepairModel:
     """The CP-SAT of the free agent-days: keep, drop or change each agent's day."""
 
-    def __init__(self, p, pub, absent, free, contracts_now, price):
+    def __init__(self, p, pub, absent, free, contracts_now, price, start):
         self.p, self.m = p, cp_model.CpModel()
         self.vars: list[list[tuple[int, cp_model.IntVar]]] = []
         mask = np.zeros(p.week.n_intervals, bool)
@@ -380,16 +405,19 @@ class _RepairModel:
             rules.one_shift_per_day(self.m, av)
             for rule in rules.AGENT_HARD_RULES.values():
                 rule(self.m, av)
+            hinted = start[ai]
             for k, (o, v) in enumerate(zip(opts, av.x, strict=True)):
                 if k < len(fixed):
                     self.m.add(v == 1)
                     self.fixed_cost += p.shift_cost(ai, o)
                 else:
                     cost.append((_cents(p.shift_cost(ai, o)), v))
-                    self.m.add_hint(v, int(pub.assign[ai].get(o.day) == o.index))
-                groups[(p.class_of[ai], o.index)].append(v)
+                self.m.add_hint(v, int(hinted.get(o.day) == o.index))
+                groups[(p.class_of[ai], o.index)].append((v, int(hinted.get(o.day) == o.index)))
+            for d, w in enumerate(av.work):
+                self.m.add_hint(w, int(d in hinted))
             self.vars.append(list(zip((o.index for o in opts), av.x, strict=True)))
-            cost += self._change_terms(ai, av, opts, pub, free, absent, price)
+            cost += self._change_terms(ai, av, opts, pub, free, absent, price, hinted)
         self._crew(crew, groups)
         pen, _ = rules.coverage(self.m, crew, p.weights["unmet requirement"])
         if p.lead_ratio > 0:
@@ -398,7 +426,7 @@ class _RepairModel:
         obj = cost + [(_cents(x.weight * x.per_unit), x.var) for x in pen]
         self.m.minimize(sum(c * v for c, v in obj))
 
-    def _change_terms(self, ai, av, opts, pub, free, absent, price) -> list:
+    def _change_terms(self, ai, av, opts, pub, free, absent, price, hinted) -> list:
         """A price for each free day whose shift is not the published one."""
         terms = []
         for d in sorted(free):
@@ -406,6 +434,7 @@ class _RepairModel:
                 continue
             old = pub.assign[ai].get(d)
             changed = self.m.new_bool_var(f"{self.p.agents[ai].id} day {d} changed")
+            self.m.add_hint(changed, int(hinted.get(d) != pub.assign[ai].get(d)))
             keep = [v for o, v in zip(opts, av.x, strict=True) if o.index == old]
             if old is None:
                 self.m.add(changed >= av.work[d])
@@ -418,7 +447,8 @@ class _RepairModel:
         for (ci, oi), xs in groups.items():
             o = self.p.options[oi]
             n = self.m.new_int_var(0, len(xs), f"class {ci} on {o.label}")
-            self.m.add(n == sum(xs))
+            self.m.add(n == sum(v for v, _ in xs))
+            self.m.add_hint(n, sum(h for _, h in xs))
             for t, u in o.cover:
                 crew.sched[ci][t].append((u, n))
             for t, k in _fluid_on(o, crew.scale).items():

@@ -38,6 +38,7 @@ COMMAND_MODULES = (
     "simulate",
     "schedule",
     "roster",
+    "repair",
     "plan",
     "data",
 )

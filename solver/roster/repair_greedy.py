@@ -1,0 +1,168 @@
+"""The first repair of a published roster: shifts added or moved where the gap is.
+
+A lazy greedy over the free agent-days.  Each candidate change gives one agent, on one
+free day, a shift among its candidates: on a day it has off, or in place of that day's
+shift (same template, at most two hours away).  Its value is the unmet requirement it
+meets (Hall's, the agents' on-phone units shared among the queues they are trained on
+at best, breaks at their expected share) less its change in wages and the price of
+changing a published day; a change is made while its value, priced again, leads the
+others' and is positive.  Every changed week keeps the agent's hard rules, and no
+change puts more agents per team lead on shift than the lead rules allow.  The
+CP-SAT of :mod:`solver.roster.repair` starts from its result.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+
+import numpy as np
+
+from solver.roster.problem import _Problem
+from solver.roster.scoring import (
+    _FLUID_SCALE,
+    _fluid_on,
+    _hall_sets,
+    _hall_short,
+    _on_phone_units,
+    _on_shift,
+    _week_ok,
+)
+
+_MOVE_MIN = 120  # a day's shift moves at most this far [min]
+
+
+class _GreedyRepair:
+    """The roster being repaired: its shifts, on-phone units per class, leads on shift."""
+
+    def __init__(self, p: _Problem, assign, published, placed, meeting_times, free, absent,
+                 price):
+        self.p, self.assign, self.published = p, [dict(d) for d in assign], published
+        self.free, self.absent, self.price = free, absent, price
+        self.on = _on_phone_units(p, self.assign, placed, meeting_times).astype(float)
+        self.req_s, self.serve = _hall_sets(p)
+        self.unit_price = p.weights["unmet requirement"] * p.week.unit_min / 60
+        self.lead, self.other = _on_shift(p, self.assign)
+        self.open_ = p.req_units.sum(axis=0) > 0
+        self.made: list[tuple[int, int]] = []
+
+    def _phone(self, i: int) -> dict[int, float]:
+        return {t: k / _FLUID_SCALE for t, k in _fluid_on(self.p.options[i], _FLUID_SCALE).items()}
+
+    def candidates(self) -> list[tuple[int, int]]:
+        """(agent, option) pairs: a shift on a free day off, or a near move of the day's."""
+        p, out = self.p, []
+        for ai, days in enumerate(self.assign):
+            for i in p.cand[ai]:
+                o = p.options[i]
+                if o.day not in self.free or (ai, o.day) in self.absent:
+                    continue
+                j = days.get(o.day)
+                if j is None or (j != i and p.options[j].template.name == o.template.name
+                                 and abs(p.options[j].start_min - o.start_min) <= _MOVE_MIN):
+                    out.append((ai, i))
+        return out
+
+    def value(self, ai: int, i: int) -> float | None:
+        """What giving agent ``ai`` shift ``i`` is worth now; None if it breaks a rule."""
+        p = self.p
+        o = p.options[i]
+        j = self.assign[ai].get(o.day)
+        if j == i:
+            return None
+        week = {d: p.options[k] for d, k in self.assign[ai].items()}
+        week[o.day] = o
+        if not _week_ok(p, ai, week):
+            return None
+        delta = self._delta_on(ai, i, j)
+        cols = np.array(sorted(delta), int)
+        before = self.on[:, cols]
+        after = before.copy()
+        c = p.class_of[ai]
+        for k, t in enumerate(cols):
+            after[c, k] += delta[int(t)]
+        met = (_hall_short(self.req_s[:, cols], self.serve, before).sum()
+               - _hall_short(self.req_s[:, cols], self.serve, after).sum())
+        if not self._leads_ok(ai, i, j):
+            return None
+        wages = p.shift_cost(ai, o) - (p.shift_cost(ai, p.options[j]) if j is not None else 0.0)
+        was = self.assign[ai].get(o.day) != self.published[ai].get(o.day)
+        now = i != self.published[ai].get(o.day)
+        return met * self.unit_price - wages - self.price * (int(now) - int(was))
+
+    def _delta_on(self, ai: int, i: int, j: int | None) -> dict[int, float]:
+        delta = dict(self._phone(i))
+        if j is not None:
+            for t, u in self._phone(j).items():
+                delta[t] = delta.get(t, 0.0) - u
+        return delta
+
+    def _leads_ok(self, ai: int, i: int, j: int | None) -> bool:
+        """No interval gets more agents per lead on shift than the rules allow (leads'
+        own shifts are left as they are)."""
+        p = self.p
+        if p.lead_ratio <= 0:
+            return True
+        if p.agents[ai].is_lead:
+            return False
+        cover = dict(p.options[i].cover)
+        for t, u in cover.items():
+            if self.open_[t] and self.other[t] + u > p.lead_ratio * self.lead[t] + 1e-9:
+                return False
+        return True
+
+    def make(self, ai: int, i: int) -> None:
+        p = self.p
+        o = p.options[i]
+        j = self.assign[ai].get(o.day)
+        for t, u in self._delta_on(ai, i, j).items():
+            self.on[p.class_of[ai], t] += u
+        if not p.agents[ai].is_lead:
+            for t, u in o.cover:
+                self.other[t] += u
+            if j is not None:
+                for t, u in p.options[j].cover:
+                    self.other[t] -= u
+        self.assign[ai][o.day] = i
+        self.made.append((ai, o.day))
+
+
+def greedy_repair(p: _Problem, assign, published, placed, meeting_times, free, absent,
+                  price: float, budget_s: float) -> list[dict[int, int]]:
+    """The roster with the changes that pay made, lazily, within ``budget_s``.
+
+    Parameters
+    ----------
+    assign : list of dict day -> option index
+        The roster to repair (the published one less the absent agent-days).
+    published : list of dict day -> option index
+        The published roster, against which a change is priced.
+    placed, meeting_times
+        Breaks and meetings of ``assign``'s shifts (for their on-phone units).
+    free : set of int
+        Days that may change.
+    absent : dict
+        (agent, day) pairs that stay off.
+    price : float
+        Price of one changed agent-day.
+    """
+    t0 = time.perf_counter()
+    g = _GreedyRepair(p, assign, published, placed, meeting_times, free, absent, price)
+    heap = []
+    for ai, i in g.candidates():
+        v = g.value(ai, i)
+        if v is not None and v > 0:
+            heap.append((-v, ai, i))
+        if time.perf_counter() - t0 > 0.6 * budget_s:
+            break
+    heapq.heapify(heap)
+    while heap and time.perf_counter() - t0 < budget_s:
+        _, ai, i = heapq.heappop(heap)
+        v = g.value(ai, i)
+        if v is None or v <= 0:
+            continue
+        if heap and v < -heap[0][0]:
+            heapq.heappush(heap, (-v, ai, i))
+            continue
+        g.make(ai, i)
+    return g.assign
