@@ -42,7 +42,13 @@ from solver.roster.data import BreakSlot, ShiftOption
 from solver.roster.problem import _candidates, _cents, _prepare, _Problem
 from solver.roster.repair_greedy import greedy_repair
 from solver.roster.report import _coverage_frame, _frames
-from solver.roster.scoring import _FLUID_SCALE, _fluid_on, _on_phone_units, _serve
+from solver.roster.scoring import (
+    _FLUID_SCALE,
+    _crew_breach,
+    _fluid_on,
+    _on_phone_units,
+    _serve,
+)
 from wfm.changes import Absence, RequirementUpdate, ShiftSwap
 from wfm.errors import DataError, InputError
 from wfm.roster_diff import roster_changes
@@ -54,6 +60,7 @@ __all__ = ["RepairResult", "repair_roster", "SWAP_COLUMNS"]
 SWAP_COLUMNS = ("agent_a", "agent_b", "day", "accepted", "reason")
 
 _MEETING_KINDS = ("meeting", "training")
+_RESERVE_S = 3.0  # kept from the solve for the new shifts' breaks and the result frames
 
 
 @dataclass
@@ -147,33 +154,48 @@ def repair_roster(
                             swaps=pd.DataFrame(swap_rows, columns=list(SWAP_COLUMNS)))
     start = [{d: i for d, i in days.items() if (ai, d) not in absent}
              for ai, days in enumerate(pub.assign)]
+    times = {"t_prepare_s": time.perf_counter() - t0}
     start = greedy_repair(p, start, pub.assign, pub.breaks, pub.meeting_times, free_days, absent,
-                          price, 0.3 * time_limit_s)
+                          price, 0.25 * time_limit_s)
+    times["t_greedy_s"] = time.perf_counter() - t0
     model = _RepairModel(p, pub, absent, free_days, contracts_now, price, start)
+    times["t_model_s"] = time.perf_counter() - t0
+    # the rest of the time to the solve, less what placing breaks and the frames take
     left = time_limit_s - (time.perf_counter() - t0)
-    s, st = _solve_from_published(model.m, max(0.5, 0.75 * left), num_workers)
+    s, st = _solve_from_published(model.m, max(0.5, left - _RESERVE_S), num_workers)
+    times["t_solve_s"] = time.perf_counter() - t0
     status = _STATUS.get(st, "NO_SOLUTION")
-    if status not in ("OPTIMAL", "FEASIBLE"):
+    if status not in ("OPTIMAL", "FEASIBLE") and _crew_breach(p, start) == 0:
+        # CP-SAT found nothing in its time; the greedy's roster keeps every rule
+        model.solution = start
+        status = "GREEDY"
+    if status not in ("OPTIMAL", "FEASIBLE", "GREEDY"):
         why = ("every agent's week can be kept legal, so the team-lead rules cannot be met "
                "on the free days" if status == "INFEASIBLE"
                else f"no repair found in {time_limit_s:g} s")
         return RepairResult(status=status, wall_time_s=time.perf_counter() - t0,
                             message=f"no repair ({status}): {why}",
                             swaps=pd.DataFrame(swap_rows, columns=list(SWAP_COLUMNS)))
-    return _solved(p, pub, published, model, s, status, (absent, free_days, swaps), swap_rows,
-                   time_limit_s - (time.perf_counter() - t0), num_workers, price, t0)
+    out = _solved(p, pub, published, model, s, status, (absent, free_days, swaps), swap_rows,
+                  time_limit_s - (time.perf_counter() - t0), num_workers, price, t0)
+    out.stats.update(times, t_result_s=out.wall_time_s)
+    return out
 
 
 def _solved(p, pub, published, model, s, status, sorted_changes, swap_rows, time_left,
             num_workers, price, t0) -> RepairResult:
     """The repaired roster from a solved repair model."""
     absent, free_days, _ = sorted_changes
-    out = _result(p, pub, published, model.assignment(s), sorted_changes, time_left,
-                  num_workers, price)
-    out.status = status
+    greedy = status == "GREEDY"
+    assign = model.solution if greedy else model.assignment(s)
+    out = _result(p, pub, published, assign, sorted_changes, time_left, num_workers, price)
+    out.status = "FEASIBLE" if greedy else status
+    out.stats["repaired_by"] = "greedy (CP-SAT found no solution in its time)" if greedy else "CP-SAT"
     # the model's bound, with the fixed wages and the unmet requirement of the days it
     # does not re-plan; its coverage takes breaks at their expected share
-    out.bound = s.best_objective_bound / 100 + model.fixed_cost + out.stats.pop("_fixed_unmet")
+    fixed_unmet = out.stats.pop("_fixed_unmet")
+    out.bound = (math.nan if greedy
+                 else s.best_objective_bound / 100 + model.fixed_cost + fixed_unmet)
     out.swaps = pd.DataFrame(swap_rows, columns=list(SWAP_COLUMNS))
     out.stats.update({"free_days": sorted(free_days), "absent_agent_days": len(absent),
                       "variables": len(model.m.proto.variables)})
@@ -455,6 +477,8 @@ class _RepairModel:
                 if k:
                     crew.on[ci][t].append((k, n))
 
+    solution: list | None = None  # set when the greedy's roster stands in for a solve
+
     def assignment(self, s: cp_model.CpSolver) -> list[dict[int, int]]:
         out = []
         for xs in self.vars:
@@ -510,7 +534,7 @@ def _repaired_breaks(p, pub, kept, new, time_left, num_workers) -> dict:
         rest = [{**k, **{d: i for d, i in n.items() if (ai, d) in moved}}
                 for ai, (k, n) in enumerate(zip(kept, new, strict=True))]
         r, _ = _place_breaks_among(p, todo, rest, placed, pub.meeting_times,
-                                   max(0.5, time_left - 0.5), num_workers)
+                                   max(0.3, min(2.0, time_left - 1.0)), num_workers)
         placed.update(r.breaks)
     return placed
 
@@ -527,7 +551,8 @@ def _changes_with_cause(p, published, shifts, breaks, absent, swaps) -> pd.DataF
 
 
 def _message(out: RepairResult, status: str, absent: dict) -> str:
-    limit = "" if status == "OPTIMAL" else " (time limit: best repair found, not proven best)"
+    limit = {"OPTIMAL": "", "FEASIBLE": " (time limit: best repair found, not proven best)",
+             "GREEDY": " (the greedy's: CP-SAT found no solution in its time, no bound)"}[status]
     rep = out.changes[out.changes["cause"] == "repair"] if len(out.changes) else out.changes
     return (f"repair{limit}: {len(absent)} agent-days absent, {len(rep)} agent-days of "
             f"{rep['agent_id'].nunique() if len(rep) else 0} agents changed to cover them; "

@@ -6,8 +6,9 @@ shift (same template, at most two hours away).  Its value is the unmet requireme
 meets (Hall's, the agents' on-phone units shared among the queues they are trained on
 at best, breaks at their expected share) less its change in wages and the price of
 changing a published day; a change is made while its value, priced again, leads the
-others' and is positive.  Every changed week keeps the agent's hard rules, and no
-change puts more agents per team lead on shift than the lead rules allow.  The
+others' and is positive.  Every changed week keeps the agent's hard rules; no change
+breaks the lead rules more, and a change that mends them (a lead's shift in place of a
+sick lead's) comes before any other.  The
 CP-SAT of :mod:`solver.roster.repair` starts from its result.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import heapq
 import time
+from collections import defaultdict
 
 import numpy as np
 
@@ -24,12 +26,14 @@ from solver.roster.scoring import (
     _fluid_on,
     _hall_sets,
     _hall_short,
+    _lead_breach,
     _on_phone_units,
     _on_shift,
     _week_ok,
 )
 
 _MOVE_MIN = 120  # a day's shift moves at most this far [min]
+_BREACH_PRICE = 1e4  # per unit of lead-rule breach mended: before any other gain
 
 
 class _GreedyRepair:
@@ -44,6 +48,7 @@ class _GreedyRepair:
         self.unit_price = p.weights["unmet requirement"] * p.week.unit_min / 60
         self.lead, self.other = _on_shift(p, self.assign)
         self.open_ = p.req_units.sum(axis=0) > 0
+        self.need_lead = np.where(self.open_, float(p.week.units_per_interval), 0.0)
         self.made: list[tuple[int, int]] = []
 
     def _phone(self, i: int) -> dict[int, float]:
@@ -83,12 +88,14 @@ class _GreedyRepair:
             after[c, k] += delta[int(t)]
         met = (_hall_short(self.req_s[:, cols], self.serve, before).sum()
                - _hall_short(self.req_s[:, cols], self.serve, after).sum())
-        if not self._leads_ok(ai, i, j):
+        breach = self._breach_change(ai, i, j)
+        if breach > 1e-9:
             return None
         wages = p.shift_cost(ai, o) - (p.shift_cost(ai, p.options[j]) if j is not None else 0.0)
         was = self.assign[ai].get(o.day) != self.published[ai].get(o.day)
         now = i != self.published[ai].get(o.day)
-        return met * self.unit_price - wages - self.price * (int(now) - int(was))
+        return (met * self.unit_price - wages - self.price * (int(now) - int(was))
+                - _BREACH_PRICE * breach)
 
     def _delta_on(self, ai: int, i: int, j: int | None) -> dict[int, float]:
         delta = dict(self._phone(i))
@@ -97,19 +104,26 @@ class _GreedyRepair:
                 delta[t] = delta.get(t, 0.0) - u
         return delta
 
-    def _leads_ok(self, ai: int, i: int, j: int | None) -> bool:
-        """No interval gets more agents per lead on shift than the rules allow (leads'
-        own shifts are left as they are)."""
+    def _breach_change(self, ai: int, i: int, j: int | None) -> float:
+        """Change in the units by which the lead rules are broken (a lead on shift in
+        every open interval, at most ``lead_ratio`` others per lead)."""
         p = self.p
         if p.lead_ratio <= 0:
-            return True
+            return 0.0
+        cover = defaultdict(float)
+        for t, u in p.options[i].cover:
+            cover[t] += u
+        if j is not None:
+            for t, u in p.options[j].cover:
+                cover[t] -= u
+        cols = np.array(sorted(cover), int)
+        d = np.array([cover[int(t)] for t in cols])
+        lead, other = self.lead[cols], self.other[cols]
+        need, open_ = self.need_lead[cols], self.open_[cols]
+        before = _lead_breach(p.lead_ratio, lead, other, need, open_)
         if p.agents[ai].is_lead:
-            return False
-        cover = dict(p.options[i].cover)
-        for t, u in cover.items():
-            if self.open_[t] and self.other[t] + u > p.lead_ratio * self.lead[t] + 1e-9:
-                return False
-        return True
+            return _lead_breach(p.lead_ratio, lead + d, other, need, open_) - before
+        return _lead_breach(p.lead_ratio, lead, other + d, need, open_) - before
 
     def make(self, ai: int, i: int) -> None:
         p = self.p
@@ -117,12 +131,12 @@ class _GreedyRepair:
         j = self.assign[ai].get(o.day)
         for t, u in self._delta_on(ai, i, j).items():
             self.on[p.class_of[ai], t] += u
-        if not p.agents[ai].is_lead:
-            for t, u in o.cover:
-                self.other[t] += u
-            if j is not None:
-                for t, u in p.options[j].cover:
-                    self.other[t] -= u
+        crew = self.lead if p.agents[ai].is_lead else self.other
+        for t, u in o.cover:
+            crew[t] += u
+        if j is not None:
+            for t, u in p.options[j].cover:
+                crew[t] -= u
         self.assign[ai][o.day] = i
         self.made.append((ai, o.day))
 
