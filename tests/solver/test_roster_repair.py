@@ -156,3 +156,33 @@ def test_bad_changes_are_refused(published):
         (WS + pd.Timedelta(days=d)).date() for d in (2, 3, 4))
     with pytest.raises(InputError, match="range"):
         parse_days("2024-01-12..2024-01-10")
+
+
+def test_without_a_cp_sat_solution_the_greedy_roster_is_returned_and_says_so(published,
+                                                                             monkeypatch):
+    from ortools.sat.python import cp_model
+
+    import solver.roster.repair as repair_mod
+
+    monkeypatch.setattr(repair_mod, "_solve_from_published",
+                        lambda m, limit, workers: (cp_model.CpSolver(), cp_model.UNKNOWN))
+    sick = published.shifts[published.shifts["day"] == WED]["agent_id"].iloc[0]
+    res = repair(published, [Absence(sick, [WED])])
+    assert res.success and np.isnan(res.bound)
+    assert "greedy" in res.message and "no bound" in res.message
+    assert res.stats["repaired_by"].startswith("greedy")
+    assert roster_breaches(res.shifts, team(), C, week_start=WS).empty
+
+
+def test_a_sick_lead_is_replaced_by_another_lead():
+    agents = [Agent("L1", "c", skills={"q"}, is_lead=True), Agent("L2", "c", skills={"q"},
+                                                                      is_lead=True),
+              Agent("A", "c", skills={"q"})]
+    pub = hand_roster([("L1", 2, EARLY, 7), ("A", 2, EARLY, 7)])
+    req = requirement(1, days=[2], )
+    req.loc[req["interval_start"].dt.hour >= 15, "staff_needed"] = 0.0  # 07:00-15:00 only
+    res = repair_roster(pub, [Absence("L1", [WED])], agents, C, [EARLY, LATE], req,
+                        lead_ratio=5, num_workers=1, time_limit_s=5)
+    assert res.success, res.message
+    wed = set(res.shifts.loc[res.shifts["day"] == WED, "agent_id"])
+    assert "L2" in wed and "L1" not in wed
