@@ -344,8 +344,8 @@ def plan_scenario(base, run: ForecastRun, s: Settings, options: SolveOptions) ->
     from wfm.types import BreakPolicy
 
     weeks = max(1, round((run.end - run.start) / pd.Timedelta(days=7)))
-    agents = base.agents if options.roster else dataclasses.replace(base.agents, file=None,
-                                                                   n=None)
+    agents = base.agents if options.roster else dataclasses.replace(
+        base.agents, file=None, listed=(), n=None)
     # The forecast's queues, named: agents generated from ``agents.n`` are trained on them.
     queues = tuple(sorted(run.forecast["queue"].astype(str).unique()))
     return dataclasses.replace(
