@@ -63,6 +63,8 @@ class PlanResult:
         Per planning week: ``week_start``, ``shift_plan``, ``roster`` (SolveResults).
     timings : dict
         Wall time per stage [s].
+    stopped : str
+        Empty, or what a stop request left out ("roster not built", "no simulation").
     """
 
     scenario: Scenario
@@ -77,6 +79,7 @@ class PlanResult:
     agents: tuple = ()
     weeks: list = field(default_factory=list)
     timings: dict = field(default_factory=dict)
+    stopped: str = ""
 
     @property
     def final(self):
@@ -147,13 +150,17 @@ KPI_KEYS = (
 )
 
 
-def _stage_progress(progress: Progress | None, stage: str, offset: float, weight: float):
-    if progress is None:
+def _stage_progress(progress: Progress | None, stage: str, offset: float, weight: float,
+                    stop: Callable[[], bool] | None = None):
+    if progress is None and stop is None:
         return None
 
-    def inner(done: float, total: float, message: str = "") -> None:
+    def inner(done: float, total: float, message: str = "") -> bool:
+        """Report, and answer whether a stop was requested (True: stop)."""
         frac = 0.0 if total <= 0 else min(max(done / total, 0.0), 1.0)
-        progress(offset + weight * frac, 1.0, f"{stage}: {message}" if message else stage)
+        if progress is not None:
+            progress(offset + weight * frac, 1.0, f"{stage}: {message}" if message else stage)
+        return bool(stop()) if stop is not None else False
 
     return inner
 
@@ -352,7 +359,8 @@ def combine_results(results: Sequence[Any]):
 
 def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
              forecast: pd.DataFrame | None = None, progress: Progress | None = None,
-             stages: Sequence[str] = STAGES) -> PlanResult:
+             stages: Sequence[str] = STAGES,
+             stop: Callable[[], bool] | None = None) -> PlanResult:
     """Run the scenario's plan end to end.
 
     Parameters
@@ -376,6 +384,14 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
         ``("forecast", "requirements")`` for requirements only, or without ``"roster"``
         to evaluate and cost the anonymous shift plan.  ``"forecast"`` is implied when
         the scenario gives a history.
+    stop : callable, optional
+        ``stop()`` returns True once the user asked to stop.  A solve under way runs
+        to its own end (its time limit or optimality) and keeps its best plan; then
+        the plan is finished with what is solved: no roster is built after a stop
+        during the shift plan, and the evaluation is by Erlang only (no simulation).
+        :attr:`PlanResult.stopped` says what was left out.  The callbacks passed to
+        the solvers also return ``stop()``, for a solver that stops its search on a
+        true answer.
 
     Returns
     -------
@@ -413,9 +429,14 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
     def step(name):
         nonlocal done
         w = _WEIGHTS[name]
-        cb = _stage_progress(progress, name, done, w)
+        cb = _stage_progress(progress, name, done, w, stop)
         done += w
         return cb, time.perf_counter()
+
+    def stopped() -> bool:
+        return stop is not None and bool(stop())
+
+    left_out: list[str] = []
 
     def report(cb, message=""):
         if cb is not None:
@@ -496,6 +517,9 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
             out.timings["shifts"] = time.perf_counter() - t_s - t_roster
             raise _with_partial(SolveError(
                 f"shift plan, week of {ws:%Y-%m-%d}: {plan.status}: {plan.message}"), out)
+        if want_roster and stopped():
+            want_roster = False
+            left_out.append("roster not built")
         if want_roster:
             t1 = time.perf_counter()
             roster = _build_roster()(
@@ -528,15 +552,20 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
         from wfm.evaluate import evaluate
 
         sim = scenario.simulation
+        simulate = sim.enabled
+        if simulate and stopped():
+            simulate = False
+            left_out.append("no simulation")
         out.evaluation = evaluate(
             out.final, out.forecast, scenario.target, patience_s=scenario.staffing.patience_s,
-            simulate=sim.enabled, replications=sim.replications, rng=sim.seed, progress=cb,
+            simulate=simulate, replications=sim.replications, rng=sim.seed, progress=cb,
             shrinkage=scenario.shrinkage,
         )
         out.timings["evaluate"] = time.perf_counter() - t0
         report(cb, "done")
 
     # -- costs
+    out.stopped = ", ".join(left_out)
     cb, t0 = step("costs")
     _costs(out)
     out.timings["costs"] = time.perf_counter() - t0
