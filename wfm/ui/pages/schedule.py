@@ -416,7 +416,8 @@ def render() -> None:
         return
     stale = state.stale_reasons(current, run)
     if stale:
-        st.warning(f"{' and '.join(stale).capitalize()} changed since this schedule was "
+        text = " and ".join(stale)
+        st.warning(f"{text[0].upper()}{text[1:]} changed since this schedule was "
                    "solved: press Solve again to update it.", icon=":material/update:")
     plan = current.plan
     if plan.final.message:
