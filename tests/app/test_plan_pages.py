@@ -156,7 +156,7 @@ def test_what_if_needs_a_change(app, open_page, inject, solved):
     assert at.session_state[state.WHATIF] == []
 
 
-def test_what_if_volume_runs_and_compares(app, open_page, inject, solved):
+def test_what_if_volume_runs_and_compares(app, open_page, inject, solved, figures):
     data, run, plan_run = solved
     at = open_page(inject(app, data, run, plan_run), "what_if")
     at.slider(key="whatif.volume").set_value(150)
@@ -172,6 +172,35 @@ def test_what_if_volume_runs_and_compares(app, open_page, inject, solved):
     assert np.isclose(base_cost, plan_run.plan.costs.total)
     # Half as many calls again need more paid hours.
     assert table.loc["volume 150 %", "fte"] > table.loc["as solved", "fte"]
+    # The difference per interval: agents on the phones of the variant minus the baseline's.
+    diff = next(f for f in figures(at) if f["layout"]["title"]["text"].startswith("Difference"))
+    line = _trace(diff, "volume 150 %")
+    base = plan_run.plan.coverage.sort_values("interval_start")["on_phone"].to_numpy()
+    more = variant.coverage.sort_values("interval_start")["on_phone"].to_numpy()
+    assert np.allclose(np.asarray(line["y"], float), more - base)
+
+
+def test_what_if_compares_two_to_four_scenarios(app, open_page, inject, solved, figures):
+    data, run, plan_run = solved
+    at = open_page(inject(app, data, run, plan_run), "what_if")
+    at.number_input(key="whatif.break_min_per_hour").set_value(10.0)
+    at.button(key="FormSubmitter:whatif.form-Run what-if").click().run()
+    at.slider(key="whatif.volume").set_value(120)
+    at.number_input(key="whatif.break_min_per_hour").set_value(5.0)
+    at.button(key="FormSubmitter:whatif.form-Run what-if").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.multiselect(key="whatif.compare").value == ["as solved", "breaks 10 min/h",
+                                                          "volume 120 %"]
+    table = at.dataframe[0].value
+    assert list(table.index) == ["as solved", "breaks 10 min/h", "volume 120 %"]
+    assert table.loc["breaks 10 min/h", "break_min_per_agent_hour"] >= 10.0 - 1e-9
+    # Two scenarios, the second as the baseline: one difference line, against it.
+    at.multiselect(key="whatif.compare").set_value(["volume 120 %", "breaks 10 min/h"]).run()
+    assert list(at.dataframe[0].value.index) == ["volume 120 %", "breaks 10 min/h"]
+    diff = next(f for f in figures(at) if f["layout"]["title"]["text"].startswith("Difference"))
+    assert [t["name"] for t in diff["data"]] == ["breaks 10 min/h"]
+    at.multiselect(key="whatif.compare").set_value(["as solved"]).run()
+    assert any("at least two" in i.value for i in at.info)
 
 
 # ----------------------------------------------------------------------------- cost
@@ -183,7 +212,28 @@ def test_cost_page_shows_the_cost_report(app, open_page, inject, solved):
     assert _metric(at, "FTE") == f"{report.fte:,.1f}"
     by_contract = at.dataframe[0].value
     assert np.isclose(by_contract["total"].sum(), report.total * report.weeks)
-    assert any("sweep on the What-if page" in i.value for i in at.info)
+    assert any("Press **Sweep**" in i.value for i in at.info)
+
+
+def test_cost_page_marks_the_plan_on_the_frontier_and_prices_the_next_point(
+        app, open_page, inject, solved, figures):
+    from wfm.costs import next_point
+    from wfm.ui.pages.what_if import FRONTIER
+
+    data, run, plan_run = solved
+    k = plan_run.plan.kpis
+    sl, cost = k["service_level_erlang"], k["weekly_cost"]
+    points = pd.DataFrame({"label": ["SL 70%", "SL 99%"], "status": "FEASIBLE",
+                           "service_level_erlang": [sl - 0.1, min(0.999, sl + 0.04)],
+                           "weekly_cost": [0.8 * cost, 1.1 * cost]})
+    at = inject(app, data, run, plan_run)
+    at.session_state[FRONTIER] = points
+    at = open_page(at, "cost")
+    fig = next(f for f in figures(at) if f["layout"]["title"]["text"] == "Cost against service level")
+    star = _trace(fig, "current plan")
+    assert np.allclose([star["x"][0], star["y"][0]], [100 * sl, cost])
+    nxt = next_point(points, sl, cost, service_level="service_level_erlang")
+    assert any(f"{nxt['cost_per_point']:,.0f} ILS per point" in m.value for m in at.markdown)
 
 
 # --------------------------------------------------------------------------- export
