@@ -512,6 +512,7 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
             num_workers=scenario.solver.num_workers, progress=sub, shrinkage=scenario.shrinkage,
         )
         week = {"week_start": ws, "shift_plan": plan, "roster": None}
+        _report_figures(sub, plan)
         if not plan.success:
             out.weeks.append(week)
             out.timings["shifts"] = time.perf_counter() - t_s - t_roster
@@ -530,6 +531,7 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
                 target=scenario.target,
             )
             t_roster += time.perf_counter() - t1
+            _report_figures(_sub_progress(cb_r, k, len(weeks)), roster)
             week["roster"] = roster
             if not roster.success:
                 out.weeks.append(week)
@@ -585,6 +587,15 @@ def _build_roster():
     except ImportError:  # the package may not re-export it
         from solver.roster import build_roster
     return build_roster
+
+
+def _report_figures(cb, result) -> None:
+    """Say a finished solve's objective and bound (``"cost X, bound Y"``, the form the
+    roster's own progress messages take), so a front end can show the best plan so far."""
+    if cb is None or not result.success:
+        return
+    cb(1.0, 1.0, f"{result.status.lower()}: cost {result.objective:,.0f}, "
+                 f"bound {result.bound:,.0f}")
 
 
 def _sub_progress(cb, k: int, n: int):

@@ -88,7 +88,7 @@ def test_schedule_lists_the_intervals_that_break_the_week(app, open_page, inject
     shown = metrics(at)
     assert all("∞" not in v and "inf" not in v for v in shown.values())
     assert float(shown["ASA [s]"].replace(",", "")) > 0
-    assert any("1 interval(s) overloaded" in c.value for c in at.caption)
+    assert any("ASA leaves out 1 interval(s) overloaded" in c.value for c in at.caption)
     table = next(d.value for d in at.dataframe if "calls late" in d.value.columns)
     assert table["ASA [s]"].iloc[0] == "overloaded"
     assert table["interval"].iloc[0] == f"{cov.loc[busiest, 'interval_start']:%a %d %b %H:%M}"

@@ -87,10 +87,12 @@ def _watch() -> None:
     if held is None:
         return
     job, meta = held
-    stop = st.button("Stop and keep the best plan", key="schedule.stop",
-                     disabled=job.stop_requested or job.done,
-                     help="The solve under way ends at its next check and keeps the best "
-                     "plan found so far; a roster not started is left out.")
+    slot = st.empty()
+    stop = slot.button("Stop and keep the best plan", key="schedule.stop",
+                       disabled=job.stop_requested or job.done,
+                       help="The solve under way runs to its own end and keeps its best "
+                       "plan; what has not started (the roster after the shift plan, the "
+                       "simulation) is left out.")
     if stop:
         job.request_stop()
     with st.status("Solving the week…", expanded=True) as box:
@@ -101,6 +103,7 @@ def _watch() -> None:
             figures.markdown(_figures_text(job))
         bar.progress(1.0, text="done")
         figures.markdown(_figures_text(job))
+        slot.empty()
         st.session_state.pop(JOB, None)
         if job.error is not None:
             box.update(label="No schedule", state="error", expanded=True)
@@ -203,9 +206,10 @@ def _kpis(plan) -> None:
     cols[4].metric("Occupancy", fmt_pct(head.occupancy),
                    help="Time handling calls / time available on the phones, whole week.")
     if head.overloaded:
-        st.caption(f"ASA over {fmt_pct(head.asa_share, 0)} of the answered calls; "
-                   f"{head.overloaded} interval(s) overloaded (no finite wait) are left out "
-                   "of it and listed under *Intervals that break the week*.")
+        out = head.breaking.loc[head.breaking["overloaded"], "calls"].sum()
+        st.caption(f"ASA leaves out {head.overloaded} interval(s) overloaded (no more agents "
+                   f"available than workload, so no finite wait) with {out:,.1f} calls; "
+                   "they are listed under *Intervals that break the week*.")
     return head
 
 
@@ -239,11 +243,11 @@ def _breaking(plan, head) -> pd.Timestamp | None:
             on_select="rerun", selection_mode="single-row",
             column_config={
                 "service level": st.column_config.NumberColumn(format="%.0f %%"),
-                "calls": st.column_config.NumberColumn(format="%.0f"),
+                "calls": st.column_config.NumberColumn(format="%.1f"),
                 "available": st.column_config.NumberColumn(format="%.1f"),
                 "needed": st.column_config.NumberColumn(format="%.0f"),
                 "short": st.column_config.NumberColumn(format="%.1f"),
-                "calls late": st.column_config.NumberColumn(format="%.0f"),
+                "calls late": st.column_config.NumberColumn(format="%.1f"),
             })
     rows = list(getattr(getattr(picked, "selection", None), "rows", []) or [])
     if not rows:
