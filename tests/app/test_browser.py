@@ -227,6 +227,16 @@ def test_main_flow(server, browser, tmp_path):
     page.get_by_text("Intervals that break the week").first.wait_for()
     _no_exception(page)
     _shot(page, "schedule", doc=True)
+    # A click on the worst interval (first row) opens its day with the interval marked.
+    grid = page.locator('.st-key-schedule_breaking [data-testid="stDataFrame"]')
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    band = page.locator(".st-key-schedule_day_view .shapelayer path")
+    assert band.count() == 0
+    page.mouse.click(box["x"] + 16, box["y"] + 35 + 17)
+    _idle(page)
+    band.first.wait_for()
+    _no_exception(page)
     page.get_by_role("tab", name="Agent's week").click()
     page.get_by_text("A001: contract full-time, team east").wait_for()
     page.wait_for_timeout(500)

@@ -238,7 +238,7 @@ def _breaking(plan, head) -> pd.Timestamp | None:
         })
         st.caption("Worst first (most calls answered late). Click a row to open its day "
                    "with the interval marked.")
-        picked = st.dataframe(
+        picked = st.container(key="schedule_breaking").dataframe(
             shown, hide_index=True, width="stretch", key="schedule.breaking",
             on_select="rerun", selection_mode="single-row",
             column_config={
@@ -314,9 +314,9 @@ def _day_view(plan, shifts, breaks, focus, suffix: str) -> None:
     if day_shifts.empty:
         st.info(f"No shifts on {choice} for these filters.")
         return
-    st.plotly_chart(charts.day_view_figure(day_shifts, day_breaks, day_cov, focus=band,
-                                           title=f"{choice}{suffix}"),
-                    key="schedule.day_view")
+    st.container(key="schedule_day_view").plotly_chart(
+        charts.day_view_figure(day_shifts, day_breaks, day_cov, focus=band,
+                               title=f"{choice}{suffix}"), key="schedule.day_view")
 
 
 def _agent_view(plan, shifts, breaks) -> None:
