@@ -194,6 +194,7 @@ def test_what_if_compares_two_to_four_scenarios(app, open_page, inject, solved, 
     table = at.dataframe[0].value
     assert list(table.index) == ["as solved", "breaks 10 min/h", "volume 120 %"]
     assert table.loc["breaks 10 min/h", "break_min_per_agent_hour"] >= 10.0 - 1e-9
+    assert np.isfinite(table["asa_s"]).all()  # over the intervals with a finite wait
     # Two scenarios, the second as the baseline: one difference line, against it.
     at.multiselect(key="whatif.compare").set_value(["volume 120 %", "breaks 10 min/h"]).run()
     assert list(at.dataframe[0].value.index) == ["volume 120 %", "breaks 10 min/h"]

@@ -7,7 +7,7 @@ import concurrent.futures as cf
 import streamlit as st
 
 from wfm.errors import WfmError
-from wfm.kpis import interval_differences
+from wfm.kpis import headline, interval_differences
 from wfm.ui import charts, state
 from wfm.ui.widgets import backend, fmt_pct, pending, require_plan, show_frame
 
@@ -17,7 +17,7 @@ MEASURES = {
     "fte": ("FTE", "%.1f"),
     "service_level_erlang": ("service level (Erlang)", "percent"),
     "service_level_sim": ("service level (simulated)", "percent"),
-    "asa_s": ("ASA [s]", "%.1f"),
+    "asa_s": ("ASA [s] (answered, finite-wait intervals)", "%.1f"),
     "abandon_rate_sim": ("abandoned (simulated)", "percent"),
     "occupancy": ("occupancy", "percent"),
     "break_min_per_agent_hour": ("breaks [min per agent-hour]", "%.1f"),
@@ -138,6 +138,14 @@ def comparison_section(scenarios, base_run: state.PlanRun) -> None:
         return
     results = {name: plans[name] for name in chosen}
     table = scenarios.compare(results, baseline=chosen[0])
+    # ASA over the answered calls of the intervals with a finite wait (the plain average
+    # is unbounded as soon as one interval is overloaded)
+    asa = {name: headline(p.coverage, p.scenario.target.service_level).asa_s
+           for name, p in results.items() if p.coverage is not None}
+    if "asa_s" in table.columns and len(asa) == len(results):
+        table["asa_s"] = [asa[n] for n in table.index]
+        if "asa_s_delta" in table.columns:
+            table["asa_s_delta"] = table["asa_s"] - asa[chosen[0]]
     st.subheader("Side by side")
     shown = table[[c for c in MEASURES if c in table.columns]].copy()
     for c in shown.columns:
