@@ -140,8 +140,9 @@ def _slider_value(page, label: str, value: str) -> None:
 
 
 def test_main_flow(server, browser, tmp_path):
-    """Demo data -> forecast -> staffing -> schedule -> edit an agent -> schedule again as a
-    named roster -> what-if beside it -> cost -> download the CSV and the Excel workbook."""
+    """Demo data -> forecast -> staffing -> schedule (stopped after the shift plan) -> edit
+    an agent -> schedule again as a named roster -> what-if beside it -> cost -> download
+    the CSV and the Excel workbook."""
     page = browser.new_page(viewport={"width": 1400, "height": 1700}, accept_downloads=True)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -175,22 +176,26 @@ def test_main_flow(server, browser, tmp_path):
     _no_exception(page)
     _shot(page, "staffing", doc=True)
 
-    # Schedule: 3 s per solve, shift plan only, Erlang check; progress shown, result drawn.
+    # Schedule: 3 s per solve, Erlang check; stopped during the shift plan, so the plan
+    # found is kept and the roster left out.
     _go(page, "Schedule")
     _set_slider(page, "Time limit per solve", ["Home", "ArrowRight"])
     _slider_value(page, "Time limit per solve", "3")
     roster = page.get_by_role("switch", name="Named roster")
-    if roster.is_checked():
-        page.get_by_text("Named roster").click()
-    assert not roster.is_checked()
+    assert roster.is_checked()  # the demo rules name 56 agents
     simulate = page.get_by_role("switch", name="Check by simulation")
     if simulate.is_checked():  # Erlang only: keeps the test short
         page.get_by_text("Check by simulation").click()
     assert not simulate.is_checked()
     page.get_by_role("button", name="Solve", exact=True).click()
     page.get_by_text("Solving the week").first.wait_for()
-    page.get_by_text(re.compile("^Solved: ")).first.wait_for(timeout=180_000)
+    page.get_by_text("shifts:").first.wait_for()
+    page.get_by_role("button", name="Stop and keep the best plan").click()
+    page.get_by_text(re.compile("^Solved: .*stopped: roster not built")).first.wait_for(
+        timeout=180_000)
+    page.get_by_text("Stopped on request: roster not built").wait_for()
     page.get_by_text("Optimality gap").wait_for()
+    page.get_by_text("Anonymous shift plan").first.wait_for()
     page.locator(".js-plotly-plot").first.wait_for()
     _idle(page)
     _no_exception(page)
