@@ -132,8 +132,16 @@ class PlanResult:
         erl, sim = k.get("asa_s"), k.get("asa_s_sim")
         parts = []
         if erl is not None and not math.isnan(erl):
-            parts.append(f"{erl:.1f} s (Erlang)" if math.isfinite(erl)
-                         else "unbounded by Erlang C (some interval has no more agents than workload)")
+            if math.isfinite(erl):
+                parts.append(f"{erl:.1f} s (Erlang)")
+            else:
+                from wfm.kpis import headline
+
+                head = headline(self.coverage, self.scenario.target.service_level)
+                parts.append(f"{head.asa_s:.1f} s (Erlang, leaving out {head.overloaded} "
+                             "overloaded interval(s) with no finite wait)"
+                             if head.asa_s == head.asa_s else
+                             "no finite wait by Erlang C (every interval overloaded)")
         if sim is not None and not math.isnan(sim):
             parts.append(f"{sim:.1f} s (simulated)")
         return ", ".join(parts) or "n/a"
