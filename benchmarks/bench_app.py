@@ -1,9 +1,11 @@
-"""Page-load time of the app on the demo data (target: under 2 s per page).
+"""Page-load time of the app on the demo data (target: at most 1.5 s per page, warm, in
+Chromium).
 
 ``python benchmarks/bench_app.py [--repeat N] [--time-limit S] [--no-browser]``
 
 With :class:`streamlit.testing.v1.AppTest` the demo flow is run once (demo data,
-forecast, schedule with a short time limit), then every page is re-run ``--repeat``
+forecast, a named roster of the demo's 56 agents with a short time limit, Erlang check
+only), then every page is re-run ``--repeat``
 times: that is what a user waits for when switching pages or touching a widget, with
 the heavy steps already done (cached or in the session).  The baseline, measured in the
 same run, is an AppTest run of a one-line script: the ratio is the app's own cost in
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -26,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-TARGET_S = 2.0
+TARGET_S = 1.5
 
 
 def _timed(fn, repeat: int) -> list[float]:
@@ -70,10 +73,10 @@ def main() -> None:
     steps["make forecast"] = time.perf_counter() - t0
     at.switch_page("wfm/ui/pages/schedule.py").run()
     at.slider(key="schedule.time_limit_s").set_value(args.time_limit)
-    at.toggle(key="schedule.roster").set_value(False)
+    at.toggle(key="schedule.simulate").set_value(False)
     t0 = time.perf_counter()
     at.button(key="FormSubmitter:schedule.form-Solve").click().run()
-    steps[f"solve ({args.time_limit} s limit, shift plan)"] = time.perf_counter() - t0
+    steps[f"solve ({args.time_limit} s limit, named roster)"] = time.perf_counter() - t0
     assert not at.exception, [e.value for e in at.exception]
 
     rows = []
@@ -89,9 +92,10 @@ def main() -> None:
     for name, secs in steps.items():
         print(f"{name:<36} {secs:6.2f} s  (one-off step, not a page load)")
     print()
-    print(f"{'page':<12} {'median [s]':>10} {'max [s]':>8} {'x baseline':>11} {'< 2 s':>6}")
+    print(f"{'page':<12} {'median [s]':>10} {'max [s]':>8} {'x baseline':>11} "
+          f"{'<= 1.5 s':>8}")
     for title, med, worst in rows:
-        ok = "yes" if worst < TARGET_S else "NO"
+        ok = "yes" if worst <= TARGET_S else "NO"
         print(f"{title:<12} {med:>10.3f} {worst:>8.3f} {med / base:>11.1f} {ok:>6}")
     if args.browser and Path("/usr/bin/chromium").exists():
         browser_times(args.time_limit)
@@ -160,19 +164,21 @@ def browser_times(time_limit: int) -> None:
             thumb.press("Home")
             for _ in range(max(0, time_limit - 2)):
                 thumb.press("ArrowRight")
-            switch = page.get_by_role("switch", name="Named roster")
+            switch = page.get_by_role("switch", name="Check by simulation")
             if switch.is_checked():
-                page.get_by_text("Named roster").click()
+                page.get_by_text("Check by simulation").click()
             page.get_by_role("button", name="Solve", exact=True).click()
-            page.get_by_text("Solved: ").first.wait_for()
+            page.get_by_text(re.compile("^Solved: ")).first.wait_for()
             idle()
             print()
             print(f"browser (Chromium): first page {first:.2f} s; page switch with the demo "
                   "plan solved, click -> page drawn:")
             for _, title, _ in PAGES:
-                secs = [go(title) for _ in range(2)]
-                ok = "yes" if max(secs) < TARGET_S else "NO"
-                print(f"  {title:<12} {min(secs):6.2f} s .. {max(secs):5.2f} s  < 2 s: {ok}")
+                go(title)  # the first visit builds the page's caches
+                secs = [go(title) for _ in range(3)]
+                ok = "yes" if max(secs) <= TARGET_S else "NO"
+                print(f"  {title:<12} median {statistics.median(secs):5.2f} s, max "
+                      f"{max(secs):5.2f} s  <= 1.5 s: {ok}")
             b.close()
     finally:
         proc.terminate()

@@ -36,6 +36,8 @@ __all__ = [
     "AGENT_COLUMNS",
     "DEFAULT_CONTRACTS",
     "load_agents",
+    "agents_from_frame",
+    "agent_rows",
     "load_contracts",
     "save_agents",
     "make_agents",
@@ -159,6 +161,37 @@ def load_agents(
         Naming the file, the line (header = line 1), the column and the value.
     """
     frame, file = _read_csv(path)
+    return agents_from_frame(frame, file=file, contracts=contracts, first_row=2)
+
+
+def agents_from_frame(
+    frame: pd.DataFrame,
+    *,
+    file: str | None = None,
+    contracts: Mapping[str, Contract] | Sequence[str] | None = None,
+    first_row: int = 0,
+) -> list[Agent]:
+    """Check a frame of agents with the CSV's columns (text cells) and build the agents.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        :data:`AGENT_COLUMNS` (``id`` and ``contract`` required), every cell a text
+        (empty for "not given").
+    file : str, optional
+        Named in the errors.
+    contracts : mapping or sequence of names, optional
+        Known contracts; an agent on another contract is refused.
+    first_row : int
+        Number the errors give the first row (2 for a CSV file with its header as
+        line 1; 0 for a list indexed from 0).
+
+    Raises
+    ------
+    DataError
+        Naming the file, the row, the column and the value.
+    """
+    frame = frame.fillna("").astype(str)
     for col in ("id", "contract"):
         if col not in frame.columns:
             raise DataError(
@@ -175,7 +208,7 @@ def load_agents(
     known = None if contracts is None else set(contracts)
     agents, seen = [], {}
     for pos, row in enumerate(frame.to_dict("records")):
-        line = pos + 2
+        line = pos + first_row
 
         def fail(problem, column, value, line=line):
             raise DataError(problem, file=file, row=line, column=column, value=value, has_value=True)
@@ -249,6 +282,13 @@ def load_agents(
 
 def save_agents(agents: Sequence[Agent], path: str | Path) -> Path:
     """Write agents in the format :func:`load_agents` reads."""
+    path = Path(path)
+    pd.DataFrame(agent_rows(agents), columns=list(AGENT_COLUMNS)).to_csv(path, index=False)
+    return path
+
+
+def agent_rows(agents: Sequence[Agent]) -> list[dict[str, str]]:
+    """The agents as rows of the CSV's columns, every cell a text (see :func:`load_agents`)."""
     rows = []
     for a in agents:
         ps = a.preferred_start_min
@@ -263,13 +303,11 @@ def save_agents(agents: Sequence[Agent], path: str | Path) -> Path:
                 "time_off": ";".join(d.isoformat() for d in a.time_off),
                 "preferred_start": "" if ps is None else f"{ps // 60:02d}:{ps % 60:02d}",
                 "preferred_days_off": ";".join(WEEKDAYS[d] for d in a.preferred_days_off),
-                "cost_per_hour": "" if a.cost_per_hour is None else a.cost_per_hour,
+                "cost_per_hour": "" if a.cost_per_hour is None else f"{a.cost_per_hour:g}",
                 "preferred_shifts": ";".join(a.preferred_shifts),
             }
         )
-    path = Path(path)
-    pd.DataFrame(rows, columns=list(AGENT_COLUMNS)).to_csv(path, index=False)
-    return path
+    return rows
 
 
 _BOOL = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}

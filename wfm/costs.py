@@ -32,6 +32,7 @@ __all__ = [
     "weekday_minutes",
     "marginal_cost_per_point",
     "efficient_frontier",
+    "next_point",
 ]
 
 _MONDAY = pd.Timestamp("2000-01-03")  # a Monday at midnight: origin of the minute clock
@@ -389,3 +390,41 @@ def marginal_cost_per_point(points: pd.DataFrame, *, service_level: str = "servi
         "points": gained,
         "cost_per_point": (c[1:] - c[:-1]) / gained,
     })
+
+
+def next_point(points: pd.DataFrame, current_service_level: float, current_cost: float, *,
+               service_level: str = "service_level", cost: str = "weekly_cost") -> dict | None:
+    """What the next step up the frontier costs from the current plan.
+
+    The next point is the cheapest efficient point (see :func:`efficient_frontier`) with
+    more service than the current plan; its marginal cost is the extra weekly cost per
+    point (1 %) of service level gained.
+
+    Parameters
+    ----------
+    points : DataFrame
+        Solved plans with ``service_level`` (fraction) and ``cost`` columns.
+    current_service_level : float
+        Service level of the current plan, fraction.
+    current_cost : float
+        Weekly cost of the current plan [currency].
+
+    Returns
+    -------
+    dict or None
+        ``service_level`` and ``cost`` of the next point, ``points`` (service-level
+        points gained), ``extra_cost`` [currency per week] and ``cost_per_point``
+        [currency per point per week]; None when no point has more service.
+    """
+    if not (np.isfinite(current_service_level) and np.isfinite(current_cost)):
+        raise DataError("the current plan needs a finite service level and cost",
+                        value=(current_service_level, current_cost))
+    front = efficient_frontier(points, service_level=service_level, cost=cost)
+    above = front[front[service_level] > current_service_level + 1e-9]
+    if above.empty:
+        return None
+    row = above.sort_values([cost, service_level], ascending=[True, False]).iloc[0]
+    gained = (float(row[service_level]) - current_service_level) * 100.0
+    extra = float(row[cost]) - current_cost
+    return {"service_level": float(row[service_level]), "cost": float(row[cost]),
+            "points": gained, "extra_cost": extra, "cost_per_point": extra / gained}

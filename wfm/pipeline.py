@@ -63,6 +63,8 @@ class PlanResult:
         Per planning week: ``week_start``, ``shift_plan``, ``roster`` (SolveResults).
     timings : dict
         Wall time per stage [s].
+    stopped : str
+        Empty, or what a stop request left out ("roster not built", "no simulation").
     """
 
     scenario: Scenario
@@ -77,6 +79,7 @@ class PlanResult:
     agents: tuple = ()
     weeks: list = field(default_factory=list)
     timings: dict = field(default_factory=dict)
+    stopped: str = ""
 
     @property
     def final(self):
@@ -129,8 +132,16 @@ class PlanResult:
         erl, sim = k.get("asa_s"), k.get("asa_s_sim")
         parts = []
         if erl is not None and not math.isnan(erl):
-            parts.append(f"{erl:.1f} s (Erlang)" if math.isfinite(erl)
-                         else "unbounded by Erlang C (some interval has no more agents than workload)")
+            if math.isfinite(erl):
+                parts.append(f"{erl:.1f} s (Erlang)")
+            else:
+                from wfm.kpis import headline
+
+                head = headline(self.coverage, self.scenario.target.service_level)
+                parts.append(f"{head.asa_s:.1f} s (Erlang, leaving out {head.overloaded} "
+                             "overloaded interval(s) with no finite wait)"
+                             if head.asa_s == head.asa_s else
+                             "no finite wait by Erlang C (every interval overloaded)")
         if sim is not None and not math.isnan(sim):
             parts.append(f"{sim:.1f} s (simulated)")
         return ", ".join(parts) or "n/a"
@@ -147,13 +158,17 @@ KPI_KEYS = (
 )
 
 
-def _stage_progress(progress: Progress | None, stage: str, offset: float, weight: float):
-    if progress is None:
+def _stage_progress(progress: Progress | None, stage: str, offset: float, weight: float,
+                    stop: Callable[[], bool] | None = None):
+    if progress is None and stop is None:
         return None
 
-    def inner(done: float, total: float, message: str = "") -> None:
+    def inner(done: float, total: float, message: str = "") -> bool:
+        """Report, and answer whether a stop was requested (True: stop)."""
         frac = 0.0 if total <= 0 else min(max(done / total, 0.0), 1.0)
-        progress(offset + weight * frac, 1.0, f"{stage}: {message}" if message else stage)
+        if progress is not None:
+            progress(offset + weight * frac, 1.0, f"{stage}: {message}" if message else stage)
+        return bool(stop()) if stop is not None else False
 
     return inner
 
@@ -353,6 +368,7 @@ def combine_results(results: Sequence[Any]):
 def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
              forecast: pd.DataFrame | None = None, progress: Progress | None = None,
              stages: Sequence[str] = STAGES,
+             stop: Callable[[], bool] | None = None,
              previous: pd.DataFrame | None = None) -> PlanResult:
     """Run the scenario's plan end to end.
 
@@ -377,6 +393,14 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
         ``("forecast", "requirements")`` for requirements only, or without ``"roster"``
         to evaluate and cost the anonymous shift plan.  ``"forecast"`` is implied when
         the scenario gives a history.
+    stop : callable, optional
+        ``stop()`` returns True once the user asked to stop.  A solve under way runs
+        to its own end (its time limit or optimality) and keeps its best plan; then
+        the plan is finished with what is solved: no roster is built after a stop
+        during the shift plan, and the evaluation is by Erlang only (no simulation).
+        :attr:`PlanResult.stopped` says what was left out.  The callbacks passed to
+        the solvers also return ``stop()``, for a solver that stops its search on a
+        true answer.
     previous : DataFrame, optional
         Shifts the agents worked before the horizon (``agent_id``, ``start``, ``end``;
         e.g. :func:`wfm.io.load_shifts` of last week's roster): the first week's rest
@@ -419,9 +443,14 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
     def step(name):
         nonlocal done
         w = _WEIGHTS[name]
-        cb = _stage_progress(progress, name, done, w)
+        cb = _stage_progress(progress, name, done, w, stop)
         done += w
         return cb, time.perf_counter()
+
+    def stopped() -> bool:
+        return stop is not None and bool(stop())
+
+    left_out: list[str] = []
 
     def report(cb, message=""):
         if cb is not None:
@@ -498,11 +527,15 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
             num_workers=scenario.solver.num_workers, progress=sub, shrinkage=scenario.shrinkage,
         )
         week = {"week_start": ws, "shift_plan": plan, "roster": None}
+        _report_figures(sub, plan)
         if not plan.success:
             out.weeks.append(week)
             out.timings["shifts"] = time.perf_counter() - t_s - t_roster
             raise _with_partial(SolveError(
                 f"shift plan, week of {ws:%Y-%m-%d}: {plan.status}: {plan.message}"), out)
+        if want_roster and stopped():
+            want_roster = False
+            left_out.append("roster not built")
         if want_roster:
             t1 = time.perf_counter()
             roster = _build_roster()(
@@ -513,6 +546,7 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
                 target=scenario.target, previous=worked,
             )
             t_roster += time.perf_counter() - t1
+            _report_figures(_sub_progress(cb_r, k, len(weeks)), roster)
             week["roster"] = roster
             if not roster.success:
                 out.weeks.append(week)
@@ -536,15 +570,20 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
         from wfm.evaluate import evaluate
 
         sim = scenario.simulation
+        simulate = sim.enabled
+        if simulate and stopped():
+            simulate = False
+            left_out.append("no simulation")
         out.evaluation = evaluate(
             out.final, out.forecast, scenario.target, patience_s=scenario.staffing.patience_s,
-            simulate=sim.enabled, replications=sim.replications, rng=sim.seed, progress=cb,
+            simulate=simulate, replications=sim.replications, rng=sim.seed, progress=cb,
             shrinkage=scenario.shrinkage,
         )
         out.timings["evaluate"] = time.perf_counter() - t0
         report(cb, "done")
 
     # -- costs
+    out.stopped = ", ".join(left_out)
     cb, t0 = step("costs")
     _costs(out)
     out.timings["costs"] = time.perf_counter() - t0
@@ -564,6 +603,15 @@ def _build_roster():
     except ImportError:  # the package may not re-export it
         from solver.roster import build_roster
     return build_roster
+
+
+def _report_figures(cb, result) -> None:
+    """Say a finished solve's objective and bound (``"cost X, bound Y"``, the form the
+    roster's own progress messages take), so a front end can show the best plan so far."""
+    if cb is None or not result.success:
+        return
+    cb(1.0, 1.0, f"{result.status.lower()}: cost {result.objective:,.0f}, "
+                 f"bound {result.bound:,.0f}")
 
 
 def _sub_progress(cb, k: int, n: int):

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from wfm.errors import InputError
+from wfm.errors import DataError, InputError
 from wfm.types import (
     WEEKDAYS,
     Activity,
@@ -187,6 +187,9 @@ class AgentSource:
     ----------
     file : Path or None
         Agents CSV (see ``docs/scenario.md``).
+    listed : tuple of Agent
+        Agents written in the scenario itself (the ``agents.list`` key: rows with
+        the CSV's columns), e.g. as edited in the app.
     n : int or None
         Number of agents to generate when there is no file.
     mix : mapping contract name -> share
@@ -202,6 +205,7 @@ class AgentSource:
     file: Path | None = None
     n: int | None = None
     mix: Mapping[str, float] = field(default_factory=dict)
+    listed: tuple[Agent, ...] = ()
     seed: int = 0
     headcount: int | None = None
     cost_per_hour: float | None = None
@@ -209,7 +213,7 @@ class AgentSource:
     @property
     def given(self) -> bool:
         """Whether the scenario names agents at all (otherwise no roster is built)."""
-        return self.file is not None or self.n is not None
+        return self.file is not None or self.n is not None or bool(self.listed)
 
 
 @dataclass(frozen=True)
@@ -533,6 +537,46 @@ def _timestamp(v, key, ctx):
     ctx.fail(key, v, "a date YYYY-MM-DD")
 
 
+def _agent_list(v, key, ctx):
+    """Agents as a list of mappings with the agents CSV's columns."""
+    from wfm.agents import AGENT_COLUMNS, agents_from_frame
+
+    if not isinstance(v, list | tuple) or not v:
+        ctx.fail(key, v, "a list of agents (mappings with id, contract, ...)")
+    rows = []
+    for i, item in enumerate(v):
+        if not isinstance(item, Mapping):
+            ctx.fail(f"{key}[{i}]", item, "a mapping with id, contract, ...")
+        for k in item:
+            if k not in AGENT_COLUMNS:
+                ctx.fail(f"{key}[{i}].{k}", item[k], "one of the keys " + ", ".join(AGENT_COLUMNS))
+        rows.append({k: _agent_cell(item[k]) for k in item})
+    frame = pd.DataFrame(rows, columns=[c for c in AGENT_COLUMNS
+                                        if any(c in r for r in rows)]).fillna("")
+    try:
+        return tuple(agents_from_frame(frame, first_row=0))
+    except DataError as exc:
+        problem = exc.problem
+        for lead in ("not ", "expected "):
+            if problem.startswith(lead):
+                problem = problem[len(lead):]
+                break
+        else:
+            problem = f"a value without this problem: {problem}"
+        ctx.fail(f"{key}[{exc.row}].{exc.column}", exc.value, problem)
+
+
+def _agent_cell(value) -> str:
+    """One cell of an agents row as the CSV would hold it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ";".join(str(x) for x in value)
+    return str(value)
+
+
 def _mix(v, key, ctx):
     if not isinstance(v, Mapping) or not v:
         ctx.fail(key, v, "a mapping contract name -> share")
@@ -645,6 +689,7 @@ CONTRACT_SPEC = {
 }
 AGENTS_SPEC = {
     "file": ("file", _opt(_path)),
+    "list": ("listed", _agent_list),
     "n": ("n", _opt(_pos_int)),
     "mix": ("mix", _mix),
     "seed": ("seed", _nonneg_int),
@@ -893,8 +938,8 @@ def scenario_from_dict(
     contracts = {c.name: c for c in contract_list}
 
     agents = AgentSource(**_section(raw.get("agents"), AGENTS_SPEC, "agents", ctx))
-    if agents.file is not None and agents.n is not None:
-        ctx.fail("agents", dict(raw["agents"]), "either file or n, not both")
+    if sum((agents.file is not None, agents.n is not None, bool(agents.listed))) > 1:
+        ctx.fail("agents", dict(raw["agents"]), "one of file, list and n, not several")
     if agents.n is not None:
         if not agents.mix:
             if len(contracts) != 1:
@@ -904,6 +949,10 @@ def scenario_from_dict(
             if cname not in contracts:
                 ctx.fail(f"agents.mix.{cname}", agents.mix[cname],
                          "a contract named in contracts: " + ", ".join(contracts))
+    for i, agent in enumerate(agents.listed):
+        if agent.contract not in contracts:
+            ctx.fail(f"agents.list[{i}].contract", agent.contract,
+                     "a contract named in contracts: " + ", ".join(contracts))
     if agents.given and not contracts:
         ctx.fail("contracts", None, "at least one contract when agents are given")
 
@@ -999,13 +1048,23 @@ def _to_dict(s: Scenario) -> dict[str, Any]:
         "break_policy": _dump(s.break_policy, BREAK_POLICY_SPEC),
         "shift_templates": templates,
         "contracts": [_dump(c, CONTRACT_SPEC) for c in s.contracts.values()],
-        "agents": {k: v for k, v in _dump(s.agents, AGENTS_SPEC).items() if v not in (None, {})},
+        "agents": _dump_agents(s.agents),
         "activities": [_dump(a, ACTIVITY_SPEC) for a in s.activities],
         "costs": _dump(s.costs, COSTS_SPEC),
         "solver": _dump(s.solver, SOLVER_SPEC),
         "simulation": _dump(s.simulation, SIMULATION_SPEC),
         "overrides": ov,
     }
+
+
+def _dump_agents(src: AgentSource) -> dict[str, Any]:
+    from wfm.agents import agent_rows
+
+    spec = {k: v for k, v in AGENTS_SPEC.items() if k != "list"}
+    out = {k: v for k, v in _dump(src, spec).items() if v not in (None, {})}
+    if src.listed:
+        out["list"] = [{k: v for k, v in row.items() if v != ""} for row in agent_rows(src.listed)]
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -1149,10 +1208,14 @@ def _resolve_agents(s: Scenario) -> tuple[Agent, ...]:
         from wfm.exports import load_agents_csv
 
         agents = load_agents_csv(src.file, contracts=s.contracts)
+    elif src.listed:
+        agents = src.listed
+    if src.file is not None or src.listed:
         if src.headcount is not None:
+            where = src.file.name if src.file is not None else "the scenario's list"
             if src.headcount > len(agents):
                 raise InputError("headcount", src.headcount,
-                                 f"at most the {len(agents)} agents of {src.file.name}")
+                                 f"at most the {len(agents)} agents of {where}")
             agents = agents[: src.headcount]
     else:
         agents = _generate_agents(src, s)

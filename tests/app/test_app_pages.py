@@ -22,7 +22,7 @@ def test_app_starts_on_data_page_with_default_settings(app):
 
 
 @pytest.mark.parametrize("stem", [s for s, _, _ in PAGES
-                                  if s not in ("data", "staffing", "scenarios")])
+                                  if s not in ("data", "staffing", "rules", "scenarios")])
 def test_pages_without_data_say_where_to_start(app, open_page, stem):
     at = open_page(app, stem)
     title = dict((s, t) for s, t, _ in PAGES)[stem]

@@ -9,6 +9,7 @@ go to ``tests/artifacts/``; with ``WFM_UPDATE_DOC_IMAGES=1`` a few are also copi
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -139,7 +140,9 @@ def _slider_value(page, label: str, value: str) -> None:
 
 
 def test_main_flow(server, browser, tmp_path):
-    """Demo data -> forecast -> staffing -> schedule -> what-if -> cost -> download."""
+    """Demo data -> forecast -> staffing -> schedule (stopped after the shift plan) -> edit
+    an agent -> schedule again as a named roster -> what-if beside it -> cost -> download
+    the CSV and the Excel workbook."""
     page = browser.new_page(viewport={"width": 1400, "height": 1700}, accept_downloads=True)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -173,28 +176,78 @@ def test_main_flow(server, browser, tmp_path):
     _no_exception(page)
     _shot(page, "staffing", doc=True)
 
-    # Schedule: 3 s per solve, shift plan only, Erlang check; progress shown, result drawn.
+    # Schedule: 3 s per solve, Erlang check; stopped during the shift plan, so the plan
+    # found is kept and the roster left out.
     _go(page, "Schedule")
     _set_slider(page, "Time limit per solve", ["Home", "ArrowRight"])
     _slider_value(page, "Time limit per solve", "3")
     roster = page.get_by_role("switch", name="Named roster")
-    if roster.is_checked():
-        page.get_by_text("Named roster").click()
-    assert not roster.is_checked()
+    assert roster.is_checked()  # the demo rules name 56 agents
     simulate = page.get_by_role("switch", name="Check by simulation")
     if simulate.is_checked():  # Erlang only: keeps the test short
         page.get_by_text("Check by simulation").click()
     assert not simulate.is_checked()
     page.get_by_role("button", name="Solve", exact=True).click()
     page.get_by_text("Solving the week").first.wait_for()
-    page.get_by_text("Solved: ").first.wait_for(timeout=180_000)
+    page.get_by_text("shifts:").first.wait_for()
+    page.get_by_role("button", name="Stop and keep the best plan").click()
+    page.get_by_text(re.compile("^Solved: .*stopped: roster not built")).first.wait_for(
+        timeout=180_000)
+    page.get_by_text("Stopped on request: roster not built").wait_for()
     page.get_by_text("Optimality gap").wait_for()
+    page.get_by_text("Anonymous shift plan").first.wait_for()
     page.locator(".js-plotly-plot").first.wait_for()
     _idle(page)
     _no_exception(page)
+
+    # Rules: move agent A001 to another team; the schedule is then stale.
+    _go(page, "Rules")
+    page.get_by_text("Rules in use: demo scenario").wait_for()
+    team = page.get_by_label("Team", exact=True)
+    team.fill("east")
+    team.press("Tab")
+    page.get_by_role("button", name="Apply to agent", exact=True).click()
+    page.get_by_text("Applied: agent A001").wait_for()
+    _idle(page)
+    _no_exception(page)
+    _shot(page, "rules", doc=True)
+
+    # Schedule again, now as a named roster of the edited agents.
+    _go(page, "Schedule")
+    page.get_by_text("changed since this schedule was solved").wait_for()
+    _set_slider(page, "Time limit per solve", ["Home", "ArrowRight"])
+    _slider_value(page, "Time limit per solve", "3")
+    roster = page.get_by_role("switch", name="Named roster")
+    if not roster.is_checked():
+        page.get_by_text("Named roster").click()
+    assert roster.is_checked()
+    simulate = page.get_by_role("switch", name="Check by simulation")
+    if simulate.is_checked():
+        page.get_by_text("Check by simulation").click()
+    page.get_by_role("button", name="Solve", exact=True).click()
+    page.get_by_text(re.compile("^Solved: ")).first.wait_for(timeout=180_000)
+    page.locator(".js-plotly-plot").first.wait_for()
+    _idle(page)
+    assert page.get_by_text("changed since this schedule was solved").count() == 0
+    page.get_by_text("Intervals that break the week").first.wait_for()
+    _no_exception(page)
     _shot(page, "schedule", doc=True)
+    # A click on the worst interval (first row) opens its day with the interval marked.
+    grid = page.locator('.st-key-schedule_breaking [data-testid="stDataFrame"]')
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    band = page.locator(".st-key-schedule_day_view .shapelayer path")
+    assert band.count() == 0
+    page.mouse.click(box["x"] + 16, box["y"] + 35 + 17)
+    _idle(page)
+    band.first.wait_for()
+    _no_exception(page)
+    page.get_by_role("tab", name="Agent's week").click()
+    page.get_by_text("A001: contract full-time, team east").wait_for()
+    page.wait_for_timeout(500)
+    _shot(page, "agent_week", doc=True)
     page.get_by_role("tab", name="Coverage and service level").click()
-    chart = page.locator(".js-plotly-plot").nth(1)
+    chart = page.locator(".js-plotly-plot").nth(2)
     chart.wait_for()
     chart.scroll_into_view_if_needed()
     page.wait_for_timeout(500)
@@ -207,6 +260,8 @@ def test_main_flow(server, browser, tmp_path):
     page.get_by_role("button", name="Run what-if", exact=True).click()
     page.get_by_text("What-if volume 115 %: ").first.wait_for(timeout=180_000)
     page.get_by_role("heading", name="Side by side").wait_for()
+    page.get_by_role("heading", name="Per interval").wait_for()
+    page.get_by_text("Difference per interval against the baseline").first.wait_for()
     _idle(page)
     page.get_by_role("heading", name="Side by side").scroll_into_view_if_needed()
     _no_exception(page)
@@ -230,6 +285,18 @@ def test_main_flow(server, browser, tmp_path):
     lines = target.read_text().splitlines()
     assert lines[0].startswith("agent_id,date,weekday,template,start,end")
     assert len(lines) > 50
+    assert sum(line.startswith("A001,") for line in lines) >= 1  # a named roster
+    # ... and the Excel workbook, with the same shifts.
+    import openpyxl
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Workbook (Excel)", exact=True).click()
+    book_path = tmp_path / info.value.suggested_filename
+    info.value.save_as(book_path)
+    assert info.value.suggested_filename == "demo-1999-08-01.xlsx"
+    book = openpyxl.load_workbook(book_path)
+    assert book.sheetnames == ["roster", "coverage", "KPIs", "costs"]
+    assert book["roster"].max_row - 1 == len(lines) - 1
     _shot(page, "export")
 
     assert not errors, errors

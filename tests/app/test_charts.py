@@ -165,3 +165,52 @@ def test_history_figure_daily_totals_with_gaps_for_absent_days(make_history, mak
     per_day = make_history(days=1)["calls"].sum()
     assert len(y) == 4 and np.isnan(y[1])
     assert np.allclose(y[[0, 2, 3]], per_day)
+
+
+def _day():
+    t0 = pd.Timestamp("2024-01-15 08:00")
+    shifts = pd.DataFrame({"shift_id": ["s1", "s2"], "agent_id": ["A2", "A10"],
+                           "template": "day", "start": [t0, t0 + pd.Timedelta("1h")],
+                           "end": [t0 + pd.Timedelta("8h"), t0 + pd.Timedelta("9h")],
+                           "paid_h": 8.0})
+    breaks = pd.DataFrame({"shift_id": ["s1", "s2"], "kind": ["break", "meeting"],
+                           "name": ["break", "team"], "paid": True,
+                           "start": [t0 + pd.Timedelta("2h"), t0 + pd.Timedelta("3h")],
+                           "end": [t0 + pd.Timedelta("2h15min"), t0 + pd.Timedelta("4h")]})
+    return shifts, breaks
+
+
+def test_day_view_rows_agents_colours_kinds_and_draws_the_requirement():
+    from wfm.ui.charts import day_view_figure
+
+    shifts, breaks = _day()
+    cov = pd.DataFrame({"interval_start": pd.date_range("2024-01-15 08:00", periods=4,
+                                                        freq="30min"),
+                        "on_phone": [1.0, 2, 2, 1.5], "agents_needed": [1.0, 2, 3, 1]})
+    fig = day_view_figure(shifts, breaks, cov)
+    bars = {t.name: t for t in fig.data if t.type == "bar"}
+    assert set(bars) == {"shift", "break", "meeting"}
+    assert list(bars["shift"].y) == ["A2", "A10"]
+    assert bars["meeting"].marker.color != bars["break"].marker.color
+    # a bar runs from its start for its length [ms]
+    assert bars["break"].x[0] == 15 * 60 * 1000
+    assert tuple(fig.layout.yaxis.categoryarray) == ("A2", "A10")  # natural order
+    assert fig.layout.xaxis.minor.dtick == 15 * 60 * 1000
+    req = next(t for t in fig.data if t.name == "required on phones")
+    assert list(req.y) == [1.0, 2, 3, 1]
+
+
+def test_agent_week_puts_each_day_on_its_own_row():
+    from wfm.ui.charts import agent_week_figure
+
+    shifts, breaks = _day()
+    shifts.loc[1, ["start", "end"]] = [pd.Timestamp("2024-01-16 09:00"),
+                                       pd.Timestamp("2024-01-16 17:00")]
+    breaks.loc[1, ["start", "end"]] = [pd.Timestamp("2024-01-16 11:00"),
+                                       pd.Timestamp("2024-01-16 12:00")]
+    fig = agent_week_figure(shifts, breaks)
+    shift = next(t for t in fig.data if t.name == "shift")
+    assert list(shift.y) == ["Mon 15 Jan", "Tue 16 Jan"]
+    meeting = next(t for t in fig.data if t.name == "meeting")
+    # drawn at its time of day (11:00) on the reference day
+    assert pd.Timestamp(meeting.base[0]).strftime("%H:%M") == "11:00"

@@ -6,6 +6,7 @@ import io
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from wfm.ui import state
 
@@ -19,34 +20,78 @@ def _trace(fig, name):
 
 
 # ------------------------------------------------------------------------- schedule
-def test_schedule_shows_kpis_gantt_and_coverage(app, open_page, inject, solved, figures):
+def test_schedule_shows_kpis_day_view_and_coverage(app, open_page, inject, solved, figures):
+    from wfm.kpis import headline
+
     data, run, plan_run = solved
     plan = plan_run.plan
     at = open_page(inject(app, data, run, plan_run), "schedule")
     assert _metric(at, "Solver status") == plan.final.status
     assert _metric(at, "Weekly cost") == f"{plan.costs.total:,.0f}"
+    head = headline(plan.coverage, plan.scenario.target.service_level)
+    assert _metric(at, "Service level") == f"{100 * head.service_level:.1f} %"
+    assert _metric(at, "ASA") == f"{head.asa_s:,.1f}"
+    assert _metric(at, "Occupancy") == f"{100 * head.occupancy:.1f} %"
     figs = figures(at)
-    gantt, coverage = figs[0], figs[1]
-    # One bar per shift, on one row per (anonymous) shift label.
-    assert len(_trace(gantt, "shift")["y"]) == len(plan.final.shifts)
-    n_breaks = sum(len(t["y"]) for t in gantt["data"] if t.get("name") != "shift")
-    assert n_breaks == len(plan.final.breaks)
+    day_view, coverage = figs[0], figs[1]
+    # The first day: one bar per shift of that day, the breaks of those shifts over them.
+    shifts = plan.final.shifts
+    first = pd.to_datetime(shifts["start"]).dt.normalize().min()
+    of_day = shifts[pd.to_datetime(shifts["start"]).dt.normalize() == first]
+    assert len(_trace(day_view, "shift")["y"]) == len(of_day)
+    n_breaks = sum(len(t["y"]) for t in day_view["data"]
+                   if t.get("type") == "bar" and t.get("name") != "shift")
+    assert n_breaks == plan.final.breaks["shift_id"].isin(of_day["shift_id"]).sum()
+    # ... and the requirement of that day under the agents
     cov = plan.coverage.sort_values("interval_start")
+    day_cov = cov[(cov["interval_start"] >= first)
+                  & (cov["interval_start"] < first + pd.Timedelta(days=1))]
+    assert np.allclose(np.asarray(_trace(day_view, "required on phones")["y"], float),
+                       day_cov["agents_needed"].to_numpy(float))
     assert np.allclose(np.asarray(_trace(coverage, "required on phones")["y"], float),
                        cov["agents_needed"].to_numpy(float))
     assert np.allclose(np.asarray(_trace(coverage, "service level [%]")["y"], float),
                        100 * cov["service_level"].to_numpy(float))
+    # Coverage per queue: every shift counts on the one queue of an anonymous plan.
+    queue = figs[2]
+    assert queue["layout"]["title"]["text"] == "Coverage of queue q1"
+    assert max(_trace(queue, "on phones with the skill")["y"]) == pytest.approx(
+        cov["on_phone"].max())
 
 
-def test_schedule_gantt_day_filter(app, open_page, inject, solved, figures):
+def test_schedule_day_view_follows_the_day_picked(app, open_page, inject, solved, figures):
     data, run, plan_run = solved
     shifts = plan_run.plan.final.shifts
     at = open_page(inject(app, data, run, plan_run), "schedule")
     day = pd.Timestamp("2024-01-17")
-    at.selectbox(key="schedule.gantt_day").set_value(f"{day:%a %d %b}").run()
+    at.selectbox(key="schedule.day").set_value(f"{day:%a %d %b}").run()
     expected = (pd.to_datetime(shifts["start"]).dt.normalize() == day).sum()
     assert 0 < expected < len(shifts)
     assert len(_trace(figures(at)[0], "shift")["y"]) == expected
+
+
+def test_schedule_lists_the_intervals_that_break_the_week(app, open_page, inject, solved,
+                                                          metrics):
+    """One interval made overloaded: ASA is a number over the other calls, never a bare
+    infinity, and the interval is listed first."""
+    import dataclasses
+
+    data, run, plan_run = solved
+    plan = plan_run.plan
+    cov = plan.coverage.copy()
+    busiest = cov["calls"].idxmax()
+    cov.loc[busiest, ["available", "service_level", "asa_s"]] = [0.5, 0.0, np.inf]
+    broken = dataclasses.replace(plan, evaluation=dataclasses.replace(plan.evaluation,
+                                                                      coverage=cov))
+    at = open_page(inject(app, data, run, dataclasses.replace(plan_run, plan=broken)),
+                   "schedule")
+    shown = metrics(at)
+    assert all("∞" not in v and "inf" not in v for v in shown.values())
+    assert float(shown["ASA [s]"].replace(",", "")) > 0
+    assert any("ASA leaves out 1 interval(s) overloaded" in c.value for c in at.caption)
+    table = next(d.value for d in at.dataframe if "calls late" in d.value.columns)
+    assert table["ASA [s]"].iloc[0] == "overloaded"
+    assert table["interval"].iloc[0] == f"{cov.loc[busiest, 'interval_start']:%a %d %b %H:%M}"
 
 
 def test_schedule_bent_rules_match_the_solver(app, open_page, inject, solved):
@@ -67,6 +112,17 @@ def test_schedule_warns_when_settings_change_after_solving(app, open_page, injec
     assert not any("changed since" in w.value for w in at.warning)
     at.number_input(key="set.shrinkage_pct").set_value(40.0).run()
     assert any("changed since this schedule was solved" in w.value for w in at.warning)
+
+
+def test_schedule_is_stale_when_the_rules_change(app, open_page, inject, solved):
+    data, run, plan_run = solved
+    at = open_page(inject(app, data, run, plan_run), "schedule")
+    assert not any("changed since" in w.value for w in at.warning)
+    ruleset = at.session_state[state.SCENARIO]
+    at.session_state[state.SCENARIO] = state.RuleSet(ruleset.scenario, "edited", 1)
+    at.run()
+    assert any("The rules (now: edited) changed" in w.value for w in at.warning)
+    assert at.session_state[state.PLAN] is not None  # kept, marked stale
 
 
 def test_schedule_solves_from_the_page(app, open_page, inject, tiny_forecast):
@@ -100,7 +156,7 @@ def test_what_if_needs_a_change(app, open_page, inject, solved):
     assert at.session_state[state.WHATIF] == []
 
 
-def test_what_if_volume_runs_and_compares(app, open_page, inject, solved):
+def test_what_if_volume_runs_and_compares(app, open_page, inject, solved, figures):
     data, run, plan_run = solved
     at = open_page(inject(app, data, run, plan_run), "what_if")
     at.slider(key="whatif.volume").set_value(150)
@@ -116,6 +172,36 @@ def test_what_if_volume_runs_and_compares(app, open_page, inject, solved):
     assert np.isclose(base_cost, plan_run.plan.costs.total)
     # Half as many calls again need more paid hours.
     assert table.loc["volume 150 %", "fte"] > table.loc["as solved", "fte"]
+    # The difference per interval: agents on the phones of the variant minus the baseline's.
+    diff = next(f for f in figures(at) if f["layout"]["title"]["text"].startswith("Difference"))
+    line = _trace(diff, "volume 150 %")
+    base = plan_run.plan.coverage.sort_values("interval_start")["on_phone"].to_numpy()
+    more = variant.coverage.sort_values("interval_start")["on_phone"].to_numpy()
+    assert np.allclose(np.asarray(line["y"], float), more - base)
+
+
+def test_what_if_compares_two_to_four_scenarios(app, open_page, inject, solved, figures):
+    data, run, plan_run = solved
+    at = open_page(inject(app, data, run, plan_run), "what_if")
+    at.number_input(key="whatif.break_min_per_hour").set_value(10.0)
+    at.button(key="FormSubmitter:whatif.form-Run what-if").click().run()
+    at.slider(key="whatif.volume").set_value(120)
+    at.number_input(key="whatif.break_min_per_hour").set_value(5.0)
+    at.button(key="FormSubmitter:whatif.form-Run what-if").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.multiselect(key="whatif.compare").value == ["as solved", "breaks 10 min/h",
+                                                          "volume 120 %"]
+    table = at.dataframe[0].value
+    assert list(table.index) == ["as solved", "breaks 10 min/h", "volume 120 %"]
+    assert table.loc["breaks 10 min/h", "break_min_per_agent_hour"] >= 10.0 - 1e-9
+    assert np.isfinite(table["asa_s"]).all()  # over the intervals with a finite wait
+    # Two scenarios, the second as the baseline: one difference line, against it.
+    at.multiselect(key="whatif.compare").set_value(["volume 120 %", "breaks 10 min/h"]).run()
+    assert list(at.dataframe[0].value.index) == ["volume 120 %", "breaks 10 min/h"]
+    diff = next(f for f in figures(at) if f["layout"]["title"]["text"].startswith("Difference"))
+    assert [t["name"] for t in diff["data"]] == ["breaks 10 min/h"]
+    at.multiselect(key="whatif.compare").set_value(["as solved"]).run()
+    assert any("at least two" in i.value for i in at.info)
 
 
 # ----------------------------------------------------------------------------- cost
@@ -127,7 +213,28 @@ def test_cost_page_shows_the_cost_report(app, open_page, inject, solved):
     assert _metric(at, "FTE") == f"{report.fte:,.1f}"
     by_contract = at.dataframe[0].value
     assert np.isclose(by_contract["total"].sum(), report.total * report.weeks)
-    assert any("sweep on the What-if page" in i.value for i in at.info)
+    assert any("Press **Sweep**" in i.value for i in at.info)
+
+
+def test_cost_page_marks_the_plan_on_the_frontier_and_prices_the_next_point(
+        app, open_page, inject, solved, figures):
+    from wfm.costs import next_point
+    from wfm.ui.pages.what_if import FRONTIER
+
+    data, run, plan_run = solved
+    k = plan_run.plan.kpis
+    sl, cost = k["service_level_erlang"], k["weekly_cost"]
+    points = pd.DataFrame({"label": ["SL 70%", "SL 99%"], "status": "FEASIBLE",
+                           "service_level_erlang": [sl - 0.1, min(0.999, sl + 0.04)],
+                           "weekly_cost": [0.8 * cost, 1.1 * cost]})
+    at = inject(app, data, run, plan_run)
+    at.session_state[FRONTIER] = points
+    at = open_page(at, "cost")
+    fig = next(f for f in figures(at) if f["layout"]["title"]["text"] == "Cost against service level")
+    star = _trace(fig, "current plan")
+    assert np.allclose([star["x"][0], star["y"][0]], [100 * sl, cost])
+    nxt = next_point(points, sl, cost, service_level="service_level_erlang")
+    assert any(f"{nxt['cost_per_point']:,.0f} ILS per point" in m.value for m in at.markdown)
 
 
 # --------------------------------------------------------------------------- export

@@ -93,12 +93,26 @@ def test_named_roster_from_the_schedule_page(app, open_page, inject, figures, ru
 
     assert not any("trained on queue" in w.value for w in at.warning)
 
-    # The Gantt has one row per named agent with a shift, and one bar per shift.
-    gantt = figures(at)[0]
-    bars = next(t for t in gantt["data"] if t.get("name") == "shift")
-    assert set(bars["y"]) == set(shifts["agent_id"].astype(str))
-    assert len(bars["y"]) == len(shifts)
-    assert gantt["layout"]["yaxis"]["title"]["text"] == "agent"
+    # The day view has one row per named agent working that day, one bar per shift.
+    first = pd.to_datetime(shifts["start"]).dt.normalize().min()
+    of_day = shifts[pd.to_datetime(shifts["start"]).dt.normalize() == first]
+    day_view = figures(at)[0]
+    bars = next(t for t in day_view["data"] if t.get("name") == "shift")
+    assert set(bars["y"]) == set(of_day["agent_id"].astype(str))
+    assert len(bars["y"]) == len(of_day)
+    assert day_view["layout"]["yaxis"]["title"]["text"] == "agent"
+    # The agent view: one agent's week, a row per day worked, a table row per shift.
+    agent = at.selectbox(key="schedule.agent").value
+    mine = shifts[shifts["agent_id"].astype(str) == agent]
+    week = figures(at)[1]
+    assert week["layout"]["title"]["text"] == f"Week of {agent}"
+    assert len(next(t for t in week["data"] if t.get("name") == "shift")["y"]) == len(mine)
+    table = next(d.value for d in at.dataframe if "paid [h]" in d.value.columns)
+    assert len(table) == len(mine)
+    # Filters by contract and skill keep the agents who match (all of them here).
+    at.multiselect(key="schedule.f_skill").set_value(["q1"]).run()
+    assert len(next(t for t in figures(at)[0]["data"] if t.get("name") == "shift")["y"]) \
+        == len(of_day)
     solver_table = next(d.value for d in at.dataframe if "wall time [s]" in d.value.columns)
     assert list(solver_table["solve"]) == ["shift plan", "roster"]
 

@@ -10,6 +10,7 @@ from numpy.testing import assert_allclose
 from wfm.costs import (
     efficient_frontier,
     marginal_cost_per_point,
+    next_point,
     night_minutes,
     weekday_minutes,
     weekly_costs,
@@ -145,3 +146,17 @@ def test_marginal_cost_per_point_on_the_efficient_frontier():
     m = marginal_cost_per_point(pts)
     assert_allclose(m["cost_per_point"], [20, 30])
     assert_allclose(m["points"], [10, 10])
+
+
+def test_next_point_costs_the_step_from_the_current_plan():
+    pts = pd.DataFrame({"service_level": [0.7, 0.8, 0.75, 0.9],
+                        "weekly_cost": [1000, 1200, 1300, 1500]})
+    # a plan at 78 % for 1150: the next efficient point is 80 % for 1200 -> 50 / 2 points
+    nxt = next_point(pts, 0.78, 1150.0)
+    assert nxt["service_level"] == 0.8
+    assert_allclose([nxt["points"], nxt["extra_cost"], nxt["cost_per_point"]], [2, 50, 25])
+    # at 80 % the next is 90 %: (1500 - 1200) / 10 points
+    assert_allclose(next_point(pts, 0.8, 1200.0)["cost_per_point"], 30)
+    assert next_point(pts, 0.9, 1500.0) is None
+    with pytest.raises(DataError, match="finite"):
+        next_point(pts, np.nan, 1000.0)

@@ -48,3 +48,23 @@ def test_compare_busier_variant(planned, tiny_scenario_file):
     assert table.loc["busier", "fte_delta"] > 0
     assert table.loc["base", "weekly_cost_delta"] == 0
     assert_allclose(table.loc["busier", "weekly_cost"], busier.kpis["weekly_cost"])
+
+
+def test_summary_asa_leaves_out_an_overloaded_interval(planned):
+    """One interval with no agents: the summary's ASA is the mean wait over the others."""
+    import dataclasses
+    import math
+
+    from wfm.kpis import headline
+
+    _, out = planned
+    cov = out.evaluation.coverage.copy()
+    busiest = cov["calls"].idxmax()
+    cov.loc[busiest, ["available", "service_level", "asa_s"]] = [0.0, 0.0, math.inf]
+    broken = dataclasses.replace(out, evaluation=dataclasses.replace(out.evaluation,
+                                                                     coverage=cov),
+                                 kpis={**out.kpis, "asa_s": math.inf})
+    text = broken.summary()
+    asa = headline(cov, out.scenario.target.service_level).asa_s
+    assert f"ASA {asa:.1f} s (Erlang, leaving out 1 overloaded interval(s)" in text
+    assert "inf" not in text

@@ -122,7 +122,7 @@ def _set(raw, path, value):
         ("agents", {"n": 9, "mix": {"full-time": 0.5, "temp": 0.5}}, "agents.mix.temp",
          "a contract named"),
         ("agents", {"n": 9, "mix": {"full-time": 0.5, "part-time": 0.4}}, "agents.mix", "sum to 1"),
-        ("agents", {"n": 9, "file": "a.csv"}, "agents", "either file or n"),
+        ("agents", {"n": 9, "file": "a.csv"}, "agents", "one of file, list and n"),
         ("solver.mode", "fastest", "solver.mode", "'coverage'"),
         ("simulation.replications", 2.5, "simulation.replications", "an integer"),
         ("service.colour", "blue", "service.colour", "one of the keys"),

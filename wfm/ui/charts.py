@@ -30,6 +30,10 @@ __all__ = [
     "comparison_figure",
     "frontier_figure",
     "cost_figure",
+    "day_view_figure",
+    "agent_week_figure",
+    "queue_coverage_figure",
+    "difference_figure",
 ]
 
 _COLORS = {
@@ -407,7 +411,9 @@ def comparison_figure(table: pd.DataFrame, measures: Sequence[str], *, name: str
 
 
 def frontier_figure(points: pd.DataFrame, *, x: str = "service_level", y: str = "cost",
-                    label: str | None = None) -> go.Figure:
+                    label: str | None = None,
+                    current: tuple[float, float] | None = None,
+                    next_point: tuple[float, float] | None = None) -> go.Figure:
     """Cost against service level: one marker per full solve, joined in order of ``x``.
 
     Parameters
@@ -416,6 +422,10 @@ def frontier_figure(points: pd.DataFrame, *, x: str = "service_level", y: str = 
         One row per sweep point with the columns ``x`` (fraction) and ``y`` (currency).
     label : str, optional
         Column used as the hover label of each point (e.g. the target).
+    current : (service level, cost), optional
+        The plan in use, drawn as a star.
+    next_point : (service level, cost), optional
+        The next point up the frontier, joined to ``current`` by a dotted line.
     """
     frame = points.sort_values(x)
     fig = go.Figure(
@@ -425,6 +435,17 @@ def frontier_figure(points: pd.DataFrame, *, x: str = "service_level", y: str = 
             hovertemplate="%{x:.1f} %<br>%{y:,.0f}<extra>%{text}</extra>",
         )
     )
+    if current is not None:
+        fig.add_trace(go.Scatter(
+            x=[100 * current[0]], y=[current[1]], mode="markers", name="current plan",
+            marker=dict(symbol="star", size=16, color=_COLORS["required"]),
+            hovertemplate="current plan<br>%{x:.1f} %<br>%{y:,.0f}<extra></extra>"))
+        if next_point is not None:
+            fig.add_trace(go.Scatter(
+                x=[100 * current[0], 100 * next_point[0]], y=[current[1], next_point[1]],
+                mode="lines", name="next point", line=dict(dash="dot",
+                                                           color=_COLORS["required"]),
+                hoverinfo="skip"))
     fig.update_xaxes(title_text="service level achieved [%]")
     fig.update_yaxes(title_text="weekly cost [currency]")
     fig = _layout(fig, "Cost against service level", height=360)
@@ -440,6 +461,152 @@ def cost_figure(table: pd.DataFrame, *, category: str, value: str = "cost",
     fig = _layout(fig, title, height=320)
     fig.update_layout(hovermode="closest")
     return fig
+
+
+def _bars(frame: pd.DataFrame, y: str, *, palette: dict, legend: set, row: int | None = None,
+          fig: go.Figure) -> None:
+    """Horizontal bars from ``start`` to ``end`` on a date axis, one trace per kind."""
+    for kind, part in frame.groupby("kind", sort=False, observed=True):
+        width = (pd.to_datetime(part["end"]) - pd.to_datetime(part["start"])) \
+            / pd.Timedelta(milliseconds=1)
+        trace = go.Bar(
+            base=pd.to_datetime(part["start"]), x=width, y=part[y].astype(str),
+            orientation="h", name=str(kind), marker_color=palette.get(kind, "#888"),
+            legendgroup=str(kind), showlegend=kind not in legend,
+            customdata=np.stack([part["name"].astype(str),
+                                 pd.to_datetime(part["start"]).dt.strftime("%H:%M"),
+                                 pd.to_datetime(part["end"]).dt.strftime("%H:%M")], axis=-1),
+            hovertemplate="%{y}: %{customdata[0]} %{customdata[1]}-%{customdata[2]}"
+                          "<extra></extra>",
+            width=0.8 if kind == "shift" else 0.5,
+        )
+        legend.add(kind)
+        if row is None:
+            fig.add_trace(trace)
+        else:
+            fig.add_trace(trace, row=row, col=1)
+
+
+def _palette(kinds) -> dict:
+    kinds = ["shift"] + sorted(k for k in set(kinds) if k != "shift")
+    return {k: _KIND_COLORS.get(k, px.colors.qualitative.Set2[i % 8]) for i, k in enumerate(kinds)}
+
+
+def day_view_figure(shifts: pd.DataFrame, breaks: pd.DataFrame | None,
+                    coverage: pd.DataFrame | None = None, *,
+                    focus: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+                    title: str = "Day view") -> go.Figure:
+    """One day: an agent per row on a 15-minute grid, breaks and meetings coloured over
+    the shifts, and under it the agents on the phones against the requirement.
+
+    Parameters
+    ----------
+    shifts, breaks : DataFrame
+        The shifts of the day (and their breaks and activities).
+    coverage : DataFrame, optional
+        The day's coverage (``interval_start``, ``on_phone``, ``available``,
+        ``agents_needed``), drawn in a panel under the agents.
+    focus : (start, end), optional
+        An interval to highlight (e.g. one that misses the service level).
+    """
+    frame = gantt_frame(shifts, breaks)
+    order = sorted(frame["agent"].unique(), key=_natural_key)
+    palette = _palette(frame["kind"].unique())
+    rows = 2 if coverage is not None and len(coverage) else 1
+    agents_h = max(220, 18 * len(order) + 60)
+    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.03,
+                        row_heights=[agents_h, 180][:rows])
+    frame["kind"] = pd.Categorical(frame["kind"], categories=list(palette))
+    _bars(frame.sort_values("kind"), "agent", palette=palette, legend=set(), row=1, fig=fig)
+    fig.update_yaxes(categoryorder="array", categoryarray=order, autorange="reversed",
+                     title_text="agent", row=1, col=1)
+    if rows == 2:
+        cov = coverage.sort_values("interval_start")
+        for col, label, dash in (("agents_needed", "required on phones", "solid"),
+                                 ("available", "available after shrinkage", "solid"),
+                                 ("on_phone", "on phones", "dash")):
+            if col in cov.columns:
+                fig.add_trace(go.Scatter(
+                    x=cov["interval_start"], y=cov[col], name=label, mode="lines",
+                    line=dict(shape="hv", dash=dash, width=1.5,
+                              color=_COLORS.get(col, _COLORS["required"]))), row=2, col=1)
+        fig.update_yaxes(title_text="agents", rangemode="tozero", row=2, col=1)
+    if focus is not None:
+        fig.add_vrect(x0=focus[0], x1=focus[1], fillcolor="#d62728", opacity=0.15,
+                      line_width=0)
+    # hours labelled, a grid line every 15 minutes
+    fig.update_xaxes(type="date", dtick=60 * 60 * 1000, tickformat="%H:%M", showgrid=True,
+                     gridcolor="rgba(0,0,0,0.15)", tickangle=0,
+                     minor=dict(dtick=15 * 60 * 1000, showgrid=True,
+                                gridcolor="rgba(0,0,0,0.05)"))
+    fig.update_layout(barmode="overlay")
+    fig = _layout(fig, title, height=agents_h + (200 if rows == 2 else 0) + 60)
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def agent_week_figure(shifts: pd.DataFrame, breaks: pd.DataFrame | None,
+                      title: str = "Agent's week") -> go.Figure:
+    """One agent's week: a row per day, the time of day across, breaks coloured."""
+    frame = gantt_frame(shifts, breaks)
+    if frame.empty:
+        return _layout(go.Figure(), title)
+    shift_day = pd.to_datetime(shifts["start"]).dt.normalize()
+    day_of = dict(zip(shifts["shift_id"].astype(str), shift_day, strict=True))
+    # each bar on the day its shift starts: times as hours since that midnight
+    frame["day"] = pd.concat([
+        pd.Series(shift_day.to_numpy()),
+        pd.Series([day_of.get(str(s)) for s in breaks["shift_id"]]) if breaks is not None
+        and len(breaks) else pd.Series(dtype="datetime64[ns]"),
+    ], ignore_index=True).to_numpy()
+    ref = pd.Timestamp("2000-01-03")
+    frame["start"] = ref + (pd.to_datetime(frame["start"]) - pd.to_datetime(frame["day"]))
+    frame["end"] = ref + (pd.to_datetime(frame["end"]) - pd.to_datetime(frame["day"]))
+    frame["weekday"] = pd.to_datetime(frame["day"]).dt.strftime("%a %d %b")
+    palette = _palette(frame["kind"].unique())
+    frame["kind"] = pd.Categorical(frame["kind"], categories=list(palette))
+    fig = go.Figure()
+    _bars(frame.sort_values("kind"), "weekday", palette=palette, legend=set(), fig=fig)
+    days = sorted(frame["day"].unique())
+    fig.update_yaxes(categoryorder="array",
+                     categoryarray=[pd.Timestamp(d).strftime("%a %d %b") for d in days],
+                     autorange="reversed", title_text="day")
+    fig.update_xaxes(type="date", tickformat="%H:%M", dtick=60 * 60 * 1000,
+                     title_text="time of day")
+    fig.update_layout(barmode="overlay")
+    fig = _layout(fig, title, height=max(260, 40 * len(days) + 120))
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def queue_coverage_figure(frame: pd.DataFrame, queue: str) -> go.Figure:
+    """One queue: agents on the phones with its skill against its requirement."""
+    part = frame[frame["queue"].astype(str) == str(queue)].sort_values("interval_start")
+    fig = go.Figure()
+    for col, label, color, dash in (
+        ("staff_needed", "to schedule (with shrinkage)", _COLORS["required"], "dot"),
+        ("agents_needed", "required on phones", _COLORS["required"], "solid"),
+        ("on_phone", "on phones with the skill", _COLORS["available"], "solid"),
+    ):
+        fig.add_trace(go.Scatter(x=part["interval_start"], y=part[col], name=label,
+                                 mode="lines", line=dict(shape="hv", color=color, dash=dash,
+                                                         width=1.5)))
+    fig.update_yaxes(title_text="agents", rangemode="tozero")
+    return _layout(fig, f"Coverage of queue {queue}", height=360)
+
+
+def difference_figure(diffs: pd.DataFrame, label: str) -> go.Figure:
+    """Per-interval difference of each scenario against the baseline (one line each)."""
+    fig = go.Figure()
+    colors = px.colors.qualitative.Plotly
+    for k, (name, part) in enumerate(diffs.groupby("scenario", sort=False)):
+        part = part.sort_values("interval_start")
+        fig.add_trace(go.Scatter(x=part["interval_start"], y=part["difference"], name=str(name),
+                                 mode="lines", line=dict(shape="hv", width=1.5,
+                                                         color=colors[(k + 1) % len(colors)])))
+    fig.add_hline(y=0, line_color="#888", line_width=1)
+    fig.update_yaxes(title_text=f"Δ {label}")
+    return _layout(fig, f"Difference per interval against the baseline: {label}", height=360)
 
 
 def _natural_key(text: str):

@@ -17,6 +17,7 @@ PAGES = (
     ("data", "Data", ":material/database:"),
     ("forecast", "Forecast", ":material/trending_up:"),
     ("staffing", "Staffing", ":material/groups:"),
+    ("rules", "Rules", ":material/rule:"),
     ("schedule", "Schedule", ":material/calendar_month:"),
     ("what_if", "What-if", ":material/tune:"),
     ("cost", "Cost", ":material/payments:"),

@@ -45,6 +45,7 @@ __all__ = [
     "rules",
     "set_rules",
     "plan_scenario",
+    "stale_reasons",
     "DEFAULTS",
     "init",
     "get",
@@ -119,6 +120,7 @@ class PlanRun:
     data_version: int
     demand: pd.DataFrame
     rules_source: str = ""
+    rules_version: int = 0
 
 
 @dataclass(frozen=True)
@@ -269,10 +271,15 @@ def progress_callback(bar, text: str = "", *, min_interval_s: float = 0.2):
 # ----------------------------------------------------------------------------- rules
 @dataclass(frozen=True)
 class RuleSet:
-    """The scenario that supplies the rules of the schedule, and where it came from."""
+    """The scenario that supplies the rules of the schedule, and where it came from.
+
+    ``version`` increases with every change of the rules (a file loaded, a table
+    edited), so that a plan can tell it was solved with older rules.
+    """
 
     scenario: Any  # wfm.scenarios.Scenario
     source: str
+    version: int = 0
 
 
 @dataclass(frozen=True)
@@ -322,10 +329,27 @@ def rules() -> RuleSet:
 
 
 def set_rules(scenario, source: str) -> None:
-    """Use another scenario's rules from now on (results solved with the old ones go)."""
-    st.session_state[SCENARIO] = RuleSet(scenario, source)
-    st.session_state[PLAN] = None
-    st.session_state[WHATIF] = []
+    """Use another scenario's rules from now on.
+
+    The plan solved with the old rules stays, marked stale (see :func:`stale_reasons`)
+    until it is solved again; so do the what-ifs run on it.
+    """
+    old = get(SCENARIO)
+    version = (old.version + 1) if old is not None else 1
+    st.session_state[SCENARIO] = RuleSet(scenario, source, version)
+
+
+def stale_reasons(current: PlanRun, run: ForecastRun | None) -> list[str]:
+    """What changed since ``current`` was solved (empty: the plan is up to date)."""
+    reasons = []
+    if current.settings != settings():
+        reasons.append("the sidebar settings")
+    if run is None or current.forecast_start != run.start or current.demand is not run.forecast:
+        reasons.append("the forecast")
+    ruleset = get(SCENARIO)
+    if ruleset is not None and ruleset.version != current.rules_version:
+        reasons.append(f"the rules (now: {ruleset.source})")
+    return reasons
 
 
 def plan_scenario(base, run: ForecastRun, s: Settings, options: SolveOptions) -> Any:
@@ -344,8 +368,8 @@ def plan_scenario(base, run: ForecastRun, s: Settings, options: SolveOptions) ->
     from wfm.types import BreakPolicy
 
     weeks = max(1, round((run.end - run.start) / pd.Timedelta(days=7)))
-    agents = base.agents if options.roster else dataclasses.replace(base.agents, file=None,
-                                                                   n=None)
+    agents = base.agents if options.roster else dataclasses.replace(
+        base.agents, file=None, listed=(), n=None)
     # The forecast's queues, named: agents generated from ``agents.n`` are trained on them.
     queues = tuple(sorted(run.forecast["queue"].astype(str).unique()))
     return dataclasses.replace(

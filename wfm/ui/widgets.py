@@ -110,7 +110,7 @@ def fmt_num(x, digits: int = 1, unit: str = "") -> str:
     if x is None or (isinstance(x, float) and (math.isnan(x))):
         return "–"
     if isinstance(x, float) and math.isinf(x):
-        return "∞"
+        return "unbounded"
     text = f"{float(x):,.{digits}f}"
     return f"{text} {unit}".strip()
 

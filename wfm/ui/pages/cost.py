@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from wfm.ui import charts, state
+from wfm.ui.pages.what_if import frontier_section
 from wfm.ui.widgets import fmt_money, fmt_num, fmt_pct, require_plan, show_frame
 
 
@@ -55,19 +56,7 @@ def render() -> None:
         with st.expander(f"Overtime: {len(over)} agent-week(s)"):
             show_frame(over if len(over) else agents.head(0), key="cost.overtime")
 
-    st.subheader("Cost of service")
-    points = st.session_state.get("wfm.frontier")
-    if points is None:
-        st.info("Run the cost-against-service-level sweep on the What-if page to see the "
-                "marginal cost of each point of service level.")
-    else:
-        from wfm.costs import marginal_cost_per_point
-
-        ok = points[points["status"] != "ERROR"]
-        marginal = marginal_cost_per_point(ok, service_level="service_level_erlang")
-        show_frame(marginal, key="cost.marginal", column_config={
-            "cost_per_point": st.column_config.NumberColumn(
-                f"cost per point [{cur}/week]", format="%,.0f")})
+    frontier_section(run)
     whatifs = state.get(state.WHATIF) or []
     if whatifs:
         rows = [{"scenario": "as solved", "weekly_cost": report.total,

@@ -188,6 +188,14 @@ def _on_agents_upload() -> None:
     st.session_state[state.UPLOAD_ERROR] = None
 
 
+def _agents_text(src) -> str:
+    if src.file is not None:
+        return src.file.name
+    if src.listed:
+        return f"{len(src.listed)} listed in the rules"
+    return str(src.n) if src.n else "none"
+
+
 def _rules_section() -> None:
     st.write(
         "The rules of the schedule come from a scenario file (YAML or TOML: shift templates "
@@ -207,7 +215,7 @@ def _rules_section() -> None:
     s = ruleset.scenario
     st.markdown(f"Rules in use: **{ruleset.source}** — {len(s.templates)} shift templates, "
                 f"{len(s.contracts)} contracts, agents: "
-                f"{s.agents.file.name if s.agents.file else s.agents.n or 'none'}.")
+                f"{_agents_text(s.agents)}.")
     c1, c2 = st.columns(2)
     c1.file_uploader("Scenario file", type=["yaml", "yml", "toml"], key="data.scenario_file",
                      on_change=_on_scenario_upload)

@@ -13,10 +13,12 @@ import streamlit as st
 from wfm.ui.widgets import backend, pending, require_plan, show_frame
 
 _CACHE = "wfm.export_files"
+_PREVIEW = "wfm.export_preview"
 
 
 def _files(exports, plan) -> dict[str, bytes]:
-    """Every download of this plan, made once per plan (kept for the session)."""
+    """Every download of this plan, made once per plan (kept for the session); one
+    agent's calendar is added as ``<agent>.ics`` when first asked for."""
     cached = st.session_state.get(_CACHE)
     if cached is not None and cached[0] is plan:
         return cached[1]
@@ -83,12 +85,18 @@ def render() -> None:
                            key="export.ics_zip")
         agents = sorted(a for a in plan.final.shifts["agent_id"].astype(str).unique() if a)
         agent = st.selectbox("One agent", agents, key="export.agent")
-        ics = exports.agent_calendar(agent, plan.final.shifts, plan.final.breaks)
+        ics = files.get(f"{agent}.ics")
+        if ics is None:  # made once per agent and plan, kept with the other files
+            ics = files[f"{agent}.ics"] = exports.agent_calendar(agent, plan.final.shifts,
+                                                                 plan.final.breaks)
         st.download_button(f"Calendar of {agent} (.ics)", ics, file_name=f"{agent}.ics",
                            mime="text/calendar", key="export.ics_one")
 
     st.subheader("Preview")
-    show_frame(exports.roster_table(plan.final).head(200), key="export.preview")
+    held = st.session_state.get(_PREVIEW)
+    if held is None or held[0] is not plan:
+        held = st.session_state[_PREVIEW] = (plan, exports.roster_table(plan.final).head(200))
+    show_frame(held[1], key="export.preview")
 
 
 if __name__ == "__main__":

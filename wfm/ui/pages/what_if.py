@@ -7,6 +7,7 @@ import concurrent.futures as cf
 import streamlit as st
 
 from wfm.errors import WfmError
+from wfm.kpis import headline, interval_differences
 from wfm.ui import charts, state
 from wfm.ui.widgets import backend, fmt_pct, pending, require_plan, show_frame
 
@@ -16,13 +17,14 @@ MEASURES = {
     "fte": ("FTE", "%.1f"),
     "service_level_erlang": ("service level (Erlang)", "percent"),
     "service_level_sim": ("service level (simulated)", "percent"),
-    "asa_s": ("ASA [s]", "%.1f"),
+    "asa_s": ("ASA [s] (answered, finite-wait intervals)", "%.1f"),
     "abandon_rate_sim": ("abandoned (simulated)", "percent"),
     "occupancy": ("occupancy", "percent"),
     "break_min_per_agent_hour": ("breaks [min per agent-hour]", "%.1f"),
     "cost_per_call": ("cost per call", "%.2f"),
 }
-CHART_MEASURES = ("weekly_cost", "fte", "service_level_erlang", "occupancy")
+CHART_MEASURES = ("weekly_cost", "fte", "service_level_erlang", "occupancy",
+                  "break_min_per_agent_hour")
 #: Session key of the last cost-against-service-level sweep (read by the Cost page too).
 FRONTIER = "wfm.frontier"
 
@@ -109,6 +111,17 @@ def _run_variant(pipeline, scenarios, base_run: state.PlanRun, name: str, change
     runs = [r for r in state.get(state.WHATIF) or [] if r[0] != name]
     runs.append((name, changes, plan))
     st.session_state[state.WHATIF] = runs
+    # compare the plan as solved with the latest what-ifs (at most four in all)
+    st.session_state["whatif.compare"] = ["as solved", *[r[0] for r in runs][-3:]]
+
+
+#: Per-interval measures of the difference chart: coverage column -> label.
+INTERVAL_MEASURES = {
+    "on_phone": "agents on the phones",
+    "scheduled": "agents scheduled",
+    "service_level": "service level [%]",
+    "occupancy": "occupancy [%]",
+}
 
 
 def comparison_section(scenarios, base_run: state.PlanRun) -> None:
@@ -116,8 +129,23 @@ def comparison_section(scenarios, base_run: state.PlanRun) -> None:
     if not runs:
         st.info("Run a what-if to compare it with the solved schedule.")
         return
-    results = {"as solved": base_run.plan, **{name: plan for name, _, plan in runs}}
-    table = scenarios.compare(results, baseline="as solved")
+    plans = {"as solved": base_run.plan, **{name: plan for name, _, plan in runs}}
+    names = list(plans)
+    chosen = st.multiselect("Compare (two to four; the first is the baseline)", names,
+                            default=names[:4], max_selections=4, key="whatif.compare")
+    if len(chosen) < 2:
+        st.info("Pick at least two scenarios to set side by side.")
+        return
+    results = {name: plans[name] for name in chosen}
+    table = scenarios.compare(results, baseline=chosen[0])
+    # ASA over the answered calls of the intervals with a finite wait (the plain average
+    # is unbounded as soon as one interval is overloaded)
+    asa = {name: headline(p.coverage, p.scenario.target.service_level).asa_s
+           for name, p in results.items() if p.coverage is not None}
+    if "asa_s" in table.columns and len(asa) == len(results):
+        table["asa_s"] = [asa[n] for n in table.index]
+        if "asa_s_delta" in table.columns:
+            table["asa_s_delta"] = table["asa_s"] - asa[chosen[0]]
     st.subheader("Side by side")
     shown = table[[c for c in MEASURES if c in table.columns]].copy()
     for c in shown.columns:
@@ -135,15 +163,34 @@ def comparison_section(scenarios, base_run: state.PlanRun) -> None:
         charts.comparison_figure(
             chart, CHART_MEASURES, name="scenario",
             labels={"weekly_cost": "weekly cost", "fte": "FTE",
-                    "service_level_erlang": "service level [%]", "occupancy": "occupancy [%]"},
+                    "service_level_erlang": "service level [%]", "occupancy": "occupancy [%]",
+                    "break_min_per_agent_hour": "break min per hour"},
             percent=("service_level_erlang", "occupancy")),
         key="whatif.chart")
+
+    st.subheader("Per interval")
+    measure = st.selectbox("Measure", list(INTERVAL_MEASURES),
+                           format_func=INTERVAL_MEASURES.get, key="whatif.interval_measure")
+    coverages = {name: plan.coverage for name, plan in results.items()
+                 if plan.coverage is not None}
+    if len(coverages) < 2 or chosen[0] not in coverages:
+        st.info("These plans have no coverage to compare interval by interval.")
+        return
+    diffs = interval_differences(coverages, measure, baseline=chosen[0])
+    if measure in ("service_level", "occupancy"):
+        diffs = diffs.assign(difference=100 * diffs["difference"])
+    st.plotly_chart(charts.difference_figure(diffs, INTERVAL_MEASURES[measure]),
+                    key="whatif.differences")
+    st.caption(f"Each line: the scenario minus **{chosen[0]}**, interval by interval "
+               "(above zero: more than the baseline).")
     if st.button("Clear what-ifs", key="whatif.clear"):
         st.session_state[state.WHATIF] = []
         st.rerun()
 
 
 def frontier_section(base_run: state.PlanRun) -> None:
+    """The cost-against-service-level sweep, the current plan marked, the next point priced
+    (on the What-if and the Cost pages; the points are kept for both)."""
     st.subheader("Cost against service level")
     st.caption("Each point is a full solve at another service-level target; the slope is "
                "what one more point of service costs per week.")
@@ -174,24 +221,45 @@ def frontier_section(base_run: state.PlanRun) -> None:
         st.session_state[FRONTIER] = points
     points = st.session_state.get(FRONTIER)
     if points is None:
+        st.info("Press **Sweep** to solve the week at each target: the frontier, the current "
+                "plan on it, and what the next point of service level costs.")
         return
+    if base_run.plan.roster is not None:
+        st.caption("The sweep solves shift plans (no named roster); the current plan is a "
+                   "named roster, which costs what its agents' contracts make it cost, so "
+                   "its star may sit a little above the line.")
     failed = points[points["status"] == "ERROR"]
     for _, row in failed.iterrows():
         st.error(f"{row['label']}: {row['error']}")
     ok = points[points["status"] != "ERROR"]
     if ok.empty:
         return
-    st.plotly_chart(charts.frontier_figure(ok, x="service_level_erlang", y="weekly_cost",
-                                           label="label"), key="frontier.chart")
-    from wfm.costs import marginal_cost_per_point
+    from wfm.costs import marginal_cost_per_point, next_point
 
+    k = base_run.plan.kpis
+    current = (k.get("service_level_erlang"), k.get("weekly_cost"))
+    have_current = all(v is not None and v == v for v in current)
+    nxt = next_point(ok, *current, service_level="service_level_erlang") if have_current \
+        else None
+    st.plotly_chart(charts.frontier_figure(
+        ok, x="service_level_erlang", y="weekly_cost", label="label",
+        current=current if have_current else None,
+        next_point=None if nxt is None else (nxt["service_level"], nxt["cost"])),
+        key="frontier.chart")
+    cur = base_run.plan.scenario.costs.currency
+    if nxt is not None:
+        st.markdown(f"The current plan gives {fmt_pct(current[0])} for {current[1]:,.0f} "
+                    f"{cur}. The next point up the frontier, {fmt_pct(nxt['service_level'])}, "
+                    f"costs **{nxt['extra_cost']:+,.0f} {cur} per week**: "
+                    f"**{nxt['cost_per_point']:,.0f} {cur} per point** of service level.")
+    elif have_current:
+        st.markdown(f"No point of the sweep gives more service than the current plan "
+                    f"({fmt_pct(current[0])}): sweep higher targets to price the next point.")
     marginal = marginal_cost_per_point(ok, service_level="service_level_erlang")
     if len(marginal):
-        last = marginal.iloc[-1]
-        st.markdown(f"From {fmt_pct(last['from_service_level'])} to "
-                    f"{fmt_pct(last['to_service_level'])}: **{last['cost_per_point']:,.0f} per "
-                    "point of service level per week**.")
-        show_frame(marginal, key="frontier.marginal")
+        show_frame(marginal, key="frontier.marginal", column_config={
+            "cost_per_point": st.column_config.NumberColumn(
+                f"cost per point [{cur}/week]", format="%,.0f")})
     with st.expander("Every point"):
         show_frame(points, key="frontier.points")
 
