@@ -701,3 +701,62 @@ def _finish(out: PlanResult, progress: Progress | None) -> PlanResult:
     if progress is not None:
         progress(1.0, 1.0, "done")
     return out
+
+
+# --------------------------------------------------------------------------------------
+# Repairing a planned roster
+# --------------------------------------------------------------------------------------
+
+
+def repair_plan(plan: PlanResult, changes: Sequence, *, time_limit_s: float = 15.0,
+                change_cost: float | None = None, simulate: bool = False):
+    """Repair a plan's roster for absences, time off, new requirement and swaps.
+
+    Parameters
+    ----------
+    plan : PlanResult
+        A one-week plan with a named roster (from :func:`run_plan`).
+    changes : sequence of wfm.changes.Absence, RequirementUpdate, ShiftSwap
+    time_limit_s : float
+        Limit of the repair [s].
+    change_cost : float, optional
+        Price of changing one agent's day (see :func:`solver.repair_roster`).
+    simulate : bool
+        Also simulate the repaired roster (Erlang only by default: quick).
+
+    Returns
+    -------
+    (PlanResult or None, RepairResult)
+        A copy of the plan with the repaired roster, evaluated and costed again (None if
+        the repair failed), and the repair itself (its ``changes`` and ``swaps``).  The
+        given plan is left as it was.
+
+    Raises
+    ------
+    InputError
+        A plan without a named roster, or of several weeks.
+    """
+    import dataclasses
+
+    from solver import repair_roster
+    from wfm.evaluate import evaluate
+
+    if plan.roster is None or not plan.roster.success:
+        raise InputError("plan", plan.scenario.name, "a plan with a named roster")
+    if plan.scenario.horizon.weeks != 1:
+        raise InputError("plan", f"{plan.scenario.horizon.weeks} weeks", "a one-week plan")
+    s = plan.scenario
+    res = repair_roster(plan.roster, changes, plan.agents, s.contracts, s.templates,
+                        plan.requirements, week_start=s.horizon.week_start,
+                        change_cost=change_cost, target=s.target, time_limit_s=time_limit_s,
+                        num_workers=s.solver.num_workers)
+    if not res.success:
+        return None, res
+    out = dataclasses.replace(plan, roster=res, kpis=dict(plan.kpis), timings=dict(plan.timings))
+    out.weeks = [{**plan.weeks[0], "roster": res}] if plan.weeks else []
+    out.evaluation = evaluate(res, out.forecast, s.target, patience_s=s.staffing.patience_s,
+                              simulate=simulate, replications=s.simulation.replications,
+                              rng=s.simulation.seed, shrinkage=s.shrinkage)
+    _costs(out)
+    out.timings["repair"] = res.wall_time_s
+    return out, res

@@ -255,17 +255,24 @@ def _read_published(p: _Problem, published) -> _Published:
         if r.kind in _MEETING_KINDS:
             _note_meeting(p, pub, ai, start, pd.Timestamp(r.end), str(r.name))
         else:
-            pub.breaks.setdefault((ai, o.day), []).append(_slot_of(o, start - o.abs_start, r))
+            pub.breaks.setdefault((ai, o.day), []).append(_slot_of(p, o, start - o.abs_start, r))
     return pub
 
 
-def _slot_of(o: ShiftOption, offset: int, row) -> BreakSlot:
+def _slot_of(p: _Problem, o: ShiftOption, offset: int, row) -> BreakSlot:
+    """The published break as a slot of its shift: one of the option's positions, or,
+    for a break placed on a finer grid than this requirement's, a slot at its time."""
     for slots in o.breaks:
         for sl in slots:
             if sl.offset_min == offset and sl.name == str(row.name):
                 return sl
-    raise DataError(f"published roster: break '{row.name}' at {row.start} is not a position "
-                    f"of a break of template {o.template.name}", column="start", value=row.start)
+    rules_ = [k for k, b in enumerate(o.template.breaks) if b.name == str(row.name)]
+    if not rules_ or not 0 <= offset < o.length_min:
+        raise DataError(f"published roster: break '{row.name}' at {row.start} is not a break "
+                        f"of template {o.template.name}", column="start", value=row.start)
+    length = int((pd.Timestamp(row.end) - pd.Timestamp(row.start)).total_seconds() // 60)
+    return BreakSlot(rules_[0], str(row.name), offset, length, bool(row.paid),
+                     p.week.cover(o.abs_start + offset, length))
 
 
 def _note_meeting(p: _Problem, pub: _Published, ai: int, start: int, end, name: str) -> None:

@@ -14,8 +14,8 @@ from wfm.scenarios import load_scenario
 MON = pd.Timestamp("2024-03-04")
 
 
-def _scenario(tmp_path):
-    starts = pd.date_range(MON, periods=14 * 48, freq="30min")
+def _scenario(tmp_path, weeks=2):
+    starts = pd.date_range(MON, periods=weeks * 7 * 48, freq="30min")
     hour = starts.hour + starts.minute / 60
     open_ = (hour >= 7) & (hour < 23)
     calls = np.where(open_, 10 + 4 * np.sin((hour - 7) / 16 * np.pi), 0.0).round()
@@ -24,7 +24,7 @@ def _scenario(tmp_path):
                                                                       index=False)
     raw = {
         "name": "two weeks", "data": {"forecast": "fc.csv"},
-        "horizon": {"week_start": "2024-03-04", "weeks": 2},
+        "horizon": {"week_start": "2024-03-04", "weeks": weeks},
         "service": {"target": 0.8, "answer_within_s": 20, "max_occupancy": 0.85},
         "shrinkage": 0.2,
         "shift_templates": [
@@ -68,3 +68,21 @@ def test_week_two_sees_week_one(tmp_path, monkeypatch):
     both = pd.concat([w["roster"].shifts for w in out.weeks], ignore_index=True)
     breaches = roster_breaches(both, out.agents, s.contracts, week_start=MON, weeks=2)
     assert breaches.empty, breaches.to_string()
+
+
+def test_repair_plan_mends_a_one_week_plan_and_keeps_the_original(tmp_path):
+    from wfm.changes import Absence
+
+    s = _scenario(tmp_path, weeks=1)
+    plan = pipeline.run_plan(s, stages=("forecast", "requirements", "shifts", "roster",
+                                        "evaluate"))
+    wed = (MON + pd.Timedelta(days=2)).date()
+    sick = plan.roster.shifts.loc[plan.roster.shifts["day"] == wed, "agent_id"].iloc[0]
+    before = plan.roster.shifts.copy()
+    fixed, rep = pipeline.repair_plan(plan, [Absence(sick, [wed])], time_limit_s=10)
+    assert rep.success and fixed is not None
+    assert fixed.roster is rep and plan.roster.shifts.equals(before)  # the plan is kept
+    assert not ((fixed.roster.shifts["agent_id"] == sick)
+                & (fixed.roster.shifts["day"] == wed)).any()
+    assert fixed.evaluation is not None and "weekly_cost" in fixed.kpis
+    assert roster_breaches(fixed.roster.shifts, plan.agents, s.contracts, week_start=MON).empty
