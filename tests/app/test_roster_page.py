@@ -157,3 +157,33 @@ def test_schedule_warns_when_no_agent_serves_the_forecasts_queue(app, open_page,
     at = open_page(inject(app, data, run, plan_run), "schedule")
     warning = next(w.value for w in at.warning if "trained on queue" in w.value)
     assert "queue(s) q1" in warning and "skills are bank" in warning
+
+
+def test_schedule_repairs_the_roster_for_an_absence(app, open_page, inject, rules):
+    fc = _weekday_forecast()
+    data = state.LoadedData(history=fc, source="test", version=1)
+    run = state.ForecastRun(forecast=fc, start=WEEK, end=WEEK + pd.Timedelta(days=7),
+                            model="test", data_version=1)
+    at = inject(app, data, run)
+    at.session_state[state.SCENARIO] = state.RuleSet(rules, "tiny rules")
+    at = open_page(at, "schedule")
+    at.slider(key="schedule.time_limit_s").set_value(2)
+    at.toggle(key="schedule.simulate").set_value(False)
+    at.button(key="FormSubmitter:schedule.form-Solve").click().run()
+    plan = at.session_state[state.PLAN].plan
+    wed = (WEEK + pd.Timedelta(days=2)).date()
+    sick = str(plan.roster.shifts.loc[plan.roster.shifts["day"] == wed, "agent_id"].iloc[0])
+    at.multiselect(key="schedule.repair_agents").set_value([sick])
+    at.multiselect(key="schedule.repair_days").set_value([wed])
+    at.slider(key="schedule.repair_limit_s").set_value(5)
+    at.button(key="FormSubmitter:schedule.repair-Repair the roster").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("agent-days absent" in s.value for s in at.success)
+    changes = next(d.value for d in at.dataframe if "cause" in d.value.columns)
+    assert (changes["cause"] == "absent (sick)").sum() == 1
+    assert set(changes["day"]) == {wed}
+    at.button(key="schedule.repair_use").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    used = at.session_state[state.PLAN].plan
+    assert used is not plan and used.roster.stats.get("changed_agent_days") is not None
+    assert not ((used.roster.shifts["agent_id"] == sick) & (used.roster.shifts["day"] == wed)).any()

@@ -3,6 +3,8 @@ coverage against requirement, service level per interval, and the rules that wer
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import streamlit as st
 
@@ -398,6 +400,91 @@ def _bent_rules(plan) -> None:
         show_frame(pen, key="schedule.bent_all")
 
 
+REPAIRED = "schedule.repaired"
+
+
+def _repair_form(plan):
+    """The changes the planner enters (absences, a swap), or None until submitted."""
+    from wfm.changes import Absence, ShiftSwap
+
+    ids = sorted({str(a.id) for a in plan.agents}, key=charts._natural_key)
+    days = sorted(pd.to_datetime(plan.roster.shifts["start"]).dt.date.unique())
+    label = {d: f"{d:%a %d %b}" for d in days}
+    with st.form("schedule.repair"):
+        st.caption("Who cannot work, and which two agents ask to swap a day. Only the days "
+                   "named change; every other shift stays as it is.")
+        c1, c2, c3 = st.columns([2, 2, 1])
+        who = c1.multiselect("Agents absent", ids, key="schedule.repair_agents")
+        when = c2.multiselect("on days", days, format_func=label.get,
+                              key="schedule.repair_days")
+        reason = c3.radio("Reason", ["sick", "time off"], key="schedule.repair_reason")
+        s1, s2, s3 = st.columns(3)
+        swap_a = s1.selectbox("Swap: agent", ["–", *ids], key="schedule.swap_a")
+        swap_b = s2.selectbox("with agent", ["–", *ids], key="schedule.swap_b")
+        swap_day = s3.selectbox("on", days, format_func=label.get, key="schedule.swap_day")
+        limit = st.slider("Time limit [s]", 5, 60, 15, key="schedule.repair_limit_s")
+        if not st.form_submit_button("Repair the roster"):
+            return None
+    if bool(who) != bool(when):
+        st.error("Pick both the absent agents and the days they are off.")
+        return None
+    changes = [Absence(a, tuple(when), reason) for a in who]
+    if swap_a != "–" or swap_b != "–":
+        if "–" in (swap_a, swap_b) or swap_a == swap_b:
+            st.error("A swap needs two different agents.")
+            return None
+        changes.append(ShiftSwap(swap_a, swap_b, swap_day))
+    if not changes:
+        st.error("Enter an absence or a swap to repair for.")
+        return None
+    return changes, float(limit)
+
+
+def _repair(current) -> None:
+    """Repair the solved roster for absences and swaps; show every change, then use it."""
+    plan = current.plan
+    if plan.roster is None or not plan.roster.success:
+        st.info("A repair needs a named roster (turn on *Named roster* and solve).")
+        return
+    if plan.scenario.horizon.weeks != 1:
+        st.info("Repairs work on one week at a time; this plan has "
+                f"{plan.scenario.horizon.weeks}.")
+        return
+    pipeline = backend("wfm.pipeline", "repair_plan")
+    if pipeline is None:
+        pending("Repairing a roster")
+        return
+    asked = _repair_form(plan)
+    if asked is not None:
+        with st.spinner("Repairing the roster"):
+            try:
+                st.session_state[REPAIRED] = (plan,
+                                              *pipeline.repair_plan(plan, asked[0],
+                                                                    time_limit_s=asked[1]))
+            except WfmError as exc:
+                st.error(str(exc))
+                return
+    done = st.session_state.get(REPAIRED)
+    if done is None or done[0] is not plan:
+        return
+    _, fixed, rep = done
+    for row in rep.swaps.itertuples():
+        verdict = "accepted" if row.accepted else f"refused: {row.reason}"
+        st.write(f"Swap {row.agent_a} ↔ {row.agent_b} on {row.day:%a %d %b}: {verdict}")
+    if fixed is None:
+        st.error(rep.message)
+        return
+    st.success(rep.message, icon=":material/healing:")
+    show_frame(rep.changes, key="schedule.repair_changes")
+    st.download_button("Download the changes (CSV)", rep.changes.to_csv(index=False),
+                       file_name="roster_changes.csv", mime="text/csv",
+                       key="schedule.repair_download")
+    if st.button("Use the repaired roster", key="schedule.repair_use"):
+        state.set_plan(dataclasses.replace(current, plan=fixed))
+        del st.session_state[REPAIRED]
+        st.rerun()
+
+
 def render() -> None:
     st.title("Schedule")
     st.caption("Shifts with real breaks placed where volume is low, then named agents with "
@@ -433,9 +520,9 @@ def render() -> None:
     head = _kpis(plan)
     focus = _breaking(plan, head)
     shifts, breaks, suffix = _filters(plan)
-    tab_day, tab_agent, tab_cov, tab_queue, tab_rules, tab_solver = st.tabs(
+    tab_day, tab_agent, tab_cov, tab_queue, tab_rules, tab_repair, tab_solver = st.tabs(
         ["Day view", "Agent's week", "Coverage and service level", "Coverage per queue",
-         "Rules bent", "Solver"])
+         "Rules bent", "Repair", "Solver"])
     with tab_day:
         _day_view(plan, shifts, breaks, focus, suffix)
     with tab_agent:
@@ -451,6 +538,8 @@ def render() -> None:
         _queue_coverage(current, plan)
     with tab_rules:
         _bent_rules(plan)
+    with tab_repair:
+        _repair(current)
     with tab_solver:
         rows = []
         for label, res in (("shift plan", plan.shift_plan), ("roster", plan.roster)):
