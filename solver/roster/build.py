@@ -25,8 +25,8 @@ from solver.roster.plan_bounds import _Bounds, _plan_and_bounds
 from solver.roster.plan_match import _fill_plan_gaps, _plan_days, _plan_starts
 from solver.roster.problem import Progress, _prepare, _Problem
 from solver.roster.report import _coverage_frame, _frames, _penalty_rows
-from solver.roster.scoring import _crew_breach
-from solver.roster.shift_model import _build_pass1, _complete_hint, _repriced
+from solver.roster.scoring import Scoring, _crew_breach, _on_phone_units
+from solver.roster.shift_model import _build_pass1, _complete_hint, _weeks_kept
 from solver.roster.unmet_cover import _add_with_breaks_moved, _cover_unmet
 from wfm.errors import InputError
 from wfm.types import Activity, Agent, Contract, ServiceTarget, ShiftTemplate
@@ -155,15 +155,15 @@ def _roster(p: _Problem, time_limit_s: float, num_workers: int, progress, t_star
     out = _shifts_from_start(p, base_plan, hint, time_limit_s, num_workers, progress, stats, clock)
     if isinstance(out, SolveResult):
         return out
-    assign, priced, slot_of = out
+    assign, slot_of = out
     meeting_times, meeting_names, absent = _attendance(p, assign, slot_of)
     prog(0.87, 1.0, "placing breaks")
     stats["t_pass1_s"] = clock()
-    assign, p2, repriced = _breaks_and_cover(
+    assign, p2 = _breaks_and_cover(
         p, base_plan, assign, meeting_times, time_limit_s, num_workers, stats, clock
     )
-    res = _result(p, bounds, assign, p2, (meeting_times, meeting_names, absent),
-                  (priced, repriced), stats)
+    res = _result(p, bounds, Scoring(p, base_plan), assign, p2,
+                  (meeting_times, meeting_names, absent), stats)
     res.wall_time_s = clock()
     prog(1.0, 1.0, "done")
     return res
@@ -190,16 +190,22 @@ def _problem_stats(p: _Problem, bounds: _Bounds, plan_source: str) -> dict:
 
 
 def _result(
-    p: _Problem, bounds: _Bounds, assign: list[dict[int, int]], p2: _Pass2, attendance: tuple,
-    priced: tuple, stats: dict,
+    p: _Problem, bounds: _Bounds, scoring: Scoring, assign: list[dict[int, int]], p2: _Pass2,
+    attendance: tuple, stats: dict,
 ) -> SolveResult:
-    """The roster's frames, objective, bound and status.  ``attendance`` is
-    (meeting times, meeting names, absent members), ``priced`` the (penalty, solver)
-    pairs of the soft rules and those of the weeks priced again."""
+    """The roster's frames, objective (priced by ``scoring``), bound and status.
+    ``attendance`` is (meeting times, meeting names, absent members)."""
     meeting_times, meeting_names, absent = attendance
     shifts, breaks = _frames(p, assign, p2.breaks, meeting_times, meeting_names)
     coverage = _coverage_frame(p, assign, p2.served)
-    prows = _penalty_rows(p, priced[0], p2.short_units, absent, priced[1])
+    score = scoring.evaluate(
+        assign, _on_phone_units(p, assign, p2.breaks, meeting_times), len(absent)
+    )
+    stats["objective_by_part"] = {
+        "wages": score.wages, "unmet requirement": score.unmet,
+        "meeting absence": score.absence, **score.soft,
+    }
+    prows = _penalty_rows(p, scoring, assign, p2.short_units, absent)
     penalties = pd.DataFrame(prows, columns=list(PENALTY_COLUMNS))
     wages = float(shifts["cost"].sum())
     objective = wages + float(penalties["cost"].sum())
@@ -265,86 +271,92 @@ def _start(p: _Problem, base_plan: dict[int, int], time_limit_s: float, stats: d
 def _shifts_from_start(
     p: _Problem, base_plan: dict[int, int], hint: list[dict[int, int]], time_limit_s: float,
     num_workers: int, progress, stats: dict, clock,
-) -> tuple[list[dict[int, int]], list[tuple], dict] | SolveResult:
+) -> tuple[list[dict[int, int]], dict] | SolveResult:
     """The week's shifts: the start itself when it keeps every rule on a large team,
-    else pass 1 from it.  Returns (assignment, (penalty, solver) pairs of the soft
-    rules, meeting slot by activity name), or the SolveResult saying why there is no
-    roster."""
-    prog = progress or (lambda done, total, message="": None)
+    else pass 1 from it.  Returns (assignment, meeting slot by activity name), or the
+    SolveResult saying why there is no roster."""
     # Pass 1, on a large team only to repair a start that breaks a rule.  From the
     # 400-agent benchmark's legal start its search never began within its time (with
     # and without meetings), while building and loading its model took 7 s of the 60 s,
     # 14 s with meetings, which pass 2 puts to better use.  On small teams it searches.
-    priced = None  # (penalty, solver) pairs of the roster's soft rules
+    kept = False  # the start is the roster
     if stats["candidates"] > _PASS1_MAX_CANDIDATES and not _crew_breach(p, hint):
-        priced = _repriced(p, base_plan, hint, range(len(p.agents)))
-        stats["pass1_status"] = "not run (the start keeps every rule)"
-    if priced is None:
-        prog(0.1, 1.0, "building the roster model")
-        pass1 = _build_pass1(p, base_plan)
-        stats["t_build_s"] = clock()
-        hint_cost = _complete_hint(pass1, hint, num_workers)
-        stats["t_hint_s"] = clock()
-        stats["greedy_cost_pass1"] = hint_cost
-        elapsed = clock()
-        reserve = 1.5 + 0.05 * time_limit_s  # frames and reports after the solves
-        remaining = max(1.0, time_limit_s - elapsed - reserve)
-        t1 = min(_PASS1_SHARE * remaining, _PASS1_MAX_S)
-        s1, st1 = _solve(pass1.model, max(0.5, t1), num_workers, progress, 0.15, 0.85, "shifts")
-        status1 = _STATUS.get(st1, "NO_SOLUTION")
-        if status1 == "NO_SOLUTION" and hint_cost is not None:
-            # out of time before the search started: the start keeps every rule
-            priced = _repriced(p, base_plan, hint, range(len(p.agents)))
-            stats["pass1_from_start"] = True
-        left = time_limit_s - clock() - reserve
-        if priced is None and status1 == "NO_SOLUTION" and left > 2.0:
-            # the start breaks a crew rule and the short solve found no roster: pass 1
-            # gets the time left but a fifth, kept for the breaks
-            s1, st1 = _solve(pass1.model, 0.8 * left, num_workers, progress, 0.15, 0.85, "shifts")
-            status1 = _STATUS.get(st1, "NO_SOLUTION")
-            stats["pass1_retried"] = True
-        stats.update(
-            pass1_status=status1 if priced is None else "no solution in its time: the start is kept",
-            pass1_wall_s=s1.wall_time,
-            pass1_objective=s1.objective_value / 100 if status1 in ("OPTIMAL", "FEASIBLE") else None,
-            pass1_bound=s1.best_objective_bound / 100,
-            variables=len(pass1.model.proto.variables),
-            constraints=len(pass1.model.proto.constraints),
-        )
-        if priced is None and status1 not in ("OPTIMAL", "FEASIBLE"):
-            msg = _explain(p, base_plan, status1, num_workers)
-            return SolveResult(
-                status=status1 if status1 != "NO_SOLUTION" else "NO_SOLUTION",
-                wall_time_s=clock(),
-                message=msg,
-                stats=stats,
-            )
-    if priced is not None:  # the start is the roster
-        assign = hint
+        kept = _weeks_kept(p, hint, range(len(p.agents)))
+        if kept:
+            stats["pass1_status"] = "not run (the start keeps every rule)"
+    if kept:
         _meeting_fits(p)  # sets the slot of every meeting
-        slot_of = {act.name: p.meeting_slot.get(act.name) for act in p.activities}
-    else:
-        assign = [
-            {o.day: o.index for o, v in zip(av.options, av.x, strict=True) if s1.value(v)}
-            for av in pass1.avs
-        ]
-        priced = [(pen, s1) for pen in pass1.penalties]
-        slot_of = {
-            act.name: slots[next(j for j, v in enumerate(y) if s1.value(v))]
-            for act, slots, y, _ in pass1.meetings
-        }
-    return assign, priced, slot_of
+        return hint, {act.name: p.meeting_slot.get(act.name) for act in p.activities}
+    return _pass1(p, base_plan, hint, time_limit_s, num_workers, progress, stats, clock)
+
+
+def _pass1(
+    p: _Problem, base_plan: dict[int, int], hint: list[dict[int, int]], time_limit_s: float,
+    num_workers: int, progress, stats: dict, clock,
+) -> tuple[list[dict[int, int]], dict] | SolveResult:
+    """Pass 1 from the start (:func:`_shifts_from_start`)."""
+    prog = progress or (lambda done, total, message="": None)
+    prog(0.1, 1.0, "building the roster model")
+    pass1 = _build_pass1(p, base_plan)
+    stats["t_build_s"] = clock()
+    hint_cost = _complete_hint(pass1, hint, num_workers)
+    stats["t_hint_s"] = clock()
+    stats["greedy_cost_pass1"] = hint_cost
+    reserve = 1.5 + 0.05 * time_limit_s  # frames and reports after the solves
+    remaining = max(1.0, time_limit_s - clock() - reserve)
+    t1 = min(_PASS1_SHARE * remaining, _PASS1_MAX_S)
+    s1, st1 = _solve(pass1.model, max(0.5, t1), num_workers, progress, 0.15, 0.85, "shifts")
+    status1 = _STATUS.get(st1, "NO_SOLUTION")
+    kept = False
+    if status1 == "NO_SOLUTION" and hint_cost is not None:
+        # out of time before the search started: the start keeps every rule
+        kept = _weeks_kept(p, hint, range(len(p.agents)))
+        stats["pass1_from_start"] = kept
+    left = time_limit_s - clock() - reserve
+    if not kept and status1 == "NO_SOLUTION" and left > 2.0:
+        # the start breaks a crew rule and the short solve found no roster: pass 1
+        # gets the time left but a fifth, kept for the breaks
+        s1, st1 = _solve(pass1.model, 0.8 * left, num_workers, progress, 0.15, 0.85, "shifts")
+        status1 = _STATUS.get(st1, "NO_SOLUTION")
+        stats["pass1_retried"] = True
+    stats.update(
+        pass1_status="no solution in its time: the start is kept" if kept else status1,
+        pass1_wall_s=s1.wall_time,
+        pass1_objective=s1.objective_value / 100 if status1 in ("OPTIMAL", "FEASIBLE") else None,
+        pass1_bound=s1.best_objective_bound / 100,
+        variables=len(pass1.model.proto.variables),
+        constraints=len(pass1.model.proto.constraints),
+    )
+    if kept:
+        _meeting_fits(p)  # sets the slot of every meeting
+        return hint, {act.name: p.meeting_slot.get(act.name) for act in p.activities}
+    if status1 not in ("OPTIMAL", "FEASIBLE"):
+        return SolveResult(
+            status=status1,
+            wall_time_s=clock(),
+            message=_explain(p, base_plan, status1, num_workers),
+            stats=stats,
+        )
+    assign = [
+        {o.day: o.index for o, v in zip(av.options, av.x, strict=True) if s1.value(v)}
+        for av in pass1.avs
+    ]
+    slot_of = {
+        act.name: slots[next(j for j, v in enumerate(y) if s1.value(v))]
+        for act, slots, y, _ in pass1.meetings
+    }
+    return assign, slot_of
 
 
 def _breaks_and_cover(
     p: _Problem, base_plan: dict[int, int], assign: list[dict[int, int]], meeting_times: dict,
     time_limit_s: float, num_workers: int, stats: dict, clock,
-) -> tuple[list[dict[int, int]], _Pass2, list[tuple]]:
+) -> tuple[list[dict[int, int]], _Pass2]:
     """Pass 2 places the breaks; then shifts are added or moved, and breaks moved, where
     requirement is left unmet (:func:`_cover_unmet`), and shifts added with the breaks
     around them placed again (:func:`_add_with_breaks_moved`).  Returns the final
-    assignment, its placed breaks and the (penalty, solver) pairs of the agents whose
-    weeks changed (none if one of those weeks breaks a rule: then no change is kept)."""
+    assignment and its placed breaks (those of pass 2 alone if a changed week breaks a
+    rule: then no change is kept)."""
     # kept for the changes after pass 2, their pricing and breaks (1 s), and 1 s for
     # pass 2 running over
     step_s = _COVER_SHIFTS_SHARE * time_limit_s
@@ -358,8 +370,7 @@ def _breaks_and_cover(
     stats.update(pass2_status=p2.status, pass2_wall_s=p2.wall_s)
     # shifts added or moved, and breaks moved, where the placed breaks leave requirement
     # unmet, the new shifts' breaks placed among the others'; then shifts added with
-    # the breaks around them placed again.  The soft rules of the agents whose weeks
-    # changed are priced again
+    # the breaks around them placed again.  The weeks that changed are checked again
     left = time_limit_s - clock() - _REPORT_S
     more, guess, counts = _cover_unmet(
         p, assign, base_plan, p2, meeting_times, max(0.2, min(step_s, left - add_s - 1.0))
@@ -376,10 +387,10 @@ def _breaks_and_cover(
         )
     stats["t_add_s"] = clock()
     changed = [ai for ai, (a, b) in enumerate(zip(assign, more, strict=True)) if a != b]
-    repriced = _repriced(p, base_plan, more, changed)
-    if repriced is None:  # a week the checks let through breaks a rule: no change is kept
+    if not _weeks_kept(p, more, changed):
+        # a week the checks let through breaks a rule: no change is kept
         stats["cover_rejected"] = True
-        repriced, counts = [], Counter()
+        counts = Counter()
     else:
         assign, p2 = more, placed
     stats.update(
@@ -388,4 +399,4 @@ def _breaks_and_cover(
         cover_breaks_moved=counts["breaks"],
         shifts_added_with_breaks_moved=counts["added with breaks moved"],
     )
-    return assign, p2, repriced
+    return assign, p2

@@ -107,25 +107,24 @@ def _build_pass1(p: _Problem, plan: dict[int, int], crew_lits: bool = False) -> 
     return _Pass1(m, avs, penalties, cost_terms, meetings, crew, lits, brk, handles)
 
 
-def _repriced(p: _Problem, plan: dict[int, int], assign, agents) -> list[tuple] | None:
-    """The soft rules of ``agents``' weeks in ``assign`` as pass 1 prices them: one small
-    CP-SAT per agent with its shifts fixed.  Returns (penalty, solver) pairs; None if a
-    week breaks one of the agent's hard rules."""
-    fair_e, fair_w = _fair_shares(p, plan)
-    out = []
+def _weeks_kept(p: _Problem, assign: list[dict[int, int]], agents) -> bool:
+    """Whether each of ``agents``' weeks in ``assign`` keeps every hard rule of the
+    agent, checked by the agent's own CP-SAT model with its shifts fixed (among its
+    candidates, as pass 1 has them): the check behind the stages' own, which a change
+    must pass to be kept."""
     for ai in agents:
-        am = _agent_model(p, ai, (fair_e[ai], fair_w[ai]))
+        am = _agent_model(p, ai, (0, 0), full=False)
         chosen = set(assign[ai].values())
+        if not chosen <= {o.index for o in am.av.options}:
+            return False
         for o, v in zip(am.av.options, am.av.x, strict=True):
             am.model.add(v == int(o.index in chosen))
-        am.model.minimize(am.penalty)
         s = cp_model.CpSolver()
         s.parameters.num_workers = 1
         s.parameters.max_time_in_seconds = 5.0
-        if s.solve(am.model) != cp_model.OPTIMAL:
-            return None
-        out += [(pen, s) for pen in am.penalties]
-    return out
+        if s.solve(am.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return False
+    return True
 
 
 def _complete_hint(pass1: _Pass1, hint: list[dict[int, int]], num_workers: int) -> float | None:
