@@ -121,6 +121,8 @@ def _plan_days(
     not working the day of their meeting (at the slot :func:`_meeting_fits` chooses).
     Rest between shifts depends on start times and is left to the start assignment.
     """
+    if time_limit_s < 0.05:
+        return None  # no time: the best response builds the start
     dm = _DaysModel(p, plan)
     for ai in range(len(p.agents)):
         dm.add_agent(ai)
@@ -334,11 +336,11 @@ class _DaysModel:
         # stays 7 % to 40 % above it
         s.parameters.num_workers = 1
         s.parameters.linearization_level = 2
-        s.parameters.max_time_in_seconds = max(0.5, float(time_limit_s))
+        s.parameters.max_time_in_seconds = max(0.05, float(time_limit_s))
         # a deterministic limit (half the seconds in work units: about 70 % of the wall
         # time on the benchmark machine) makes runs repeatable; the wall limit stays as a
         # guard on slower machines
-        s.parameters.max_deterministic_time = max(0.25, 0.5 * float(time_limit_s))
+        s.parameters.max_deterministic_time = max(0.025, 0.5 * float(time_limit_s))
         st = s.solve(m)
         if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None

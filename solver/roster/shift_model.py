@@ -11,7 +11,7 @@ from ortools.sat.python import cp_model
 from solver.roster import rules
 from solver.roster.meetings import _compatible, _meeting_members, _meeting_slots
 from solver.roster.problem import _cents, _fair_shares, _Problem
-from solver.roster.scoring import _FLUID_SCALE, _fluid_on
+from solver.roster.scoring import _FLUID_SCALE, _fluid_on, _week_ok
 
 
 @dataclass
@@ -109,25 +109,21 @@ def _build_pass1(p: _Problem, plan: dict[int, int], crew_lits: bool = False) -> 
 
 def _weeks_kept(p: _Problem, assign: list[dict[int, int]], agents) -> bool:
     """Whether each of ``agents``' weeks in ``assign`` keeps every hard rule of the
-    agent, checked by the agent's own CP-SAT model with its shifts fixed (among its
-    candidates, as pass 1 has them): the check behind the stages' own, which a change
-    must pass to be kept."""
+    agent (:func:`_week_ok`) with its shifts among its candidates (as pass 1 has them):
+    the check a changed roster must pass to be kept.  ``_week_ok`` states the rules of
+    :data:`solver.roster.rules.AGENT_HARD_RULES` (the tests compare it with the agent's
+    own CP-SAT model)."""
     for ai in agents:
-        am = _agent_model(p, ai, (0, 0), full=False)
-        chosen = set(assign[ai].values())
-        if not chosen <= {o.index for o in am.av.options}:
+        cand = set(p.cand[ai])
+        if any(i not in cand for i in assign[ai].values()):
             return False
-        for o, v in zip(am.av.options, am.av.x, strict=True):
-            am.model.add(v == int(o.index in chosen))
-        s = cp_model.CpSolver()
-        s.parameters.num_workers = 1
-        s.parameters.max_time_in_seconds = 5.0
-        if s.solve(am.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if not _week_ok(p, ai, {d: p.options[i] for d, i in assign[ai].items()}):
             return False
     return True
 
 
-def _complete_hint(pass1: _Pass1, hint: list[dict[int, int]], num_workers: int) -> float | None:
+def _complete_hint(pass1: _Pass1, hint: list[dict[int, int]], num_workers: int,
+                   time_limit_s: float = 5.0) -> float | None:
     """Hint every variable of pass 1 from the greedy shifts.
 
     The shifts alone leave CP-SAT to complete the coverage, penalty and meeting
@@ -143,7 +139,7 @@ def _complete_hint(pass1: _Pass1, hint: list[dict[int, int]], num_workers: int) 
             fixed.add(fixed.get_bool_var_from_proto_index(v.index) == int(o.index in chosen))
     s = cp_model.CpSolver()
     s.parameters.num_workers = int(num_workers)
-    s.parameters.max_time_in_seconds = 5.0
+    s.parameters.max_time_in_seconds = time_limit_s
     st = s.solve(fixed)
     m.clear_hints()
     if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):

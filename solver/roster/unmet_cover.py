@@ -9,6 +9,7 @@ from collections import Counter
 import numpy as np
 
 from solver.roster.break_placement import _Pass2, _place_breaks_among
+from solver.roster.data import ShiftOption
 from solver.roster.meetings import _holds
 from solver.roster.problem import _on_phone_h, _Problem
 from solver.roster.scoring import (
@@ -122,31 +123,7 @@ class _CoverUnmet:
     def shape(self, i: int):
         """Intervals, units on shift and, per break rule, the units of each position."""
         if i not in self.shapes:
-            o = self.p.options[i]
-            idx = np.array(sorted({t for t, _ in o.cover}), int)
-            pos = {int(t): k for k, t in enumerate(idx)}
-            cover = np.zeros(len(idx))
-            for t, u in o.cover:
-                cover[pos[t]] += u
-            rules_ = []
-            for slots in o.breaks:
-                units = np.zeros((len(slots), len(idx)))
-                for j, sl in enumerate(slots):
-                    for t, u in sl.cover:
-                        if t in pos:
-                            units[j, pos[t]] += u
-                offset = np.array([sl.offset_min for sl in slots])
-                rules_.append((slots, units, offset))
-            # the latest start of each break that leaves room for the breaks after it
-            latest, after = [], np.inf
-            for r in range(len(rules_) - 1, -1, -1):
-                rule = o.template.breaks[r]
-                fits = rules_[r][2][rules_[r][2] + rule.length_min <= after]
-                latest.append(fits.max() if len(fits) else -1)
-                after = latest[-1] - rule.min_gap_min
-            latest.reverse()
-            self.shapes[i] = (idx, cover,
-                              [(*rl, lt) for rl, lt in zip(rules_, latest, strict=True)])
+            self.shapes[i] = _shape(self.p.options[i])
         return self.shapes[i]
 
     def unmet(self, cols, on_cols) -> float:
@@ -239,30 +216,7 @@ class _CoverUnmet:
         return gain - dc, cols, rest[c] + vec, chosen
 
     def _greedy_breaks(self, c: int, i: int, cols, rest):
-        """The new shift's breaks, one rule after another, where they leave least unmet
-        against ``rest``: (its on-phone units over ``cols``, the breaks); None if a break
-        has no position."""
-        o = self.p.options[i]
-        idx, cover, rules_ = self.shape(i)
-        pos = np.searchsorted(cols, idx)
-        vec = np.zeros(len(cols))
-        vec[pos] = cover
-        others_s = self.serve @ rest
-        need = self.req_s[:, cols]
-        chosen, free = [], 0
-        for r, (slots, units, offset, late) in enumerate(rules_):
-            ok = np.flatnonzero((offset >= free + o.template.breaks[r].min_gap_min)
-                                & (offset <= late))
-            if not len(ok):
-                return None
-            trial = np.repeat(vec[None, :], len(ok), axis=0)
-            trial[:, pos] -= units[ok]
-            left = need[None] - others_s[None] - self.serve[:, c][None, :, None] * trial[:, None, :]
-            k = int(np.argmin(np.maximum(0.0, left.max(axis=1)).sum(axis=1)))
-            vec = trial[k]
-            chosen.append(slots[ok[k]])
-            free = offset[ok[k]] + chosen[-1].length_min
-        return vec, chosen
+        return _greedy_breaks(self.scoring, self.p.options[i], self.shape(i), c, cols, rest)
 
     def _keeps_rules(self, ai: int, i: int, was: int | None) -> bool:
         """The lead ratio (for an agent other than a lead) and the agent's week."""
@@ -488,6 +442,63 @@ class _AddWithBreaks:
         self.on = on
         for t, u in o.cover:
             self.other[t] += u
+
+
+def _shape(o: ShiftOption):
+    """The shift's intervals (sorted), its units on shift there and, per break rule, the
+    break positions, the units each takes off there, their offsets and the latest
+    offset that leaves room for the breaks after it."""
+    idx = np.array(sorted({t for t, _ in o.cover}), int)
+    pos = {int(t): k for k, t in enumerate(idx)}
+    cover = np.zeros(len(idx))
+    for t, u in o.cover:
+        cover[pos[t]] += u
+    rules_ = []
+    for slots in o.breaks:
+        units = np.zeros((len(slots), len(idx)))
+        for j, sl in enumerate(slots):
+            for t, u in sl.cover:
+                if t in pos:
+                    units[j, pos[t]] += u
+        offset = np.array([sl.offset_min for sl in slots])
+        rules_.append((slots, units, offset))
+    # the latest start of each break that leaves room for the breaks after it
+    latest, after = [], np.inf
+    for r in range(len(rules_) - 1, -1, -1):
+        rule = o.template.breaks[r]
+        fits = rules_[r][2][rules_[r][2] + rule.length_min <= after]
+        latest.append(fits.max() if len(fits) else -1)
+        after = latest[-1] - rule.min_gap_min
+    latest.reverse()
+    return idx, cover, [(*rl, lt) for rl, lt in zip(rules_, latest, strict=True)]
+
+
+def _greedy_breaks(scoring: Scoring, o: ShiftOption, shape, c: int, cols, rest):
+    """Shift ``o``'s breaks (its agent of class ``c``), one rule after another, where
+    they leave least unmet against the other on-phone units ``rest`` (classes x
+    ``cols``, which hold the shift's intervals): (its on-phone units over ``cols``, the
+    breaks); None if a break has no position."""
+    idx, cover, rules_ = shape
+    pos = np.searchsorted(cols, idx)
+    vec = np.zeros(len(cols))
+    vec[pos] = cover
+    serve = scoring.serve
+    others_s = serve @ rest
+    need = scoring.req_s[:, cols]
+    chosen, free = [], 0
+    for r, (slots, units, offset, late) in enumerate(rules_):
+        ok = np.flatnonzero((offset >= free + o.template.breaks[r].min_gap_min)
+                            & (offset <= late))
+        if not len(ok):
+            return None
+        trial = np.repeat(vec[None, :], len(ok), axis=0)
+        trial[:, pos] -= units[ok]
+        left = need[None] - others_s[None] - serve[:, c][None, :, None] * trial[:, None, :]
+        k = int(np.argmin(np.maximum(0.0, left.max(axis=1)).sum(axis=1)))
+        vec = trial[k]
+        chosen.append(slots[ok[k]])
+        free = offset[ok[k]] + chosen[-1].length_min
+    return vec, chosen
 
 
 def _is_run(idx: np.ndarray) -> bool:

@@ -1231,3 +1231,23 @@ def test_lead_mending_may_change_template_within_the_contract_hours():
         start = [{0: key[("p4", 0, 420)]}, {0: key[("p4", 0, 420)]}]
         out, _ = _swap_search(p, start, {}, 0.0)
         assert out[0] == ({0: key[("d8", 0, 390)]} if moved else start[0])
+
+
+@pytest.mark.parametrize("limit", [1.5, 3.0])
+def test_time_limit_is_a_hard_cap_on_wall_time(limit):
+    """Thirty agents over a week at 15-min starts: the roster (or the word that none was
+    found in time) comes within the limit and a second, model building included."""
+    import time
+
+    from wfm.agents import make_agents
+
+    agents, contracts = make_agents(30, 3, week_start=WS, lead_share=0.0)
+    temps = [ShiftTemplate(f"{h}h", h * 60, 7 * 60, (23 - h) * 60, 15, breaks=(BRK,),
+                           cost_per_hour=20) for h in (8, 6, 4)]
+    req = requirement({d: (7, 23, 6) for d in range(7)})
+    t0 = time.perf_counter()
+    res = build_roster(req, agents, contracts, temps, time_limit_s=limit, num_workers=1)
+    wall = time.perf_counter() - t0
+    assert wall <= limit + 1.0
+    assert res.wall_time_s <= limit + 1.0
+    assert res.success or "time limit" in res.message

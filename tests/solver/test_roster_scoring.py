@@ -166,3 +166,29 @@ def test_on_phone_units_take_breaks_and_meetings_off():
     on = _on_phone_units(p, [{0: o.index}], placed, meeting)
     assert on.sum() == (32 - 1 - 4) * upi
     assert _on_phone_units(p, [{0: o.index}], {}, {}).sum() == 32 * upi
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_week_check_agrees_with_the_agent_cp_sat_model(seed):
+    """Random weeks, legal or not (rest, days, hours, two days off, weekend limit): the
+    check every change must pass says what the agent's own CP-SAT model says."""
+    from solver.roster.shift_model import _weeks_kept
+
+    tight = Contract("tight", 20, 40, 3, 5, min_rest_h=12, max_consecutive_days=4,
+                     two_consecutive_days_off=True, max_weekend_days=1)
+    p = problem([Agent("A", "tight", skills={"q"})], {"tight": tight})
+    rng = np.random.default_rng(seed)
+    agree = {True: 0, False: 0}
+    for _ in range(40):
+        days = sorted(rng.choice(7, size=int(rng.integers(1, 8)), replace=False))
+        week = {int(d): int(rng.choice([i for i in p.cand[0] if p.options[i].day == d]))
+                for d in days}
+        am = _agent_model(p, 0, (0, 0), full=False)
+        for o, v in zip(am.av.options, am.av.x, strict=True):
+            am.model.add(v == int(o.index in week.values()))
+        s = cp_model.CpSolver()
+        s.parameters.num_workers = 1
+        cp_ok = s.solve(am.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        assert _weeks_kept(p, [week], [0]) == cp_ok, week
+        agree[cp_ok] += 1
+    assert agree[True] and agree[False]  # both kinds of week were drawn
