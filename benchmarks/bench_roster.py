@@ -40,7 +40,7 @@ from solver.roster.build import build_roster  # noqa: E402
 from solver.roster.lp import lp_bound, round_plan  # noqa: E402
 from solver.roster.meetings import _compatible, _meeting_members, _meeting_slots  # noqa: E402
 from solver.roster.problem import _candidates, _prepare  # noqa: E402
-from solver.roster.scoring import _soft_cost  # noqa: E402
+from solver.roster.scoring import Scoring  # noqa: E402
 from wfm.agents import make_agents  # noqa: E402
 from wfm.types import Activity, BreakRule, ServiceTarget, ShiftTemplate  # noqa: E402
 
@@ -138,7 +138,7 @@ def greedy_baseline(req, agents, contracts, temps, activities):
     p2 = _place_breaks(p, assign, mt, 15.0, 2)
     wages = sum(p.shift_cost(ai, p.options[i]) for ai, d in enumerate(assign) for i in d.values())
     short_h = sum(p2.short_units.values()) * p.week.unit_min / 60
-    soft = _soft_cost(p, assign, plan)
+    soft = Scoring(p, plan).soft_total(assign)
     total_cost = (wages + short_h * p.weights["unmet requirement"]
                   + absent * p.weights["meeting absence"] + soft)
     return {

@@ -8,9 +8,8 @@ import time
 import numpy as np
 from ortools.sat.python import cp_model
 
-from solver.roster.meetings import _meeting_fits
-from solver.roster.problem import ALL_QUEUES, _fair_shares, _Problem
-from solver.roster.scoring import _week_ok
+from solver.roster.problem import ALL_QUEUES, _Problem
+from solver.roster.scoring import Scoring, _week_ok
 from solver.roster.shift_model import _agent_model
 
 #: Hours above its contract minimum an agent may take in the first round of the start.
@@ -81,9 +80,10 @@ class _BestResponse:
         self.resid = p.req_units.astype(float).copy()
         self.total = p.req_units.sum(axis=0)
         self.supervised = p.lead_ratio > 0 and any(a.is_lead for a in p.agents)
-        self.price = p.weights["unmet requirement"] * week.unit_min / 60
+        scoring = Scoring(p, plan)
+        self.price = scoring.unit_price
         qidx = {q: i for i, q in enumerate(p.queues)}
-        self.fair_e, self.fair_w = _fair_shares(p, plan)
+        self.fair_e, self.fair_w = scoring.fair_e, scoring.fair_w
         self.lead_units = np.zeros(week.n_intervals)
         self.other_units = np.zeros(week.n_intervals)
         self.open_units = np.where(self.total > 0, float(week.units_per_interval), 0.0)
@@ -100,7 +100,7 @@ class _BestResponse:
             qs = [qidx[q] for q in p.classes[p.class_of[ai]][0] if q in qidx]
             self.qs_of.append([0] if p.queues == [ALL_QUEUES] else qs)
         # each meeting at a slot chosen up front; members are paid (the absence price) to fit it
-        self.meeting_bonus = _meeting_fits(p)
+        self.meeting_bonus = scoring.fits
         self.absence = p.weights["meeting absence"]
         self.assign: list[dict[int, int]] = [{} for _ in p.agents]
         self.taken: list[dict] = [{} for _ in p.agents]  # per agent: t -> units per queue

@@ -206,6 +206,8 @@ def _place_breaks_by_day(
             left = time_limit_s - (time.perf_counter() - t0)
             if rounds and left < overhead + 0.5:
                 break  # a later round stops where the time does
+            if left < overhead + 0.05:
+                break  # out of time: the days left keep their earliest legal breaks
             share = n_day[d] / sum(n_day[dd] for dd in todo[k:])
             sub = [{d: days[d]} if d in days else {} for days in assign]
             rest = [{dd: i for dd, i in days.items() if dd != d} for days in assign]
@@ -217,7 +219,7 @@ def _place_breaks_by_day(
                     if d in days
                     for r, sl in enumerate(placed[(ai, d)])
                 }
-            tl = max(0.2, share * left - overhead)
+            tl = max(0.1, share * left - overhead)
             r, const = _place_breaks_among(p, sub, rest, placed, meeting_times, tl, num_workers,
                                            hint)
             overhead = max(0.0, r.wall_s - tl)

@@ -6,6 +6,7 @@ import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from solver.result import PENALTY_COLUMNS, SolveResult
@@ -20,15 +21,25 @@ from solver.roster.improve import (
     _rematch_starts,
     _swap_search,
 )
-from solver.roster.meetings import _attendance, _meeting_fits
+from solver.roster.lns import FreeAndSolve, MoveMeeting, ReplaceBreaks
+from solver.roster.meetings import _attendance, _meeting_fits, _meeting_members
+from solver.roster.moves import (
+    AddShift,
+    ChangeShift,
+    ExchangeDays,
+    MoveDayOff,
+    RemoveShift,
+    RosterState,
+    Scheduler,
+)
 from solver.roster.plan_bounds import _Bounds, _plan_and_bounds
 from solver.roster.plan_match import _fill_plan_gaps, _plan_days, _plan_starts
 from solver.roster.problem import Progress, _prepare, _Problem
 from solver.roster.report import _coverage_frame, _frames, _penalty_rows
-from solver.roster.scoring import _crew_breach
-from solver.roster.shift_model import _build_pass1, _complete_hint, _repriced
+from solver.roster.scoring import Scoring, _crew_breach, _on_phone_units, _serve
+from solver.roster.shift_model import _build_pass1, _complete_hint, _weeks_kept
 from solver.roster.unmet_cover import _add_with_breaks_moved, _cover_unmet
-from wfm.errors import InputError
+from wfm.errors import InputError, SolveError
 from wfm.types import Activity, Agent, Contract, ServiceTarget, ShiftTemplate
 
 #: Share of the time limit for the agent-by-agent search that builds the start.
@@ -52,8 +63,17 @@ _WEEK_MATCH_SHARE = 0.03
 #: Share of the time limit for adding or moving shifts, and moving breaks, where the
 #: breaks placed by pass 2 leave requirement unmet.
 _COVER_SHIFTS_SHARE = 0.04
-#: Time kept for the frames and report after the last solve [s].
+#: Time kept for the frames and report after the last solve [s] (at most: a tenth of
+#: the limit and 0.2 s on a short limit).
 _REPORT_S = 2.0
+#: Shares of the limit by which the LP bounds end (those that would not are left out),
+#: and by which the anonymous LP, which the plan needs, must end.
+_LP_SHARE = 0.3
+_ANONYMOUS_LP_SHARE = 0.6
+#: Share of the limit the stages of the start leave for pass 1, pass 2 and the moves.
+_LATER_SHARE = 0.45
+#: Share of the time limit for the moves on the roster with its breaks placed.
+_MOVES_SHARE = 0.1
 #: Share of the time limit for adding shifts priced with the breaks around them placed
 #: again.
 _ADD_SHARE = 0.1
@@ -146,7 +166,15 @@ def _roster(p: _Problem, time_limit_s: float, num_workers: int, progress, t_star
     def clock() -> float:
         return time.perf_counter() - t_start
 
-    bounds, base_plan, plan_source = _plan_and_bounds(p, prog)
+    try:
+        bounds, base_plan, plan_source = _plan_and_bounds(
+            p, prog, t_start + _LP_SHARE * time_limit_s, t_start + _ANONYMOUS_LP_SHARE * time_limit_s
+        )
+    except SolveError as e:
+        if clock() < _ANONYMOUS_LP_SHARE * time_limit_s:
+            raise
+        return SolveResult(status="NO_SOLUTION", wall_time_s=clock(),
+                           message=f"no roster within the time limit: {e}")
     stats = _problem_stats(p, bounds, plan_source)
     prog(0.05, 1.0, "checking each agent's rules")
     stats["t_prepare_lp_s"] = clock()
@@ -163,15 +191,16 @@ def _roster(p: _Problem, time_limit_s: float, num_workers: int, progress, t_star
     out = _shifts_from_start(p, base_plan, hint, time_limit_s, num_workers, progress, stats, clock)
     if isinstance(out, SolveResult):
         return out
-    assign, priced, slot_of = out
+    assign, slot_of = out
     meeting_times, meeting_names, absent = _attendance(p, assign, slot_of)
     prog(0.87, 1.0, "placing breaks")
     stats["t_pass1_s"] = clock()
-    assign, p2, repriced = _breaks_and_cover(
+    assign, p2, meeting_times = _breaks_and_cover(
         p, base_plan, assign, meeting_times, time_limit_s, num_workers, stats, clock
     )
-    res = _result(p, bounds, assign, p2, (meeting_times, meeting_names, absent),
-                  (priced, repriced), stats)
+    meeting_names, absent = _attendees(p, meeting_times, slot_of)
+    res = _result(p, bounds, Scoring(p, base_plan), assign, p2,
+                  (meeting_times, meeting_names, absent), stats)
     res.wall_time_s = clock()
     prog(1.0, 1.0, "done")
     return res
@@ -198,16 +227,22 @@ def _problem_stats(p: _Problem, bounds: _Bounds, plan_source: str) -> dict:
 
 
 def _result(
-    p: _Problem, bounds: _Bounds, assign: list[dict[int, int]], p2: _Pass2, attendance: tuple,
-    priced: tuple, stats: dict,
+    p: _Problem, bounds: _Bounds, scoring: Scoring, assign: list[dict[int, int]], p2: _Pass2,
+    attendance: tuple, stats: dict,
 ) -> SolveResult:
-    """The roster's frames, objective, bound and status.  ``attendance`` is
-    (meeting times, meeting names, absent members), ``priced`` the (penalty, solver)
-    pairs of the soft rules and those of the weeks priced again."""
+    """The roster's frames, objective (priced by ``scoring``), bound and status.
+    ``attendance`` is (meeting times, meeting names, absent members)."""
     meeting_times, meeting_names, absent = attendance
     shifts, breaks = _frames(p, assign, p2.breaks, meeting_times, meeting_names)
     coverage = _coverage_frame(p, assign, p2.served)
-    prows = _penalty_rows(p, priced[0], p2.short_units, absent, priced[1])
+    score = scoring.evaluate(
+        assign, _on_phone_units(p, assign, p2.breaks, meeting_times), len(absent)
+    )
+    stats["objective_by_part"] = {
+        "wages": score.wages, "unmet requirement": score.unmet,
+        "meeting absence": score.absence, **score.soft,
+    }
+    prows = _penalty_rows(p, scoring, assign, p2.short_units, absent)
     penalties = pd.DataFrame(prows, columns=list(PENALTY_COLUMNS))
     wages = float(shifts["cost"].sum())
     objective = wages + float(penalties["cost"].sum())
@@ -237,33 +272,36 @@ def _start(p: _Problem, base_plan: dict[int, int], time_limit_s: float, stats: d
     searches in turn (each within its share of ``time_limit_s``).  Their counts and
     finishing times go to ``stats``."""
     prog(0.06, 1.0, "matching agents to the plan's shifts")
-    days = _plan_days(p, base_plan, _PLAN_DAYS_SHARE * time_limit_s)
+
+    def budget(share: float) -> float:
+        """The stage's share of the limit, within what leaves the later stages
+        ``_LATER_SHARE`` of it."""
+        return max(0.0, min(share * time_limit_s,
+                            (1 - _LATER_SHARE) * time_limit_s - clock()))
+
+    days = _plan_days(p, base_plan, budget(_PLAN_DAYS_SHARE))
     start = _plan_starts(p, base_plan, days) if days is not None else None
     if start is not None:
         start, stats["plan_gap_moves"] = _fill_plan_gaps(p, start, base_plan)
     stats["plan_matched"] = days is not None
     stats["t_plan_match_s"] = clock()
-    hint, n_rounds = _local_search(p, base_plan, _LOCAL_SEARCH_SHARE * time_limit_s, start=start)
+    hint, n_rounds = _local_search(p, base_plan, budget(_LOCAL_SEARCH_SHARE), start=start)
     stats["local_search_rounds"] = n_rounds
     stats["local_search_s"] = clock()
     # Single-shift moves price breaks at their average share.  From the plan's own
     # starts they lost more than they won (on the 400-agent benchmark, unmet
     # requirement after the breaks went from 47 to 117 agent-hours): there they only
     # mend a breach of the lead rules.  A start built without the plan gets the sweeps.
-    budget = _SWAP_SEARCH_SHARE * time_limit_s if start is None else 0.0
-    hint, n_sweeps = _swap_search(p, hint, base_plan, budget)
+    swap_s = budget(_SWAP_SEARCH_SHARE) if start is None else 0.0
+    hint, n_sweeps = _swap_search(p, hint, base_plan, swap_s)
     stats["swap_search_sweeps"] = n_sweeps
     stats["swap_search_s"] = clock()
-    hint, n_rounds = _rematch_starts(p, hint, base_plan, _REMATCH_SHARE * time_limit_s)
+    hint, n_rounds = _rematch_starts(p, hint, base_plan, budget(_REMATCH_SHARE))
     stats["rematch_rounds"] = n_rounds
     stats["rematch_s"] = clock()
-    hint, stats["day_exchanges"] = _exchange_days(
-        p, hint, base_plan, _DAY_EXCHANGE_SHARE * time_limit_s
-    )
+    hint, stats["day_exchanges"] = _exchange_days(p, hint, base_plan, budget(_DAY_EXCHANGE_SHARE))
     stats["day_exchange_s"] = clock()
-    hint, stats["weeks_rehanded"] = _match_weeks(
-        p, hint, base_plan, _WEEK_MATCH_SHARE * time_limit_s
-    )
+    hint, stats["weeks_rehanded"] = _match_weeks(p, hint, base_plan, budget(_WEEK_MATCH_SHARE))
     stats["week_match_s"] = clock()
     hint, stats["meeting_mend_moves"] = _mend_meeting_absences(p, hint, base_plan)
     stats["meeting_mend_s"] = clock()
@@ -273,127 +311,190 @@ def _start(p: _Problem, base_plan: dict[int, int], time_limit_s: float, stats: d
 def _shifts_from_start(
     p: _Problem, base_plan: dict[int, int], hint: list[dict[int, int]], time_limit_s: float,
     num_workers: int, progress, stats: dict, clock,
-) -> tuple[list[dict[int, int]], list[tuple], dict] | SolveResult:
+) -> tuple[list[dict[int, int]], dict] | SolveResult:
     """The week's shifts: the start itself when it keeps every rule on a large team,
-    else pass 1 from it.  Returns (assignment, (penalty, solver) pairs of the soft
-    rules, meeting slot by activity name), or the SolveResult saying why there is no
-    roster."""
-    prog = progress or (lambda done, total, message="": None)
+    else pass 1 from it.  Returns (assignment, meeting slot by activity name), or the
+    SolveResult saying why there is no roster."""
     # Pass 1, on a large team only to repair a start that breaks a rule.  From the
     # 400-agent benchmark's legal start its search never began within its time (with
     # and without meetings), while building and loading its model took 7 s of the 60 s,
     # 14 s with meetings, which pass 2 puts to better use.  On small teams it searches.
-    priced = None  # (penalty, solver) pairs of the roster's soft rules
+    kept = False  # the start is the roster
     if stats["candidates"] > _PASS1_MAX_CANDIDATES and not _crew_breach(p, hint):
-        priced = _repriced(p, base_plan, hint, range(len(p.agents)))
-        stats["pass1_status"] = "not run (the start keeps every rule)"
-    if priced is None:
-        prog(0.1, 1.0, "building the roster model")
-        pass1 = _build_pass1(p, base_plan)
-        stats["t_build_s"] = clock()
-        hint_cost = _complete_hint(pass1, hint, num_workers)
-        stats["t_hint_s"] = clock()
-        stats["greedy_cost_pass1"] = hint_cost
-        elapsed = clock()
-        reserve = 1.5 + 0.05 * time_limit_s  # frames and reports after the solves
-        remaining = max(1.0, time_limit_s - elapsed - reserve)
-        t1 = min(_PASS1_SHARE * remaining, _PASS1_MAX_S)
-        s1, st1 = _solve(pass1.model, max(0.5, t1), num_workers, progress, 0.15, 0.85, "shifts")
-        status1 = _STATUS.get(st1, "NO_SOLUTION")
-        if status1 == "NO_SOLUTION" and hint_cost is not None:
-            # out of time before the search started: the start keeps every rule
-            priced = _repriced(p, base_plan, hint, range(len(p.agents)))
-            stats["pass1_from_start"] = True
-        left = time_limit_s - clock() - reserve
-        if priced is None and status1 == "NO_SOLUTION" and left > 2.0:
-            # the start breaks a crew rule and the short solve found no roster: pass 1
-            # gets the time left but a fifth, kept for the breaks
-            s1, st1 = _solve(pass1.model, 0.8 * left, num_workers, progress, 0.15, 0.85, "shifts")
-            status1 = _STATUS.get(st1, "NO_SOLUTION")
-            stats["pass1_retried"] = True
-        stats.update(
-            pass1_status=status1 if priced is None else "no solution in its time: the start is kept",
-            pass1_wall_s=s1.wall_time,
-            pass1_objective=s1.objective_value / 100 if status1 in ("OPTIMAL", "FEASIBLE") else None,
-            pass1_bound=s1.best_objective_bound / 100,
-            variables=len(pass1.model.proto.variables),
-            constraints=len(pass1.model.proto.constraints),
-        )
-        if priced is None and status1 not in ("OPTIMAL", "FEASIBLE"):
-            msg = _explain(p, base_plan, status1, num_workers)
-            return SolveResult(
-                status=status1 if status1 != "NO_SOLUTION" else "NO_SOLUTION",
-                wall_time_s=clock(),
-                message=msg,
-                stats=stats,
-            )
-    if priced is not None:  # the start is the roster
-        assign = hint
+        kept = _weeks_kept(p, hint, range(len(p.agents)))
+        if kept:
+            stats["pass1_status"] = "not run (the start keeps every rule)"
+    if kept:
         _meeting_fits(p)  # sets the slot of every meeting
-        slot_of = {act.name: p.meeting_slot.get(act.name) for act in p.activities}
-    else:
-        assign = [
-            {o.day: o.index for o, v in zip(av.options, av.x, strict=True) if s1.value(v)}
-            for av in pass1.avs
-        ]
-        priced = [(pen, s1) for pen in pass1.penalties]
-        slot_of = {
-            act.name: slots[next(j for j, v in enumerate(y) if s1.value(v))]
-            for act, slots, y, _ in pass1.meetings
-        }
-    return assign, priced, slot_of
+        return hint, {act.name: p.meeting_slot.get(act.name) for act in p.activities}
+    return _pass1(p, base_plan, hint, time_limit_s, num_workers, progress, stats, clock)
+
+
+def _pass1(
+    p: _Problem, base_plan: dict[int, int], hint: list[dict[int, int]], time_limit_s: float,
+    num_workers: int, progress, stats: dict, clock,
+) -> tuple[list[dict[int, int]], dict] | SolveResult:
+    """Pass 1 from the start (:func:`_shifts_from_start`)."""
+    prog = progress or (lambda done, total, message="": None)
+    prog(0.1, 1.0, "building the roster model")
+    pass1 = _build_pass1(p, base_plan)
+    stats["t_build_s"] = clock()
+    hint_cost = _complete_hint(pass1, hint, num_workers,
+                               min(5.0, max(0.1, 0.2 * (time_limit_s - clock()))))
+    stats["t_hint_s"] = clock()
+    stats["greedy_cost_pass1"] = hint_cost
+    reserve = _report_s(time_limit_s) + 0.05 * time_limit_s  # frames and reports after
+    remaining = max(0.1, time_limit_s - clock() - reserve)
+    t1 = min(_PASS1_SHARE * remaining, _PASS1_MAX_S)
+    s1, st1 = _solve(pass1.model, max(0.1, t1), num_workers, progress, 0.15, 0.85, "shifts")
+    status1 = _STATUS.get(st1, "NO_SOLUTION")
+    kept = False
+    if status1 == "NO_SOLUTION" and not _crew_breach(p, hint):
+        # out of time before the search started: the start keeps every rule
+        kept = _weeks_kept(p, hint, range(len(p.agents)))
+        stats["pass1_from_start"] = kept
+    left = time_limit_s - clock() - reserve
+    if not kept and status1 == "NO_SOLUTION" and left > 2.0:
+        # the start breaks a crew rule and the short solve found no roster: pass 1
+        # gets the time left but a fifth, kept for the breaks
+        s1, st1 = _solve(pass1.model, 0.8 * left, num_workers, progress, 0.15, 0.85, "shifts")
+        status1 = _STATUS.get(st1, "NO_SOLUTION")
+        stats["pass1_retried"] = True
+    stats.update(
+        pass1_status="no solution in its time: the start is kept" if kept else status1,
+        pass1_wall_s=s1.wall_time,
+        pass1_objective=s1.objective_value / 100 if status1 in ("OPTIMAL", "FEASIBLE") else None,
+        pass1_bound=s1.best_objective_bound / 100,
+        variables=len(pass1.model.proto.variables),
+        constraints=len(pass1.model.proto.constraints),
+    )
+    if kept:
+        _meeting_fits(p)  # sets the slot of every meeting
+        return hint, {act.name: p.meeting_slot.get(act.name) for act in p.activities}
+    if status1 not in ("OPTIMAL", "FEASIBLE"):
+        return SolveResult(
+            status=status1,
+            wall_time_s=clock(),
+            message=_explain(p, base_plan, status1, num_workers),
+            stats=stats,
+        )
+    assign = [
+        {o.day: o.index for o, v in zip(av.options, av.x, strict=True) if s1.value(v)}
+        for av in pass1.avs
+    ]
+    slot_of = {
+        act.name: slots[next(j for j, v in enumerate(y) if s1.value(v))]
+        for act, slots, y, _ in pass1.meetings
+    }
+    return assign, slot_of
 
 
 def _breaks_and_cover(
     p: _Problem, base_plan: dict[int, int], assign: list[dict[int, int]], meeting_times: dict,
     time_limit_s: float, num_workers: int, stats: dict, clock,
-) -> tuple[list[dict[int, int]], _Pass2, list[tuple]]:
+) -> tuple[list[dict[int, int]], _Pass2, dict]:
     """Pass 2 places the breaks; then shifts are added or moved, and breaks moved, where
-    requirement is left unmet (:func:`_cover_unmet`), and shifts added with the breaks
-    around them placed again (:func:`_add_with_breaks_moved`).  Returns the final
-    assignment, its placed breaks and the (penalty, solver) pairs of the agents whose
-    weeks changed (none if one of those weeks breaks a rule: then no change is kept)."""
+    requirement is left unmet (:func:`_cover_unmet`), shifts added with the breaks
+    around them placed again (:func:`_add_with_breaks_moved`), and the moves improve
+    the roster in the time left (:func:`_improve`).  Returns the final assignment, its
+    placed breaks and the meetings' times by attending member (those of pass 2 alone
+    if a changed week breaks a rule: then no change is kept)."""
     # kept for the changes after pass 2, their pricing and breaks (1 s), and 1 s for
     # pass 2 running over
     step_s = _COVER_SHIFTS_SHARE * time_limit_s
     add_s = _ADD_SHARE * time_limit_s
-    pass2_s = time_limit_s - clock() - _REPORT_S - step_s - add_s - 2.0
+    moves_s = _MOVES_SHARE * time_limit_s
+    report_s = _report_s(time_limit_s)
+    slack = min(2.0, 0.1 * time_limit_s)
+    pass2_s = time_limit_s - clock() - report_s - step_s - add_s - moves_s - slack
     # one day at a time: on the 400-agent benchmark, 6 s leave 150-300 unmet agent-hours
     # by day and 320-440 in one model (equal at 12 s).  No hint from pass 1's break
     # counts: handed to the agents in order, they led CP-SAT to three times the unmet
-    p2 = _place_breaks_by_day(p, assign, meeting_times, max(0.5, pass2_s), num_workers)
+    p2 = _place_breaks_by_day(p, assign, meeting_times, max(0.1, pass2_s), num_workers)
     stats["t_pass2_s"] = clock()
     stats.update(pass2_status=p2.status, pass2_wall_s=p2.wall_s)
     # shifts added or moved, and breaks moved, where the placed breaks leave requirement
     # unmet, the new shifts' breaks placed among the others'; then shifts added with
-    # the breaks around them placed again.  The soft rules of the agents whose weeks
-    # changed are priced again
-    left = time_limit_s - clock() - _REPORT_S
+    # the breaks around them placed again.  The weeks that changed are checked again
+    left = time_limit_s - clock() - report_s - moves_s
     more, guess, counts = _cover_unmet(
-        p, assign, base_plan, p2, meeting_times, max(0.2, min(step_s, left - add_s - 1.0))
+        p, assign, base_plan, p2, meeting_times, max(0.0, min(step_s, left - add_s - slack / 2))
     )
     placed = p2
     if counts:
-        left = max(0.5, time_limit_s - clock() - _REPORT_S - add_s)
+        left = max(0.1, time_limit_s - clock() - report_s - add_s - moves_s)
         placed = _place_new_breaks(p, assign, more, p2, meeting_times, left, num_workers, guess)
     stats["t_cover_shifts_s"] = clock()
-    left = time_limit_s - clock() - _REPORT_S - 0.5
+    left = time_limit_s - clock() - report_s - moves_s - slack / 4
     if left > 0.5:
         more, placed, counts["added with breaks moved"] = _add_with_breaks_moved(
             p, more, base_plan, placed, meeting_times, min(add_s, left), num_workers
         )
     stats["t_add_s"] = clock()
+    left = time_limit_s - clock() - report_s - slack / 4
+    times = meeting_times
+    if left > 0.2:
+        more, placed, times, stats["moves"] = _improve(
+            p, base_plan, more, placed, meeting_times, min(moves_s, left), num_workers
+        )
+    stats["t_moves_s"] = clock()
     changed = [ai for ai, (a, b) in enumerate(zip(assign, more, strict=True)) if a != b]
-    repriced = _repriced(p, base_plan, more, changed)
-    if repriced is None:  # a week the checks let through breaks a rule: no change is kept
+    if not _weeks_kept(p, more, changed):
+        # a week the checks let through breaks a rule: no change is kept
         stats["cover_rejected"] = True
-        repriced, counts = [], Counter()
+        counts = Counter()
     else:
-        assign, p2 = more, placed
+        assign, p2, meeting_times = more, placed, times
     stats.update(
         cover_shifts_added=counts["added"],
         cover_shifts_moved=counts["moved"],
         cover_breaks_moved=counts["breaks"],
         shifts_added_with_breaks_moved=counts["added with breaks moved"],
     )
-    return assign, p2, repriced
+    return assign, p2, meeting_times
+
+
+def _improve(
+    p: _Problem, plan: dict[int, int], assign: list[dict[int, int]], placed: _Pass2,
+    meeting_times: dict, time_budget_s: float, num_workers: int,
+) -> tuple[list[dict[int, int]], _Pass2, dict, dict]:
+    """The moves of :mod:`solver.roster.moves` and :mod:`solver.roster.lns` on the
+    roster with its breaks placed, for ``time_budget_s``, each given its share of the
+    time by what it recently bought (:class:`Scheduler`).  Returns the assignment, its
+    breaks, the meetings' times and, per move, its tries, changes made, time and gain."""
+    state = RosterState(p, Scoring(p, plan), assign, placed.breaks, meeting_times)
+    moves = [ChangeShift(), MoveDayOff(), ExchangeDays(), AddShift(), RemoveShift(),
+             ReplaceBreaks(0.5, num_workers), MoveMeeting(1.0, num_workers),
+             FreeAndSolve(1.0, num_workers)]
+    scheduler = Scheduler(moves, np.random.default_rng(0))
+    saved = scheduler.run(state, time_budget_s)
+    if saved <= 0:
+        return assign, placed, meeting_times, _move_stats(scheduler)
+    served, short = _serve(p, np.rint(state.on).astype(int))
+    p2 = _Pass2(state.breaks, short, served, placed.status, placed.wall_s)
+    return state.assign, p2, state.meeting_times, _move_stats(scheduler)
+
+
+def _move_stats(scheduler: Scheduler) -> dict:
+    return {name: st.as_dict() for name, st in scheduler.stats.items()}
+
+
+def _attendees(p: _Problem, meeting_times: dict, slot_of: dict
+               ) -> tuple[dict[int, str], list[int]]:
+    """The meeting's name by attending member, and the members absent (of the meetings
+    with a slot)."""
+    names, absent = {}, []
+    for act in p.activities:
+        if slot_of.get(act.name) is None:
+            continue
+        for ai in _meeting_members(p, act):
+            if ai in meeting_times:
+                names[ai] = act.name
+            else:
+                absent.append(ai)
+    return names, absent
+
+
+def _report_s(time_limit_s: float) -> float:
+    """Time kept for the frames and report after the last solve [s]."""
+    return min(_REPORT_S, 0.1 * time_limit_s + 0.2)

@@ -32,7 +32,7 @@ class _Progress(cp_model.CpSolverSolutionCallback):
 
 def _solve(m, time_limit_s, num_workers, progress=None, lo=0.0, hi=1.0, label=""):
     s = cp_model.CpSolver()
-    s.parameters.max_time_in_seconds = max(0.5, float(time_limit_s))
+    s.parameters.max_time_in_seconds = max(0.1, float(time_limit_s))
     s.parameters.num_workers = int(num_workers)
     # probing during presolve costs more than it brings on these large covering models
     s.parameters.cp_model_probing_level = 0

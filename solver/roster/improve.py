@@ -8,20 +8,16 @@ from collections import defaultdict
 
 import numpy as np
 
-from solver.roster.meetings import _meeting_fits, _meeting_members
-from solver.roster.problem import _fair_shares, _on_phone_h, _Problem
+from solver.roster.meetings import _meeting_members
+from solver.roster.problem import _on_phone_h, _Problem
 from solver.roster.scoring import (
     _FLUID_SCALE,
-    _agent_soft_cost,
+    Scoring,
     _fluid_on,
-    _hall_sets,
-    _hall_unmet,
-    _lead_breach,
     _on_shift,
     _rest_ok,
     _week_legal,
     _week_ok,
-    _WeekPricing,
 )
 
 
@@ -87,17 +83,15 @@ class _SwapSearch:
         self.assign = assign
         week = p.week
         T = week.n_intervals
-        self.price = p.weights["unmet requirement"] * week.unit_min / 60
+        self.scoring = Scoring(p, plan)
+        self.price = self.scoring.unit_price
         self.absence = p.weights["meeting absence"]
-        self.req_s, self.serve = _hall_sets(p)  # (S, T), (S, C)
         self.fluid = {}
         self.on = np.zeros((len(p.classes), T))
         self.lead = np.zeros(T)
         self.other = np.zeros(T)
-        self.total = p.req_units.sum(axis=0)
-        self.need_lead = np.where(self.total > 0, float(week.units_per_interval), 0.0)
-        self.supervised = p.lead_ratio > 0 and any(a.is_lead for a in p.agents)
-        self.fits = _meeting_fits(p)
+        self.supervised = self.scoring.supervised
+        self.fits = self.scoring.fits
         self.meet_cover = {}  # member -> (intervals, units) its meeting takes off the phones
         for act in p.activities:
             sl = p.meeting_slot.get(act.name)
@@ -115,7 +109,6 @@ class _SwapSearch:
             if ai in self.meet_cover and any(i in self.fits.get(ai, ()) for i in days.values()):
                 self.on[ci, self.meet_cover[ai][0]] -= self.meet_cover[ai][1]
         self.breach_price = 100.0 * self.price
-        self.fair_e, self.fair_w = _fair_shares(p, plan)
         self.by_key = defaultdict(list)  # (agent, day, template) -> candidates
         self.by_day = defaultdict(list)  # (agent, day) -> candidates
         for ai in range(len(p.agents)):
@@ -137,22 +130,13 @@ class _SwapSearch:
             hit = self.fluid[i] = (idx, on, sidx, su)
         return hit
 
-    def short(self, cols, on_cols) -> float:
-        return _hall_unmet(self.req_s[:, cols], self.serve, on_cols)
-
-    def breach(self, cols, lead_c, other_c) -> float:
-        if not self.supervised:
-            return 0.0
-        return _lead_breach(self.p.lead_ratio, lead_c, other_c, self.need_lead[cols],
-                            self.total[cols] > 0)
-
     def near_breach(self) -> list[int] | None:
         """The leads and the agents on intervals where the lead rules are broken; None
         if they are kept."""
         p = self.p
-        open_ = self.total > 0
-        bad = open_ & ((self.other > p.lead_ratio * self.lead + 1e-9)
-                       | (self.lead < self.need_lead - 1e-9))
+        sc = self.scoring
+        bad = sc.open_ & ((self.other > p.lead_ratio * self.lead + 1e-9)
+                          | (self.lead < sc.need_lead - 1e-9))
         if not bad.any():
             return None
         return [
@@ -183,11 +167,10 @@ class _SwapSearch:
         p = self.p
         assign = self.assign
         c = p.contracts[p.agents[ai].contract]
-        fair = (self.fair_e[ai], self.fair_w[ai])
         i = assign[ai][d]
         o = p.options[i]
         week_opts = {dd: p.options[j] for dd, j in assign[ai].items()}
-        soft0 = _agent_soft_cost(p, ai, list(week_opts.values()), fair)
+        soft0 = self.scoring.soft(ai, week_opts.values())
         best, best_j = -1e-6, None
         moves = [
             j
@@ -208,7 +191,7 @@ class _SwapSearch:
                 continue
             if oj.template.name != o.template.name and not _week_ok(p, ai, new_week):
                 continue  # another template: its paid hours must fit the contract
-            delta += _agent_soft_cost(p, ai, list(new_week.values()), fair) - soft0
+            delta += self.scoring.soft(ai, new_week.values()) - soft0
             if delta >= best:
                 continue
             best, best_j = delta, j
@@ -242,7 +225,7 @@ class _SwapSearch:
             tgt_a = la if a.is_lead else oa
             tgt_a[np.searchsorted(scols, sidx0)] -= su0
             tgt_a[np.searchsorted(scols, sidx1)] += su1
-            db = self.breach(scols, la, oa) - self.breach(scols, lb, ob)
+            db = self.scoring.breach(la, oa, scols) - self.scoring.breach(lb, ob, scols)
             if mend and db > -1e-9:
                 return None
         attends0, attends1 = self._attends(ai, d, None), self._attends(ai, d, j)
@@ -256,7 +239,7 @@ class _SwapSearch:
         if attends1 != attends0:  # the meeting hour off the phones, or back
             mi, mu = self.meet_cover[ai]
             after[ci, np.searchsorted(cols, mi)] += mu if attends0 else -mu
-        delta = self.price * (self.short(cols, after) - self.short(cols, before))
+        delta = self.scoring.unmet_change(cols, before, after)
         delta += p.shift_cost(ai, p.options[j]) - p.shift_cost(ai, p.options[i])
         delta += self.absence * (attends0 - attends1)
         return delta + self.breach_price * db
@@ -292,7 +275,7 @@ def _mend_meeting_absences(
     member's shift of the day before (or before its shift of the day after) bars that,
     the member also exchanges that neighbouring shift with an agent of its kind on the
     same template.  The starts held by each skill set do not change, so neither does
-    the cover.  The exchange of least cost (:meth:`_WeekPricing.cost`: wages, soft rules,
+    the cover.  The exchange of least cost (:meth:`Scoring.cost`: wages, soft rules,
     meetings) is made when it saves.  Exchanges within one day alone are left to
     :func:`_rematch_starts`.
 
@@ -302,8 +285,8 @@ def _mend_meeting_absences(
     moves : int
     """
     assign = [dict(d) for d in assign]
-    pricing = _WeekPricing.of(p, plan)
-    fits = pricing.fits
+    scoring = Scoring(p, plan)
+    fits = scoring.fits
     if not fits:
         return assign, 0
     kind = [(p.class_of[ai], p.agents[ai].is_lead) for ai in range(len(p.agents))]
@@ -342,7 +325,7 @@ def _mend_meeting_absences(
             for changes in tries:
                 if len({(w, dd) for w, dd, _ in changes}) < len(changes):
                     continue  # b and c are one agent on one day: not an exchange
-                dc = pricing.delta(assign, changes)
+                dc = scoring.delta(assign, changes)
                 if dc is not None and dc < best_delta:
                     best, best_delta = changes, dc
             if best is not None:
@@ -362,7 +345,7 @@ def _exchange_days(
     shifts held by each skill set stay, so the cover and the leads on shift do too,
     while each agent's week changes (its days off, weekends, evenings, starts).  The
     exchange is made when both weeks stay legal (:func:`_week_ok`, candidates only)
-    and it lowers their cost (:meth:`_WeekPricing.cost`: wages, soft rules as pass 1 prices
+    and it lowers their cost (:meth:`Scoring.cost`: wages, soft rules as pass 1 prices
     them, meetings): weekend days or evenings above an agent's fair share handed to one
     below it, a preferred day off freed, a start out of line with the rest of the week
     swapped for one in line.  Agents with the costliest weeks are tried first; sweeps
@@ -375,14 +358,14 @@ def _exchange_days(
     """
     t0 = time.perf_counter()
     assign = [dict(d) for d in assign]
-    pricing = _WeekPricing.of(p, plan)
+    scoring = Scoring(p, plan)
     kind = defaultdict(list)
     for ai in range(len(p.agents)):
         if assign[ai]:
             kind[(p.class_of[ai], p.agents[ai].is_lead)].append(ai)
 
     def soft(ai):
-        return pricing.soft(ai, (p.options[i] for i in assign[ai].values()))
+        return scoring.soft(ai, (p.options[i] for i in assign[ai].values()))
 
     moves = 0
     while time.perf_counter() - t0 < time_budget_s:
@@ -394,7 +377,7 @@ def _exchange_days(
             if soft(a) <= 1e-9:
                 break
             partners = kind[(p.class_of[a], p.agents[a].is_lead)]
-            best = _best_day_exchange(p, pricing, assign, a, partners)
+            best = _best_day_exchange(p, scoring, assign, a, partners)
             if best is not None:
                 b, d1, d2 = best
                 i1, i2 = assign[a].pop(d1), assign[b].pop(d2)
@@ -407,17 +390,17 @@ def _exchange_days(
 
 
 def _best_day_exchange(
-    p: _Problem, pricing: _WeekPricing, assign: list[dict[int, int]], a: int, partners: list[int]
+    p: _Problem, scoring: Scoring, assign: list[dict[int, int]], a: int, partners: list[int]
 ) -> tuple[int, int, int] | None:
     """Agent ``a``'s exchange of days of least cost with one of ``partners``: (partner,
     day ``a`` gives, day ``a`` takes), or None if none saves."""
-    cand = pricing.cand
+    cand = scoring.cand
 
     def week(days):
         return {d: p.options[i] for d, i in days.items()}
 
     def cost(ai, days):
-        return pricing.cost(ai, week(days))
+        return scoring.cost(ai, week(days))
 
     base_a = cost(a, assign[a])
     gain_a = {}  # (d1, option of d2) -> A's cost change
@@ -457,7 +440,7 @@ def _match_weeks(
     """Hand whole weeks to other agents of the same kind where that costs less.
 
     Agents of one skill set, lead status and contract are matched to their weeks at
-    least cost (Hungarian method, :meth:`_WeekPricing.cost`: wages, soft rules as pass 1 prices
+    least cost (Hungarian method, :meth:`Scoring.cost`: wages, soft rules as pass 1 prices
     them, meetings), a week being barred to an agent it is not legal for
     (:func:`_week_ok`, candidates only).  The shifts stay, so the cover and the leads on
     shift do too; what moves is whose preferred start and days off a week meets.
@@ -474,7 +457,7 @@ def _match_weeks(
 
     t0 = time.perf_counter()
     assign = [dict(d) for d in assign]
-    pricing = _WeekPricing.of(p, plan)
+    scoring = Scoring(p, plan)
     groups = defaultdict(list)
     for ai, a in enumerate(p.agents):
         if assign[ai]:
@@ -491,8 +474,8 @@ def _match_weeks(
                 break
             for k, days in enumerate(weeks):
                 opts = {d: p.options[i] for d, i in days.items()}
-                if all(i in pricing.cand[ai] for i in days.values()) and _week_ok(p, ai, opts):
-                    cm[r, k] = pricing.cost(ai, opts)
+                if all(i in scoring.cand[ai] for i in days.values()) and _week_ok(p, ai, opts):
+                    cm[r, k] = scoring.cost(ai, opts)
         else:
             rows, cols = linear_sum_assignment(cm)
             chosen = cm[rows, cols]
@@ -558,7 +541,7 @@ class _Rematch:
 
     def __init__(self, p: _Problem, assign: list[dict[int, int]], plan: dict[int, int]):
         self.p, self.assign, self.plan = p, assign, plan
-        self.pricing = _WeekPricing.of(p, plan)
+        self.scoring = Scoring(p, plan)
         # a start held beyond the plan's count of it, while a start of the plan is left,
         # is priced as the hours of a shift unmet (as in _plan_days)
         self.over_price = {
@@ -572,14 +555,11 @@ class _Rematch:
             for a in p.agents
         ]
         # leads and others on shift, for the lead rules (a start that breaks them is kept)
-        self.total = p.req_units.sum(axis=0)
-        self.supervised = p.lead_ratio > 0 and any(a.is_lead for a in p.agents)
+        self.supervised = self.scoring.supervised
         self.lead, self.other = _on_shift(p, assign)
-        self.need_lead = np.where(self.total > 0, float(p.week.units_per_interval), 0.0)
 
     def breach(self) -> float:
-        return _lead_breach(self.p.lead_ratio, self.lead, self.other, self.need_lead,
-                            self.total > 0)
+        return self.scoring.breach(self.lead, self.other)
 
     def groups_of_day(self, d: int) -> tuple[dict, dict]:
         """The agents working day ``d`` by skill set and lead status, and how many hold
@@ -598,7 +578,7 @@ class _Rematch:
         (cost as they are, cost matched, rows, columns)."""
         from scipy.optimize import linear_sum_assignment
 
-        p, assign, pricing = self.p, self.assign, self.pricing
+        p, assign, scoring = self.p, self.assign, self.scoring
         cm = np.full((len(members), len(cols_i)), self.big)
         for r, ai in enumerate(members):
             c = p.contracts[p.agents[ai].contract]
@@ -607,8 +587,8 @@ class _Rematch:
             lo, hi = self.paid_range[ai]
             for k, j in enumerate(cols_i):
                 o = p.options[j]
-                if j in pricing.cand[ai] and lo <= paid + o.paid_min <= hi and _rest_ok(c, rest, o):
-                    cm[r, k] = pricing.cost(ai, {**rest, d: o}) + col_cost[k]
+                if j in scoring.cand[ai] and lo <= paid + o.paid_min <= hi and _rest_ok(c, rest, o):
+                    cm[r, k] = scoring.cost(ai, {**rest, d: o}) + col_cost[k]
         rows, cols = linear_sum_assignment(cm)
         return float(np.trace(cm)), float(cm[rows, cols].sum()), rows, cols
 

@@ -62,6 +62,7 @@ def lp_bound(
     max_total_paid_h: float | None = None,
     max_counts: Sequence[tuple[Sequence[int], float]] | None = None,
     meetings: Sequence[tuple[int, Sequence[Sequence[tuple[int, int]]], float]] | None = None,
+    time_limit_s: float | None = None,
 ) -> LPBound:
     """LP relaxation of anonymous shift covering with implicit breaks.
 
@@ -100,6 +101,8 @@ def lp_bound(
         either attends (on shift and off the phones for the slot's units) or is absent
         at that price; attendees may spread over the slots (the relaxation of one
         common time), so the optimum stays a lower bound.
+    time_limit_s : float, optional
+        Wall-clock limit of the LP solve [s]; past it the solve fails (SolveError).
 
     Returns
     -------
@@ -119,14 +122,17 @@ def lp_bound(
         c, A_ub, b_ub, A_eq, b_eq = _with_day_groups(c, A_ub, b_ub, A_eq, b_eq, options, day_groups)
     if meetings:
         c, A_ub, b_ub, A_eq, b_eq = _with_meetings(c, A_ub, b_ub, A_eq, b_eq, req_units, meetings)
-    return _solved(c, A_ub, b_ub, A_eq, b_eq, req_units, week, n_opt, n_brk)
+    return _solved(c, A_ub, b_ub, A_eq, b_eq, req_units, week, n_opt, n_brk, time_limit_s)
 
 
-def _solved(c, A_ub, b_ub, A_eq, b_eq, req_units, week: Week, n_opt: int, n_brk: int) -> LPBound:
+def _solved(c, A_ub, b_ub, A_eq, b_eq, req_units, week: Week, n_opt: int, n_brk: int,
+            time_limit_s: float | None = None) -> LPBound:
     """Solve the covering LP (HiGHS); its value, counts, shortfall and cover prices."""
     n_cov = int((np.asarray(req_units) > 0).sum())
+    options = {} if time_limit_s is None else {"time_limit": max(0.01, float(time_limit_s))}
     res = scipy.optimize.linprog(
-        c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs"
+        c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs",
+        options=options,
     )
     if res.status != 0:
         raise SolveError(f"LP bound of the anonymous shift plan failed: {res.message}")

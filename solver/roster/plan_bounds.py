@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -121,18 +122,24 @@ class _Bounds:
                    self.weekends.value + extra)
 
 
-def _plan_and_bounds(p: _Problem, prog) -> tuple[_Bounds, dict[int, int], str]:
+def _plan_and_bounds(p: _Problem, prog, deadline: float = math.inf,
+                     anonymous_deadline: float = math.inf) -> tuple[_Bounds, dict[int, int], str]:
     """The LP bounds, the meetings' slots, the plan the roster starts from (the given
     plan, or the rounded LP plan with the meetings' attendees staffed) and the agents'
-    candidate shifts.  Returns (bounds, plan counts by option, plan source)."""
+    candidate shifts.  Returns (bounds, plan counts by option, plan source).
+
+    The LPs end by ``deadline`` (a ``time.perf_counter`` time): one that would not is
+    left out, for a weaker bound (or a plan that staffs fewer meetings); SolveError if
+    the anonymous LP itself cannot be solved by ``anonymous_deadline``."""
     ratemin, option_cost = _cheapest_rates(p)
     upi_price = p.weights["unmet requirement"] * p.week.unit_min / 60
     total_req = p.req_units.sum(axis=0)
     prog(0.02, 1.0, "LP bound")
     # LP bound over every shift of the templates, priced at the cheapest agent rate
-    lp = lp_bound(p.options, p.week, total_req, option_cost, upi_price)
+    lp = lp_bound(p.options, p.week, total_req, option_cost, upi_price,
+                  time_limit_s=_left(anonymous_deadline))
     usable_of = _usable_by_contract(p)
-    contract_lp = _ContractLP(p, option_cost, upi_price, usable_of)
+    contract_lp = _ContractLP(p, option_cost, upi_price, usable_of, deadline)
     # The LPs price every shift at the cheapest rate any agent is paid for it.  What an
     # agent is paid above that on the cheapest week its contract allows is a constant
     # the contract bounds add.
@@ -146,15 +153,24 @@ def _plan_and_bounds(p: _Problem, prog) -> tuple[_Bounds, dict[int, int], str]:
     meeting_rows = _meeting_rows(p)
     if meeting_rows and lp_c is not lp:
         # each member attends (off the phones) or is absent: a bound with the meetings
-        lp_m = contract_lp(total_req, meeting_rows)
+        try:
+            lp_m = contract_lp(total_req, meeting_rows)
+        except SolveError:
+            pass  # out of time: the bound without the meetings stays, valid but weaker
     if p.activities:
         # meetings at the slots the LP prices lowest; the plan staffs their attendees
+        last = [lp_c]
 
         def resolve(extra):
             try:
-                return contract_lp(total_req + extra)
+                last[0] = contract_lp(total_req + extra)
             except SolveError:
-                return lp_bound(p.options, p.week, total_req + extra, option_cost, upi_price)
+                try:
+                    last[0] = lp_bound(p.options, p.week, total_req + extra, option_cost,
+                                       upi_price, time_limit_s=_left(deadline))
+                except SolveError:
+                    pass  # out of time: the plan keeps the LP so far
+            return last[0]
 
         prog(0.03, 1.0, "placing meetings")
         lp_plan, _ = _choose_meeting_slots(p, lp_c, resolve)
@@ -187,8 +203,9 @@ class _ContractLP:
     day groups priced at their weekend fairness)."""
 
     def __init__(self, p: _Problem, option_cost: np.ndarray, upi_price: float,
-                 usable_of: Mapping[str, set[str]]):
+                 usable_of: Mapping[str, set[str]], deadline: float = math.inf):
         self.p, self.option_cost, self.upi_price = p, option_cost, upi_price
+        self.deadline = deadline
         self.min_paid = sum(p.contracts[a.contract].min_hours_week for a in p.agents)
         self.max_paid = sum(p.contracts[a.contract].max_hours_week for a in p.agents)
         self.only: dict[str, int] = defaultdict(int)
@@ -229,7 +246,18 @@ class _ContractLP:
             max_total_paid_h=self.max_paid,
             max_counts=self.caps,
             meetings=meetings,
+            time_limit_s=_left(self.deadline),
         )
+
+
+def _left(deadline: float) -> float | None:
+    """Seconds to ``deadline`` for an LP (None: no limit); SolveError if none are left."""
+    if deadline == math.inf:
+        return None
+    left = deadline - time.perf_counter()
+    if left <= 0.05:
+        raise SolveError("no time left for the LP bound")
+    return left
 
 
 def _meeting_rows(p: _Problem) -> list[tuple]:

@@ -13,7 +13,7 @@ from ortools.sat.python import cp_model
 from solver.roster import rules
 from solver.roster.meetings import _compatible, _meeting_fits, _meeting_members
 from solver.roster.problem import _cents, _on_phone_h, _Problem
-from solver.roster.scoring import _rest_ok, _WeekPricing
+from solver.roster.scoring import Scoring, _rest_ok
 
 
 def _fill_plan_gaps(
@@ -27,7 +27,7 @@ def _fill_plan_gaps(
     template, who moves to the free start; or it exchanges its shift of the day before
     or after with an agent on the same template that day (the rest it needed), and
     moves.  Skill sets may differ: the pooled cover becomes the plan's.  The exchange of
-    least cost in wages, soft rules and meetings (:meth:`_WeekPricing.cost`) is made when that
+    least cost in wages, soft rules and meetings (:meth:`Scoring.cost`) is made when that
     cost is below the hours of a shift unmet.
 
     Returns
@@ -36,7 +36,7 @@ def _fill_plan_gaps(
     moves : int
     """
     assign = [dict(d) for d in assign]
-    pricing = _WeekPricing.of(p, plan)
+    scoring = Scoring(p, plan)
     worth = {name: p.weights["unmet requirement"] * h for name, h in _on_phone_h(p).items()}
     held = defaultdict(int)
     for days in assign:
@@ -49,7 +49,7 @@ def _fill_plan_gaps(
                 by_day[(d, p.options[i].template.name)].append(ai)
 
     def delta(changes):
-        return pricing.delta(assign, changes)
+        return scoring.delta(assign, changes)
 
     moves = 0
     for d in range(7):
@@ -121,6 +121,8 @@ def _plan_days(
     not working the day of their meeting (at the slot :func:`_meeting_fits` chooses).
     Rest between shifts depends on start times and is left to the start assignment.
     """
+    if time_limit_s < 0.05:
+        return None  # no time: the best response builds the start
     dm = _DaysModel(p, plan)
     for ai in range(len(p.agents)):
         dm.add_agent(ai)
@@ -334,11 +336,11 @@ class _DaysModel:
         # stays 7 % to 40 % above it
         s.parameters.num_workers = 1
         s.parameters.linearization_level = 2
-        s.parameters.max_time_in_seconds = max(0.5, float(time_limit_s))
+        s.parameters.max_time_in_seconds = max(0.05, float(time_limit_s))
         # a deterministic limit (half the seconds in work units: about 70 % of the wall
         # time on the benchmark machine) makes runs repeatable; the wall limit stays as a
         # guard on slower machines
-        s.parameters.max_deterministic_time = max(0.25, 0.5 * float(time_limit_s))
+        s.parameters.max_deterministic_time = max(0.025, 0.5 * float(time_limit_s))
         st = s.solve(m)
         if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -11,6 +10,7 @@ import pandas as pd
 from solver.result import BREAK_COLUMNS, SHIFT_COLUMNS, SolveResult
 from solver.roster.meetings import _holds
 from solver.roster.problem import ALL_QUEUES, _Problem
+from solver.roster.scoring import Scoring
 from wfm.types import WEEKDAYS
 
 
@@ -119,14 +119,12 @@ def _coverage_frame(p: _Problem, assign, served: np.ndarray) -> pd.DataFrame:
 
 
 def _penalty_rows(
-    p: _Problem, priced: Sequence[tuple], short: dict, absent: list[int],
-    repriced: Sequence[tuple] = (),
+    p: _Problem, scoring: Scoring, assign: list[dict[int, int]], short: dict, absent: list[int]
 ) -> list[dict]:
-    """Rows of the penalty report: the (penalty, solver) pairs of ``priced`` at their
-    values (those of agents in ``repriced`` at the values of their later solves), meeting
-    absences and the unmet requirement of the placed breaks per queue and day."""
+    """Rows of the penalty report: meeting absences, every soft rule each agent's week
+    bends (:meth:`Scoring.soft_terms`) and the unmet requirement of the placed breaks
+    per queue and day."""
     rows = []
-    again = {pen.subject for pen, _ in repriced}
     for ai in absent:
         w = p.weights["meeting absence"]
         rows.append(
@@ -138,20 +136,15 @@ def _penalty_rows(
                 "cost": w,
             }
         )
-    valued = [(pen, s) for pen, s in priced if pen.subject not in again] + list(repriced)
-    for pen, solver in valued:
-        if pen.rule in ("unmet requirement", "meeting absence"):
-            continue
-        v = solver.value(pen.var)
-        if v:
-            amount = v * pen.per_unit
+    for ai, days in enumerate(assign):
+        for term in scoring.soft_terms(ai, [p.options[i] for i in days.values()]):
             rows.append(
                 {
-                    "rule": pen.rule,
-                    "subject": pen.subject,
-                    "amount": round(amount, 4),
-                    "unit": pen.unit,
-                    "cost": round(amount * pen.weight, 2),
+                    "rule": term.rule,
+                    "subject": term.subject,
+                    "amount": round(term.amount, 4),
+                    "unit": term.unit,
+                    "cost": round(term.amount * term.weight, 2),
                 }
             )
     per_day = defaultdict(float)

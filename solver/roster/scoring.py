@@ -1,5 +1,23 @@
-"""How a roster is priced: unmet requirement, lead rules, wages and soft rules, and
-whether a week is legal."""
+"""The scoring model: the objective of a roster, priced in one place.
+
+:class:`Scoring` prices a roster by its parts, with the same prices every stage and move
+uses:
+
+* wages (each agent's rate for the template, the template's weighted paid hours);
+* the unmet requirement per interval, by Hall's condition over the sets of queues
+  (:func:`_hall_sets`), priced per model unit at ``weights["unmet requirement"]``;
+* each soft rule of each agent's week (:meth:`Scoring.soft_terms`: preferred start,
+  preferred days off, preferred shifts, start consistency, evening and weekend fairness
+  at the plan's fair shares, overtime), in the closed form of the CP-SAT terms of
+  :mod:`solver.roster.rules`;
+* a meeting member's absence at ``weights["meeting absence"]``.
+
+Changes of one or two agents' weeks are priced by :meth:`Scoring.delta` (wages, soft
+rules, meetings) and :meth:`Scoring.unmet_change` (the unmet requirement over the
+intervals they touch); a whole roster by :meth:`Scoring.evaluate`.  The breach of the
+lead rules (:func:`_lead_breach`) is a hard rule some moves mend first, and the legality
+of a week (:func:`_week_ok`) is checked here too.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +25,7 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -198,44 +217,6 @@ def _serve(p: _Problem, on: np.ndarray) -> tuple[np.ndarray, dict]:
     return served, short
 
 
-def _agent_soft_cost(p: _Problem, ai: int, opts: list[ShiftOption], fair: tuple[int, int]) -> float:
-    """Cost of the agent-level soft rules and overtime of one agent's week, as pass 1 prices it."""
-    if not opts:
-        return 0.0
-    w = p.weights
-    a = p.agents[ai]
-    c = p.contracts[a.contract]
-    total = 0.0
-    if a.preferred_start_min is not None:
-        gaps = sum(rules._circular_gap(o.start_min, a.preferred_start_min) for o in opts)
-        total += w["preferred start"] * gaps / 60
-    total += w["preferred day off"] * sum(o.weekday in a.preferred_days_off for o in opts)
-    if a.preferred_shifts:
-        pref = a.preferred_shifts
-        total += w["preferred shift"] * sum(o.template.name not in pref for o in opts)
-    starts = [o.start_min for o in opts]
-    anchors = {x + k for x in starts for k in (-60, 0, 60)}
-    dev = min(sum(max(0, abs(x - an) - 60) for x in starts) for an in anchors)
-    total += w["start consistency"] * dev / 60
-    total += w["evening fairness"] * max(0, sum(o.evening for o in opts) - fair[0])
-    wk = sum(o.weekday in c.weekend_days for o in opts)
-    total += w["weekend fairness"] * max(0, wk - fair[1])
-    if c.overtime_after_h is not None:
-        over = max(0.0, sum(o.paid_h for o in opts) - c.overtime_after_h)
-        rate = max(p.rate(ai, o) for o in opts)
-        total += over * rate * c.overtime_premium
-    return total
-
-
-def _soft_cost(p: _Problem, assign: list[dict[int, int]], plan: dict[int, int]) -> float:
-    """Cost of the agent-level soft rules and overtime of a roster, as pass 1 prices them."""
-    fair_e, fair_w = _fair_shares(p, plan)
-    return sum(
-        _agent_soft_cost(p, ai, [p.options[i] for i in days.values()], (fair_e[ai], fair_w[ai]))
-        for ai, days in enumerate(assign)
-    )
-
-
 def _week_legal(p: _Problem, c: Contract, week_opts: dict[int, ShiftOption],
                 prior_days: int = 0) -> bool:
     """Whether a week of one shift per day keeps the contract's day-pattern rules.
@@ -276,38 +257,144 @@ def _rest_ok(c: Contract, week_opts: dict[int, ShiftOption], o: ShiftOption) -> 
     return True
 
 
+def _week_ok(p: _Problem, ai: int, week_opts: dict[int, ShiftOption]) -> bool:
+    """Every hard agent rule of one agent's week (hours, days, what it may work, day patterns, rest)."""
+    c = p.contracts[p.agents[ai].contract]
+    paid = sum(o.paid_min for o in week_opts.values())
+    if paid < math.ceil(c.min_hours_week * 60 - 1e-9) or paid > math.floor(
+        c.max_hours_week * 60 + 1e-9
+    ):
+        return False
+    if not c.min_days_week <= len(week_opts) <= c.max_days_week:
+        return False
+    if any(o.index not in p.allowed[ai] for o in week_opts.values()):
+        return False
+    return _week_legal(p, c, week_opts, p.prior_days(ai))
+
+
+class Term(NamedTuple):
+    """One soft rule bent by one agent's week: ``amount`` in ``unit`` at ``weight`` per unit."""
+
+    rule: str
+    subject: str
+    amount: float
+    unit: str
+    weight: float
+
+    @property
+    def cost(self) -> float:
+        return self.amount * self.weight
+
+
 @dataclass
-class _WeekPricing:
-    """One agent's week as the exchanges between agents price it: wages, soft rules as
-    pass 1 prices them (at the plan's fair shares), and its meeting (absence, or
-    attending at ``off_price``, the meeting's hours unmet)."""
+class Score:
+    """A roster's objective by part [currency]."""
 
-    p: _Problem
-    fair_e: list[int]
-    fair_w: list[int]
-    fits: dict[int, set[int]]  # members: the shifts that fit their meeting's slot
-    off_price: dict[int, float]
-    cand: list[set[int]]  # pass 1 has variables for these only
+    wages: float
+    unmet_units: np.ndarray  # unmet requirement per interval [model units]
+    unmet: float  # its price
+    soft: dict[str, float]  # cost by soft rule
+    absences: int  # meeting members absent
+    absence: float  # their price
 
-    @classmethod
-    def of(cls, p: _Problem, plan: dict[int, int]) -> _WeekPricing:
-        fair_e, fair_w = _fair_shares(p, plan)
-        return cls(p, fair_e, fair_w, _meeting_fits(p), _meeting_off_price(p),
-                   [set(c) for c in p.cand])
+    @property
+    def total(self) -> float:
+        return self.wages + self.unmet + sum(self.soft.values()) + self.absence
+
+
+class Scoring:
+    """The objective of a roster and its changes (see the module docstring).
+
+    Parameters
+    ----------
+    p : _Problem
+        With its candidates set.
+    plan : dict option index -> count
+        The plan whose evening and weekend shifts set the fair shares.
+    """
+
+    def __init__(self, p: _Problem, plan: dict[int, int]):
+        self.p = p
+        self.fair_e, self.fair_w = _fair_shares(p, plan)
+        self.fits = _meeting_fits(p)  # members: the shifts that fit their meeting's slot
+        self.off_price = _meeting_off_price(p)  # members: attending, as its hours unmet
+        self.cand = [set(c) for c in p.cand]  # pass 1 has variables for these only
+        self.req_s, self.serve = _hall_sets(p)  # (S, T), (S, C)
+        self.unit_price = p.weights["unmet requirement"] * p.week.unit_min / 60
+        total = p.req_units.sum(axis=0)
+        self.open_ = total > 0
+        self.need_lead = np.where(self.open_, float(p.week.units_per_interval), 0.0)
+        self.supervised = p.lead_ratio > 0 and any(a.is_lead for a in p.agents)
+        self._overtime_rate: dict[int, float] = {}
+
+    # ------------------------------------------------------------ one agent's week
+
+    def wages(self, ai: int, opts) -> float:
+        """Wages of the agent's shifts ``opts``."""
+        return sum(self.p.shift_cost(ai, o) for o in opts)
+
+    def soft_terms(self, ai: int, opts) -> list[Term]:
+        """The soft rules the agent's week ``opts`` bends, each with its amount.
+
+        The closed form of the terms pass 1 and each agent's own model state
+        (:func:`solver.roster.rules.preferred_start` and the rules after it): the usual
+        start of start consistency at its best, overtime at the agent's highest rate
+        over its candidate shifts.
+        """
+        opts = list(opts)
+        if not opts:
+            return []
+        p, w = self.p, self.p.weights
+        a = p.agents[ai]
+        c = p.contracts[a.contract]
+        out = []
+        if a.preferred_start_min is not None:
+            gaps = sum(rules._circular_gap(o.start_min, a.preferred_start_min) for o in opts)
+            out.append(Term("preferred start", a.id, gaps / 60, "h", w["preferred start"]))
+        days_off = sum(o.weekday in a.preferred_days_off for o in opts)
+        out.append(Term("preferred day off", a.id, days_off, "days", w["preferred day off"]))
+        if a.preferred_shifts:
+            other = sum(o.template.name not in a.preferred_shifts for o in opts)
+            out.append(Term("preferred shift", a.id, other, "shifts", w["preferred shift"]))
+        starts = [o.start_min for o in opts]
+        anchors = {x + k for x in starts for k in (-60, 0, 60)}
+        dev = min(sum(max(0, abs(x - an) - 60) for x in starts) for an in anchors)
+        out.append(Term("start consistency", a.id, dev / 60, "h", w["start consistency"]))
+        evenings = max(0, sum(o.evening for o in opts) - self.fair_e[ai])
+        out.append(Term("evening fairness", a.id, evenings, "shifts", w["evening fairness"]))
+        weekend = max(0, sum(o.weekday in c.weekend_days for o in opts) - self.fair_w[ai])
+        out.append(Term("weekend fairness", a.id, weekend, "days", w["weekend fairness"]))
+        if c.overtime_after_h is not None:
+            over = max(0, sum(o.paid_min for o in opts) - int(round(c.overtime_after_h * 60)))
+            rate = self._rate_of_overtime(ai) * c.overtime_premium
+            out.append(Term("overtime", a.id, over / 60, "h", rate))
+        return [x for x in out if x.amount and x.weight]
+
+    def _rate_of_overtime(self, ai: int) -> float:
+        """The agent's highest rate over its candidate shifts (as :func:`rules.overtime`)."""
+        if ai not in self._overtime_rate:
+            p = self.p
+            rates = [p.rate(ai, p.options[i]) for i in p.cand[ai]]
+            self._overtime_rate[ai] = max(rates) if rates else 0.0
+        return self._overtime_rate[ai]
 
     def soft(self, ai: int, opts) -> float:
-        """Soft rules and overtime of the agent's shifts."""
-        return _agent_soft_cost(self.p, ai, list(opts), (self.fair_e[ai], self.fair_w[ai]))
+        """Cost of the soft rules (and overtime) of the agent's week ``opts``."""
+        return sum(x.cost for x in self.soft_terms(ai, opts))
+
+    def meeting(self, ai: int, opts) -> float:
+        """A member's meeting: absent at the absence price, or attending priced as its
+        hours unmet (the most it can cost); 0 for an agent with no meeting."""
+        fit = self.fits.get(ai)
+        if not fit:
+            return 0.0
+        attends = any(o.index in fit for o in opts)
+        return self.off_price.get(ai, 0.0) if attends else self.p.weights["meeting absence"]
 
     def cost(self, ai: int, week_opts: dict[int, ShiftOption]) -> float:
-        """The agent's week: wages, soft rules and its meeting."""
-        p = self.p
-        cost = sum(p.shift_cost(ai, o) for o in week_opts.values())
-        fit = self.fits.get(ai)
-        if fit:
-            attends = any(o.index in fit for o in week_opts.values())
-            cost += self.off_price.get(ai, 0.0) if attends else p.weights["meeting absence"]
-        return cost + self.soft(ai, week_opts.values())
+        """The agent's week: wages, its meeting and soft rules."""
+        opts = list(week_opts.values())
+        return self.wages(ai, opts) + self.meeting(ai, opts) + self.soft(ai, opts)
 
     def delta(
         self, assign: list[dict[int, int]], changes: list[tuple[int, int, int]]
@@ -331,17 +418,49 @@ class _WeekPricing:
             total += self.cost(who, week) - old
         return total
 
+    # ------------------------------------------------------------ the requirement
 
-def _week_ok(p: _Problem, ai: int, week_opts: dict[int, ShiftOption]) -> bool:
-    """Every hard agent rule of one agent's week (hours, days, what it may work, day patterns, rest)."""
-    c = p.contracts[p.agents[ai].contract]
-    paid = sum(o.paid_min for o in week_opts.values())
-    if paid < math.ceil(c.min_hours_week * 60 - 1e-9) or paid > math.floor(
-        c.max_hours_week * 60 + 1e-9
-    ):
-        return False
-    if not c.min_days_week <= len(week_opts) <= c.max_days_week:
-        return False
-    if any(o.index not in p.allowed[ai] for o in week_opts.values()):
-        return False
-    return _week_legal(p, c, week_opts, p.prior_days(ai))
+    def unmet_units(self, on: np.ndarray, cols=None) -> float:
+        """Unmet requirement [model units] of the on-phone units ``on`` (classes x the
+        intervals ``cols``, or all)."""
+        req_s = self.req_s if cols is None else self.req_s[:, cols]
+        return _hall_unmet(req_s, self.serve, on)
+
+    def unmet_change(self, cols, before: np.ndarray, after: np.ndarray) -> float:
+        """Price of the change of the on-phone units over the intervals ``cols``."""
+        return self.unit_price * (self.unmet_units(after, cols) - self.unmet_units(before, cols))
+
+    def breach(self, lead, other, cols=None) -> float:
+        """Units by which leads ``lead`` and others ``other`` on shift (over ``cols``, or
+        all intervals) break the lead rules; 0 without them."""
+        if not self.supervised:
+            return 0.0
+        if cols is None:
+            return _lead_breach(self.p.lead_ratio, lead, other, self.need_lead, self.open_)
+        return _lead_breach(self.p.lead_ratio, lead, other, self.need_lead[cols],
+                            self.open_[cols])
+
+    # ------------------------------------------------------------ a whole roster
+
+    def evaluate(self, assign: list[dict[int, int]], on: np.ndarray, absent: int) -> Score:
+        """The roster's objective by part: ``on`` its on-phone units (classes x
+        intervals, breaks placed and meetings off the phones), ``absent`` the meeting
+        members absent."""
+        p = self.p
+        wages = 0.0
+        soft: dict[str, float] = defaultdict(float)
+        for ai, days in enumerate(assign):
+            opts = [p.options[i] for i in days.values()]
+            wages += self.wages(ai, opts)
+            for x in self.soft_terms(ai, opts):
+                soft[x.rule] += x.cost
+        short = _hall_short(self.req_s, self.serve, on)
+        return Score(wages, short, float(short.sum()) * self.unit_price, dict(soft), absent,
+                     absent * p.weights["meeting absence"])
+
+    def soft_total(self, assign: list[dict[int, int]]) -> float:
+        """Cost of every agent's soft rules (and overtime)."""
+        return sum(
+            self.soft(ai, [self.p.options[i] for i in days.values()])
+            for ai, days in enumerate(assign)
+        )

@@ -11,7 +11,7 @@ from ortools.sat.python import cp_model
 from solver.roster import rules
 from solver.roster.meetings import _compatible, _meeting_members, _meeting_slots
 from solver.roster.problem import _cents, _fair_shares, _Problem
-from solver.roster.scoring import _FLUID_SCALE, _fluid_on
+from solver.roster.scoring import _FLUID_SCALE, _fluid_on, _week_ok
 
 
 @dataclass
@@ -107,28 +107,23 @@ def _build_pass1(p: _Problem, plan: dict[int, int], crew_lits: bool = False) -> 
     return _Pass1(m, avs, penalties, cost_terms, meetings, crew, lits, brk, handles)
 
 
-def _repriced(p: _Problem, plan: dict[int, int], assign, agents) -> list[tuple] | None:
-    """The soft rules of ``agents``' weeks in ``assign`` as pass 1 prices them: one small
-    CP-SAT per agent with its shifts fixed.  Returns (penalty, solver) pairs; None if a
-    week breaks one of the agent's hard rules."""
-    fair_e, fair_w = _fair_shares(p, plan)
-    out = []
+def _weeks_kept(p: _Problem, assign: list[dict[int, int]], agents) -> bool:
+    """Whether each of ``agents``' weeks in ``assign`` keeps every hard rule of the
+    agent (:func:`_week_ok`) with its shifts among its candidates (as pass 1 has them):
+    the check a changed roster must pass to be kept.  ``_week_ok`` states the rules of
+    :data:`solver.roster.rules.AGENT_HARD_RULES` (the tests compare it with the agent's
+    own CP-SAT model)."""
     for ai in agents:
-        am = _agent_model(p, ai, (fair_e[ai], fair_w[ai]))
-        chosen = set(assign[ai].values())
-        for o, v in zip(am.av.options, am.av.x, strict=True):
-            am.model.add(v == int(o.index in chosen))
-        am.model.minimize(am.penalty)
-        s = cp_model.CpSolver()
-        s.parameters.num_workers = 1
-        s.parameters.max_time_in_seconds = 5.0
-        if s.solve(am.model) != cp_model.OPTIMAL:
-            return None
-        out += [(pen, s) for pen in am.penalties]
-    return out
+        cand = set(p.cand[ai])
+        if any(i not in cand for i in assign[ai].values()):
+            return False
+        if not _week_ok(p, ai, {d: p.options[i] for d, i in assign[ai].items()}):
+            return False
+    return True
 
 
-def _complete_hint(pass1: _Pass1, hint: list[dict[int, int]], num_workers: int) -> float | None:
+def _complete_hint(pass1: _Pass1, hint: list[dict[int, int]], num_workers: int,
+                   time_limit_s: float = 5.0) -> float | None:
     """Hint every variable of pass 1 from the greedy shifts.
 
     The shifts alone leave CP-SAT to complete the coverage, penalty and meeting
@@ -144,7 +139,7 @@ def _complete_hint(pass1: _Pass1, hint: list[dict[int, int]], num_workers: int) 
             fixed.add(fixed.get_bool_var_from_proto_index(v.index) == int(o.index in chosen))
     s = cp_model.CpSolver()
     s.parameters.num_workers = int(num_workers)
-    s.parameters.max_time_in_seconds = 5.0
+    s.parameters.max_time_in_seconds = time_limit_s
     st = s.solve(fixed)
     m.clear_hints()
     if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -9,18 +9,17 @@ from collections import Counter
 import numpy as np
 
 from solver.roster.break_placement import _Pass2, _place_breaks_among
+from solver.roster.data import ShiftOption
 from solver.roster.meetings import _holds
 from solver.roster.problem import _on_phone_h, _Problem
 from solver.roster.scoring import (
-    _hall_sets,
+    Scoring,
     _hall_short,
-    _hall_unmet,
     _on_phone_of,
     _on_phone_units,
     _on_shift,
     _serve,
     _week_ok,
-    _WeekPricing,
 )
 
 #: Furthest a shift is moved on its day for the unmet requirement [min].
@@ -49,7 +48,7 @@ def _cover_unmet(
     contract) or in place of the shift it works that day (the same template, starting
     at most ``_MOVE_MIN`` away, or the same shift with its breaks placed again; unless
     that shift holds its meeting), when the unmet requirement this lowers is worth
-    more than the change in wages, soft rules and meeting (:meth:`_WeekPricing.delta`)
+    more than the change in wages, soft rules and meeting (:meth:`Scoring.delta`)
     and the week stays legal; no shift puts more agents per team lead on shift than
     the lead rules allow.
     The unmet requirement is Hall's (:func:`_hall_sets`), the agents' on-phone units
@@ -73,7 +72,7 @@ def _cover_unmet(
         return cu.assign, cu.breaks, Counter()
     # lazy greedy: a change is made once its value, priced again, still leads the
     # others' last prices; a change may raise another's value, so rounds repeat from a
-    # fresh pricing while one made a change and time is left
+    # fresh scoring while one made a change and time is left
     counts = Counter()
     changed = np.ones(p.week.n_intervals, bool)  # intervals whose cover changed last round
     whose = set(range(len(p.agents)))  # agents whose week changed in the last round
@@ -106,12 +105,12 @@ class _CoverUnmet:
                  breaks: dict, meeting_times: dict[int, tuple[int, int]]):
         self.p, self.assign, self.breaks, self.meeting_times = p, assign, breaks, meeting_times
         self.on = _on_phone_units(p, assign, breaks, meeting_times).astype(float)
-        self.req_s, self.serve = _hall_sets(p)
-        self.price = p.weights["unmet requirement"] * p.week.unit_min / 60
-        self.pricing = _WeekPricing.of(p, plan)
-        self.supervised = p.lead_ratio > 0 and any(a.is_lead for a in p.agents)
+        self.scoring = Scoring(p, plan)
+        self.req_s, self.serve = self.scoring.req_s, self.scoring.serve
+        self.price = self.scoring.unit_price
+        self.supervised = self.scoring.supervised
         self.lead, self.other = _on_shift(p, assign)
-        self.open_ = p.req_units.sum(axis=0) > 0
+        self.open_ = self.scoring.open_
         self.shapes = {}
         # per interval: the unmet requirement, and per class the largest shortfall of a set
         # of queues it is trained on (a unit of the class taken off raises the unmet
@@ -124,35 +123,11 @@ class _CoverUnmet:
     def shape(self, i: int):
         """Intervals, units on shift and, per break rule, the units of each position."""
         if i not in self.shapes:
-            o = self.p.options[i]
-            idx = np.array(sorted({t for t, _ in o.cover}), int)
-            pos = {int(t): k for k, t in enumerate(idx)}
-            cover = np.zeros(len(idx))
-            for t, u in o.cover:
-                cover[pos[t]] += u
-            rules_ = []
-            for slots in o.breaks:
-                units = np.zeros((len(slots), len(idx)))
-                for j, sl in enumerate(slots):
-                    for t, u in sl.cover:
-                        if t in pos:
-                            units[j, pos[t]] += u
-                offset = np.array([sl.offset_min for sl in slots])
-                rules_.append((slots, units, offset))
-            # the latest start of each break that leaves room for the breaks after it
-            latest, after = [], np.inf
-            for r in range(len(rules_) - 1, -1, -1):
-                rule = o.template.breaks[r]
-                fits = rules_[r][2][rules_[r][2] + rule.length_min <= after]
-                latest.append(fits.max() if len(fits) else -1)
-                after = latest[-1] - rule.min_gap_min
-            latest.reverse()
-            self.shapes[i] = (idx, cover,
-                              [(*rl, lt) for rl, lt in zip(rules_, latest, strict=True)])
+            self.shapes[i] = _shape(self.p.options[i])
         return self.shapes[i]
 
     def unmet(self, cols, on_cols) -> float:
-        return _hall_unmet(self.req_s[:, cols], self.serve, on_cols)
+        return self.scoring.unmet_units(on_cols, cols)
 
     def shortfalls(self, cols):
         sh = self.req_s[:, cols] - self.serve @ self.on[:, cols]
@@ -173,8 +148,8 @@ class _CoverUnmet:
         if ai not in self.credit:
             p = self.p
             week = [p.options[j] for j in self.assign[ai].values()]
-            self.credit[ai] = self.pricing.soft(ai, week)
-            self.credit[ai] += p.weights["meeting absence"] * (ai in self.pricing.fits)
+            self.credit[ai] = self.scoring.soft(ai, week)
+            self.credit[ai] += p.weights["meeting absence"] * (ai in self.scoring.fits)
         return self.credit[ai]
 
     def most(self, ai: int, i: int, was: int | None) -> float:
@@ -235,36 +210,13 @@ class _CoverUnmet:
         gain = (before - self.unmet(cols, rest + _row(c, vec, len(p.classes)))) * self.price
         if gain <= 0 or not self._keeps_rules(ai, i, was):
             return None
-        dc = self.pricing.delta(self.assign, [(ai, o.day, i)])
+        dc = self.scoring.delta(self.assign, [(ai, o.day, i)])
         if dc is None or gain - dc <= 0:
             return None
         return gain - dc, cols, rest[c] + vec, chosen
 
     def _greedy_breaks(self, c: int, i: int, cols, rest):
-        """The new shift's breaks, one rule after another, where they leave least unmet
-        against ``rest``: (its on-phone units over ``cols``, the breaks); None if a break
-        has no position."""
-        o = self.p.options[i]
-        idx, cover, rules_ = self.shape(i)
-        pos = np.searchsorted(cols, idx)
-        vec = np.zeros(len(cols))
-        vec[pos] = cover
-        others_s = self.serve @ rest
-        need = self.req_s[:, cols]
-        chosen, free = [], 0
-        for r, (slots, units, offset, late) in enumerate(rules_):
-            ok = np.flatnonzero((offset >= free + o.template.breaks[r].min_gap_min)
-                                & (offset <= late))
-            if not len(ok):
-                return None
-            trial = np.repeat(vec[None, :], len(ok), axis=0)
-            trial[:, pos] -= units[ok]
-            left = need[None] - others_s[None] - self.serve[:, c][None, :, None] * trial[:, None, :]
-            k = int(np.argmin(np.maximum(0.0, left.max(axis=1)).sum(axis=1)))
-            vec = trial[k]
-            chosen.append(slots[ok[k]])
-            free = offset[ok[k]] + chosen[-1].length_min
-        return vec, chosen
+        return _greedy_breaks(self.scoring, self.p.options[i], self.shape(i), c, cols, rest)
 
     def _keeps_rules(self, ai: int, i: int, was: int | None) -> bool:
         """The lead ratio (for an agent other than a lead) and the agent's week."""
@@ -283,7 +235,7 @@ class _CoverUnmet:
         return _week_ok(p, ai, week)
 
     def ranked(self, changed: np.ndarray, whose: set[int], out_of_time) -> list:
-        """(-value, agent, shift) of the changes worth pricing again: a shift on an
+        """(-value, agent, shift) of the changes worth scoring again: a shift on an
         unmet interval, for an agent whose week changed or near a changed interval."""
         p = self.p
         heap = []
@@ -295,7 +247,7 @@ class _CoverUnmet:
             days = self.assign[ai]
             spare = len(days) < p.contracts[a.contract].max_days_week
             fresh = ai in whose
-            for i in self.pricing.cand[ai] & hot:
+            for i in self.scoring.cand[ai] & hot:
                 o = p.options[i]
                 was = days.get(o.day)
                 if was is None:
@@ -355,7 +307,7 @@ def _add_with_breaks_moved(
     off, with a day and hours to spare, on a week that stays legal and under the lead
     ratio) are ranked by the unmet requirement within their reach (their hours widened
     by ``_REACH_MIN`` either side, at most their on-phone units) less their cost
-    (:meth:`_WeekPricing.delta`), one start per agent.  In that order they are priced
+    (:meth:`Scoring.delta`), one start per agent.  In that order they are priced
     exactly, by a small CP-SAT placing again the breaks of every shift touching those
     hours (:func:`_place_breaks`, hinted by the breaks as placed); the first that pays
     is added and the ranking made again, until the budget is spent, no candidate is
@@ -394,11 +346,11 @@ class _AddWithBreaks:
     def __init__(self, p: _Problem, assign: list[dict[int, int]], plan: dict[int, int],
                  breaks: dict, meeting_times: dict[int, tuple[int, int]]):
         self.p, self.assign, self.breaks, self.meeting_times = p, assign, breaks, meeting_times
-        self.req_s, self.serve = _hall_sets(p)
-        self.price = p.weights["unmet requirement"] * p.week.unit_min / 60
-        self.pricing = _WeekPricing.of(p, plan)
-        self.open_ = p.req_units.sum(axis=0) > 0
-        self.supervised = p.lead_ratio > 0 and any(a.is_lead for a in p.agents)
+        self.scoring = Scoring(p, plan)
+        self.req_s, self.serve = self.scoring.req_s, self.scoring.serve
+        self.price = self.scoring.unit_price
+        self.open_ = self.scoring.open_
+        self.supervised = self.scoring.supervised
         self.lead, self.other = _on_shift(p, assign)
         self.on = _on_phone_units(p, assign, breaks, meeting_times)
         self.reach = _REACH_MIN // p.week.step_min
@@ -414,9 +366,9 @@ class _AddWithBreaks:
             days = self.assign[ai]
             if a.is_lead or len(days) >= p.contracts[a.contract].max_days_week:
                 continue
-            for i in self.pricing.cand[ai]:
+            for i in self.scoring.cand[ai]:
                 o = p.options[i]
-                if o.day in days or (ai, i) in self.failed or i in self.pricing.fits.get(ai, ()):
+                if o.day in days or (ai, i) in self.failed or i in self.scoring.fits.get(ai, ()):
                     continue  # (who attends a meeting is settled: an absent member stays so)
                 ts = [t for t, _ in o.cover]
                 lo, hi = min(ts) - self.reach, max(ts) + self.reach
@@ -433,7 +385,7 @@ class _AddWithBreaks:
                 week[o.day] = o
                 if not _week_ok(p, ai, week):
                     continue
-                dc = self.pricing.delta(self.assign, [(ai, o.day, i)])
+                dc = self.scoring.delta(self.assign, [(ai, o.day, i)])
                 if dc is not None and most - dc > best_of.get(ai, (0.0,))[0]:
                     best_of[ai] = (most - dc, dc, ai, i)
         return sorted(best_of.values(), key=lambda c: -c[0])
@@ -448,7 +400,7 @@ class _AddWithBreaks:
             got = self._priced(ai, i, min(1.0, left()), num_workers)
             if got is not None:
                 new_breaks, trial = got
-                gain = (before - _hall_unmet(self.req_s, self.serve, trial)) * self.price - dc
+                gain = (before - self.scoring.unmet_units(trial)) * self.price - dc
                 if gain > 0:
                     return ai, i, new_breaks, trial
             self.failed.add((ai, i))
@@ -490,6 +442,63 @@ class _AddWithBreaks:
         self.on = on
         for t, u in o.cover:
             self.other[t] += u
+
+
+def _shape(o: ShiftOption):
+    """The shift's intervals (sorted), its units on shift there and, per break rule, the
+    break positions, the units each takes off there, their offsets and the latest
+    offset that leaves room for the breaks after it."""
+    idx = np.array(sorted({t for t, _ in o.cover}), int)
+    pos = {int(t): k for k, t in enumerate(idx)}
+    cover = np.zeros(len(idx))
+    for t, u in o.cover:
+        cover[pos[t]] += u
+    rules_ = []
+    for slots in o.breaks:
+        units = np.zeros((len(slots), len(idx)))
+        for j, sl in enumerate(slots):
+            for t, u in sl.cover:
+                if t in pos:
+                    units[j, pos[t]] += u
+        offset = np.array([sl.offset_min for sl in slots])
+        rules_.append((slots, units, offset))
+    # the latest start of each break that leaves room for the breaks after it
+    latest, after = [], np.inf
+    for r in range(len(rules_) - 1, -1, -1):
+        rule = o.template.breaks[r]
+        fits = rules_[r][2][rules_[r][2] + rule.length_min <= after]
+        latest.append(fits.max() if len(fits) else -1)
+        after = latest[-1] - rule.min_gap_min
+    latest.reverse()
+    return idx, cover, [(*rl, lt) for rl, lt in zip(rules_, latest, strict=True)]
+
+
+def _greedy_breaks(scoring: Scoring, o: ShiftOption, shape, c: int, cols, rest):
+    """Shift ``o``'s breaks (its agent of class ``c``), one rule after another, where
+    they leave least unmet against the other on-phone units ``rest`` (classes x
+    ``cols``, which hold the shift's intervals): (its on-phone units over ``cols``, the
+    breaks); None if a break has no position."""
+    idx, cover, rules_ = shape
+    pos = np.searchsorted(cols, idx)
+    vec = np.zeros(len(cols))
+    vec[pos] = cover
+    serve = scoring.serve
+    others_s = serve @ rest
+    need = scoring.req_s[:, cols]
+    chosen, free = [], 0
+    for r, (slots, units, offset, late) in enumerate(rules_):
+        ok = np.flatnonzero((offset >= free + o.template.breaks[r].min_gap_min)
+                            & (offset <= late))
+        if not len(ok):
+            return None
+        trial = np.repeat(vec[None, :], len(ok), axis=0)
+        trial[:, pos] -= units[ok]
+        left = need[None] - others_s[None] - serve[:, c][None, :, None] * trial[:, None, :]
+        k = int(np.argmin(np.maximum(0.0, left.max(axis=1)).sum(axis=1)))
+        vec = trial[k]
+        chosen.append(slots[ok[k]])
+        free = offset[ok[k]] + chosen[-1].length_min
+    return vec, chosen
 
 
 def _is_run(idx: np.ndarray) -> bool:

@@ -566,12 +566,13 @@ def test_a_break_is_placed_again_where_requirement_is_unmet():
 
 
 def test_a_changed_week_is_priced_again_by_its_own_rules():
-    """A prefers to start at 07:00 and works Monday from 09:00: priced again alone,
-    its week bends the preferred start by 2 h, and the report row says so.  A week of
-    two shifts, where A's contract allows one day, breaks a hard rule: None."""
+    """A prefers to start at 07:00 and works Monday from 09:00: its week bends the
+    preferred start by 2 h, and the report row says so.  A week of two shifts, where
+    A's contract allows one day, breaks a hard rule: the agent's own model says so."""
     from solver.roster.problem import _candidates, _prepare
     from solver.roster.report import _penalty_rows
-    from solver.roster.shift_model import _repriced
+    from solver.roster.scoring import Scoring
+    from solver.roster.shift_model import _weeks_kept
     from wfm.types import ServiceTarget
 
     temp = ShiftTemplate("h2", 120, 7 * 60, 12 * 60, 60, cost_per_hour=10)
@@ -582,10 +583,11 @@ def test_a_changed_week_is_priced_again_by_its_own_rules():
     p.lead_ratio = 0
     _candidates(p, set(range(len(p.options))))
     key = {(o.day, o.start_min): o.index for o in p.options}
-    pairs = _repriced(p, {}, [{0: key[(0, 540)]}], [0])
-    rows = _penalty_rows(p, [], {}, [], pairs)
+    week = [{0: key[(0, 540)]}]
+    assert _weeks_kept(p, week, [0])
+    rows = _penalty_rows(p, Scoring(p, {}), week, {}, [])
     assert [(r["rule"], r["subject"], r["amount"]) for r in rows] == [("preferred start", "A", 2.0)]
-    assert _repriced(p, {}, [{0: key[(0, 540)], 1: key[(1, 540)]}], [0]) is None
+    assert not _weeks_kept(p, [{0: key[(0, 540)], 1: key[(1, 540)]}], [0])
 
 
 def test_new_shift_breaks_are_placed_against_the_breaks_already_placed():
@@ -1229,3 +1231,23 @@ def test_lead_mending_may_change_template_within_the_contract_hours():
         start = [{0: key[("p4", 0, 420)]}, {0: key[("p4", 0, 420)]}]
         out, _ = _swap_search(p, start, {}, 0.0)
         assert out[0] == ({0: key[("d8", 0, 390)]} if moved else start[0])
+
+
+@pytest.mark.parametrize("limit", [1.5, 3.0])
+def test_time_limit_is_a_hard_cap_on_wall_time(limit):
+    """Thirty agents over a week at 15-min starts: the roster (or the word that none was
+    found in time) comes within the limit and a second, model building included."""
+    import time
+
+    from wfm.agents import make_agents
+
+    agents, contracts = make_agents(30, 3, week_start=WS, lead_share=0.0)
+    temps = [ShiftTemplate(f"{h}h", h * 60, 7 * 60, (23 - h) * 60, 15, breaks=(BRK,),
+                           cost_per_hour=20) for h in (8, 6, 4)]
+    req = requirement({d: (7, 23, 6) for d in range(7)})
+    t0 = time.perf_counter()
+    res = build_roster(req, agents, contracts, temps, time_limit_s=limit, num_workers=1)
+    wall = time.perf_counter() - t0
+    assert wall <= limit + 1.0
+    assert res.wall_time_s <= limit + 1.0
+    assert res.success or "time limit" in res.message
