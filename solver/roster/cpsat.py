@@ -22,12 +22,16 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         self._t0 = time.perf_counter()
 
     def on_solution_callback(self):
+        """Report the solution found; a progress callback that answers True (the user
+        asked to stop) ends the search, which keeps its best solution."""
         frac = min(1.0, (time.perf_counter() - self._t0) / max(self._limit, 1e-9))
-        self._p(
+        stop = self._p(
             self._lo + (self._hi - self._lo) * frac,
             1.0,
             f"{self._label}: cost {self.objective_value / 100:,.0f}, bound {self.best_objective_bound / 100:,.0f}",
         )
+        if stop is True:
+            self.stop_search()
 
 
 def _solve(m, time_limit_s, num_workers, progress=None, lo=0.0, hi=1.0, label=""):
