@@ -152,7 +152,7 @@ def _special_days(special_days) -> list[SpecialDay]:
 
 
 def build_calendar(years: Iterable[int], holidays_country: str | None = None,
-                   special_days=None) -> DayCalendar:
+                   special_days=None, categories: Iterable[str] | None = None) -> DayCalendar:
     """Holidays of ``holidays_country`` for ``years`` plus the user's special days.
 
     Parameters
@@ -164,6 +164,10 @@ def build_calendar(years: Iterable[int], holidays_country: str | None = None,
         subdivision after a hyphen (``"US-NY"``).
     special_days : list of date / SpecialDay, or mapping date -> factor, optional
         User-listed special days; a factor of None means "learn it".
+    categories : iterable of str, optional
+        Holiday categories of the ``holidays`` package (default ``("public",)``; e.g.
+        ``("public", "optional")`` adds Israel's intermediate days of Pesach and
+        Sukkot).
 
     Raises
     ------
@@ -176,9 +180,13 @@ def build_calendar(years: Iterable[int], holidays_country: str | None = None,
         import holidays
 
         country, _, subdiv = str(holidays_country).partition("-")
+        cats = tuple(categories) if categories else ("public",)
         try:
             table = holidays.country_holidays(country.upper(), subdiv=subdiv or None,
-                                              years=sorted(set(years)))
+                                              years=sorted(set(years)), categories=cats)
+        except ValueError as exc:
+            raise InputError("holiday_categories", cats,
+                             f"categories the holidays package knows for {country}") from exc
         except NotImplementedError as exc:
             raise InputError("holidays_country", holidays_country,
                              "a country code known to the holidays package, e.g. 'IL', 'US'"

@@ -93,8 +93,9 @@ def test_month_effect_is_learned_on_daily_totals(history_factory):
     tot_m = with_month.reshape(14, -1).sum(axis=1)
     tot_0 = without.reshape(14, -1).sum(axis=1)
     true_tot = truth.sum(axis=1)
-    # Within 10 % on the busy first days of the month; the plain model misses by > 20 %.
-    np.testing.assert_allclose(tot_m[first_days], true_tot[first_days], rtol=0.10)
+    # Within 15 % on the busy first days of the month (the factor is shrunk towards 1);
+    # the plain model misses by > 20 %.
+    np.testing.assert_allclose(tot_m[first_days], true_tot[first_days], rtol=0.15)
     assert np.all(np.abs(tot_0[first_days] / true_tot[first_days] - 1) > 0.20)
 
 
