@@ -513,6 +513,7 @@ def _forecast_queue(queue: str, matrix: DayMatrix, calendar: DayCalendar,
     frame = frame[(frame["interval_start"] >= start) & (frame["interval_start"] < end)]
     slots = matrix.slots
     gap_pos = np.flatnonzero(training.gaps.ravel())
+    seen = fit_on.days
     report = QueueReport(
         queue=queue,
         model=fit.model.name,
@@ -522,10 +523,10 @@ def _forecast_queue(queue: str, matrix: DayMatrix, calendar: DayCalendar,
         intraday_factor=factor if split is not None else float("nan"),
         history_start=matrix.days[0] + (matrix.first % slots) * interval,
         history_end=matrix.days[0] + matrix.last * interval,
-        missing_days=tuple(matrix.days[training.missing_days].date),
-        gap_intervals=tuple(matrix.days[0] + gap_pos * interval),
-        abnormal_days=tuple(matrix.days[training.abnormal_days].date),
-        excluded_days=tuple(matrix.days[training.excluded_days].date),
+        missing_days=tuple(seen[training.missing_days].date),
+        gap_intervals=tuple(seen[0] + gap_pos * interval),
+        abnormal_days=tuple(seen[training.abnormal_days].date),
+        excluded_days=tuple(seen[training.excluded_days].date),
         notes=tuple(notes),
     )
     return frame, report
