@@ -50,7 +50,8 @@ MONTH_GRID = {
     "month_smoothing": [0.0, 0.15, 0.25, 0.33],
 }
 AUTO_GRID = {"SELECTION_WEEKS": [6, 8, 10, 13]}
-INTRADAY_GRID = [0.25, 0.5, 1.0, 2.0, 4.0]
+INTRADAY_GRID = [0.5, 1.0, 2.0, 4.0]
+INTRADAY_DAYS = pd.date_range("1999-04-04", "1999-06-30", freq="D")
 
 
 def tune_models(history: pd.DataFrame) -> dict:
@@ -99,10 +100,9 @@ def tune_auto(history: pd.DataFrame) -> dict:
 
 
 def tune_intraday(history: pd.DataFrame) -> float:
-    days = [d for d in pd.date_range(FIRST, UNTIL - pd.Timedelta(days=1), freq="D")]
     best, chosen = np.inf, None
     for prior in INTRADAY_GRID:
-        ratio = intraday_pairs(history, days, prior)["ratio"]
+        ratio = intraday_pairs(history, INTRADAY_DAYS, prior)["ratio"]
         print(f"  intraday prior {prior}: WAPE ratio {ratio:.3f}")
         if ratio < best:
             best, chosen = ratio, prior

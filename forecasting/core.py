@@ -355,19 +355,22 @@ def day_level_variance(actual, forecast, day) -> float:
     """Relative variance of a day's level around the forecast, beyond Poisson noise.
 
     With daily totals ``A`` and forecasts ``F`` over backtest days, the day's rate is
-    taken as ``F`` times a Gamma factor of mean 1 and variance ``v``; then
-    ``Var(A) = F + v F**2`` and ``v`` is the method-of-moments estimate
-    ``mean(((A - F)**2 - A) / F**2)``, at least 1e-4.
+    taken as ``F`` times a level factor of mean 1 and variance ``v``.  The spread of
+    ``log(A / F)`` is measured robustly (1.4826 x its median absolute deviation, so
+    that holiday weeks in the backtest do not inflate it) and the Poisson part,
+    the median of ``1 / F``, is taken off; at least 1e-4.
     """
     day = np.asarray(day, dtype=int)
     if len(day) == 0:
         return float("nan")
     a = np.bincount(day, weights=np.asarray(actual, dtype=float))
     f = np.bincount(day, weights=np.asarray(forecast, dtype=float))
-    ok = f > 1.0
-    if not ok.any():
+    ok = (f > 5.0) & (a > 0)
+    if ok.sum() < 3:
         return float("nan")
-    return float(max(np.mean(((a[ok] - f[ok]) ** 2 - a[ok]) / f[ok] ** 2), 1e-4))
+    z = np.log(a[ok] / f[ok])
+    spread = 1.4826 * np.median(np.abs(z - np.median(z)))
+    return float(max(spread ** 2 - np.median(1.0 / f[ok]), 1e-4))
 
 
 @dataclass(frozen=True)
