@@ -37,8 +37,9 @@ ProgressCallback = Callable[[float, float, str], None]
 MIN_HISTORY_DAYS = 14
 #: Weekly origins of the rolling backtest behind model choice and interval calibration.
 SELECTION_WEEKS = 10
-#: Scale of the prior strength of the intraday level update (1: as estimated).
-INTRADAY_PRIOR = 1.0
+#: Scale of the prior strength of the intraday level update (1: as estimated; 4 chosen
+#: on January-June 1999 by benchmarks/tune_forecast.py).
+INTRADAY_PRIOR = 4.0
 _DAY = pd.Timedelta(days=1)
 
 
