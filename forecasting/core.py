@@ -26,6 +26,9 @@ __all__ = [
     "MIN_HISTORY_DAYS",
     "SELECTION_WEEKS",
     "INTRADAY_PRIOR",
+    "INTRADAY_HALF_LIFE_H",
+    "recency_weights",
+    "persistence_weights",
     "combination_weights",
     "day_level_variance",
     "intraday_factor",
@@ -37,9 +40,13 @@ ProgressCallback = Callable[[float, float, str], None]
 MIN_HISTORY_DAYS = 14
 #: Weekly origins of the rolling backtest behind model choice and interval calibration.
 SELECTION_WEEKS = 10
-#: Scale of the prior strength of the intraday level update (1: as estimated; 4 chosen
+#: Scale of the prior strength of the intraday level update (1: as estimated; chosen
 #: on January-June 1999 by benchmarks/tune_forecast.py).
-INTRADAY_PRIOR = 4.0
+INTRADAY_PRIOR = 1.0
+#: Half-life [h] of the recency weights of the day's intervals so far (None: equal).
+INTRADAY_HALF_LIFE_H: float | None = 0.5
+#: Half-life [h] of the update's effect over the rest of the day (None: all of it).
+INTRADAY_PERSISTENCE_H: float | None = None
 _DAY = pd.Timedelta(days=1)
 
 
@@ -61,6 +68,9 @@ class QueueReport:
     intraday_factor : float
         Multiplier of the rest of the start day from its calls so far (NaN when
         ``start`` is not inside a day of the history).
+    day_variance : float
+        Relative variance of a day's level around the forecast, beyond Poisson noise,
+        in the backtest (:func:`day_level_variance`).
     history_start, history_end : Timestamp
         First and last interval of the history.
     missing_days : tuple of date
@@ -82,6 +92,7 @@ class QueueReport:
     weights: dict = field(default_factory=dict)
     dispersion: float = float("nan")
     intraday_factor: float = float("nan")
+    day_variance: float = float("nan")
     history_start: pd.Timestamp | None = None
     history_end: pd.Timestamp | None = None
     missing_days: tuple = ()
@@ -468,6 +479,32 @@ def intraday_factor(actual_so_far: float, forecast_so_far: float, day_variance: 
     return float((actual_so_far + c) / (forecast_so_far + c))
 
 
+def recency_weights(n_slots: int, interval: pd.Timedelta,
+                    half_life_h: float | None = None) -> np.ndarray:
+    """Weights of the ``n_slots`` intervals before a cut for the intraday update.
+
+    ``0.5 ** (age / half_life_h)`` with ``age`` the hours from the end of each interval
+    to the cut (the last interval before the cut has weight 1); all 1 without a
+    half-life.
+    """
+    if half_life_h is None:
+        return np.ones(n_slots)
+    hours = interval / pd.Timedelta(hours=1)
+    age = (n_slots - 1 - np.arange(n_slots)) * hours
+    return 0.5 ** (age / float(half_life_h))
+
+
+def persistence_weights(n_slots: int, interval: pd.Timedelta,
+                        half_life_h: float | None = None) -> np.ndarray:
+    """Share of the intraday factor's excess kept by each of the ``n_slots`` intervals
+    after the cut: ``0.5 ** (hours from the cut to the interval's start / half_life_h)``;
+    all 1 without a half-life (the whole rest of the day moves together)."""
+    if half_life_h is None:
+        return np.ones(n_slots)
+    hours = interval / pd.Timedelta(hours=1)
+    return 0.5 ** (np.arange(n_slots) * hours / float(half_life_h))
+
+
 def _intraday_split(matrix: DayMatrix, start: pd.Timestamp) -> int | None:
     """Row of the day ``start`` falls inside when the history has intervals of it before
     ``start``; None otherwise (``start`` a midnight, or its day not in the history)."""
@@ -496,11 +533,18 @@ def _forecast_queue(queue: str, matrix: DayMatrix, calendar: DayCalendar,
         slot = int((start - start.normalize()) / matrix.interval)
         so_far = matrix.calls[split, :slot]
         known = np.isfinite(so_far) & training.open[days[0].weekday()][:slot]
-        a, f = float(so_far[known].sum()), float(mean[0, :slot][known].sum())
+        w = recency_weights(slot, matrix.interval, INTRADAY_HALF_LIFE_H)[known]
+        a = float((w * so_far[known]).sum())
+        f = float((w * mean[0, :slot][known]).sum())
         factor = intraday_factor(a, f, fit.day_variance, intraday_prior)
-        mean[0, slot:] *= factor
+        keep = persistence_weights(matrix.slots - slot, matrix.interval,
+                                   INTRADAY_PERSISTENCE_H)
+        mean[0, slot:] *= 1.0 + (factor - 1.0) * keep
+        weighted = ("" if INTRADAY_HALF_LIFE_H is None
+                    else f" (intervals weighted by recency, half-life {INTRADAY_HALF_LIFE_H:g} h)")
         notes.append(f"intraday update {start:%Y-%m-%d} from {start:%H:%M}: {a:.0f} calls "
-                     f"so far against {f:.0f} forecast, rest of the day x {factor:.3f}")
+                     f"so far against {f:.0f} forecast{weighted}, rest of the day "
+                     f"x {factor:.3f}")
     low, high = count_quantiles(mean, fit.dispersion)
     aht = aht_profile(training)[days.weekday]
     interval = matrix.interval
@@ -525,6 +569,7 @@ def _forecast_queue(queue: str, matrix: DayMatrix, calendar: DayCalendar,
         weights=fit.weights,
         dispersion=fit.dispersion,
         intraday_factor=factor if split is not None else float("nan"),
+        day_variance=fit.day_variance,
         history_start=matrix.days[0] + (matrix.first % slots) * interval,
         history_end=matrix.days[0] + matrix.last * interval,
         missing_days=tuple(seen[training.missing_days].date),
