@@ -44,6 +44,8 @@ PROFILE_GRID = {
     "pooled_level": [0.0, 0.25, 0.5, 0.75, 1.0],
     "pooled_days": [7, 14, 21, 28],
     "weekday_weeks": [4, 8, 12, 16],
+    "trim": [0.0, 0.1, 0.2, 0.3, 0.4],
+    "smooth": [True, False],
 }
 MONTH_GRID = {
     **PROFILE_GRID,

@@ -176,7 +176,8 @@ def _trimmed_shares(counts: np.ndarray, trim: float) -> np.ndarray:
 
 
 def intraday_profiles(training: Training, weeks: int = 8, pool: float = 0.5,
-                      pool_weeks: int = 2, trim: float = 0.2) -> np.ndarray:
+                      pool_weeks: int = 2, trim: float = 0.2,
+                      smooth: bool = True) -> np.ndarray:
     """Share of each weekday's calls per interval, ``(7, slots)``; rows sum to 1 or 0.
 
     Each weekday's profile blends its own shape (trimmed mean of the daily shares of
@@ -197,6 +198,8 @@ def intraday_profiles(training: Training, weeks: int = 8, pool: float = 0.5,
         Weeks of usable group days behind the group profile.
     trim : float
         Share of days trimmed at each end, slot by slot (robust to odd days).
+    smooth : bool
+        Smooth each profile with weights 1/4, 1/2, 1/4.
     """
     counts = training.counts
     group = weekday_groups(training)
@@ -217,7 +220,7 @@ def intraday_profiles(training: Training, weeks: int = 8, pool: float = 0.5,
             pooled = own[w]
         mix = (1 - pool) * own[w] + pool * pooled if have[w] else pooled
         if mix.sum() > 0:
-            out[w] = _smooth(mix, training.open[w])
+            out[w] = _smooth(mix, training.open[w]) if smooth else mix / mix.sum()
     return out
 
 
@@ -273,6 +276,8 @@ class DailyProfile(Model):
         Weight (0..1) of a level shared by all weekdays (mean of the last
         ``pooled_days`` usable days over their weekday weights of the last
         ``weekday_weeks`` weeks) against each weekday's own level.
+    trim, smooth :
+        Of the intraday profiles (see :func:`intraday_profiles`).
     """
 
     level_weeks: int = 8
@@ -285,6 +290,8 @@ class DailyProfile(Model):
     pooled_level: float = 0.0
     pooled_days: int = 21
     weekday_weeks: int = 12
+    trim: float = 0.3
+    smooth: bool = True
     name: str = "daily_profile"
 
     def daily_totals(self, training: Training, days: pd.DatetimeIndex) -> np.ndarray:
@@ -330,7 +337,8 @@ class DailyProfile(Model):
         return shared * weight
 
     def predict(self, training, days):
-        profiles = intraday_profiles(training, self.profile_weeks, self.pool, self.pool_weeks)
+        profiles = intraday_profiles(training, self.profile_weeks, self.pool, self.pool_weeks,
+                                     self.trim, self.smooth)
         return self.daily_totals(training, days)[:, None] * profiles[days.weekday]
 
 
@@ -472,7 +480,7 @@ MODELS: dict[str, Model] = {
     "week_median": WeekAverage(8, "median", name="week_median"),
     "daily_profile": DailyProfile(),
     "daily_profile_month": DailyProfile(month_effect=True, pooled_level=0.75, pooled_days=7,
-                                        weekday_weeks=16, month_shrink=2.0,
+                                        weekday_weeks=16, month_shrink=2.0, trim=0.4,
                                         name="daily_profile_month"),
     "mstl_daily": StatsForecastDaily("mstl", name="mstl_daily"),
     "mstl_interval": StatsForecastInterval(name="mstl_interval"),
