@@ -245,7 +245,6 @@ class _Rolling:
     day: np.ndarray
     forecasts: dict
     scores: dict
-    origins: int
 
 
 def _rolling(matrix: DayMatrix, calendar: DayCalendar, flags: np.ndarray,
@@ -282,7 +281,7 @@ def _rolling(matrix: DayMatrix, calendar: DayCalendar, flags: np.ndarray,
     return _Rolling(
         actual=np.concatenate(actuals) if actuals else np.empty(0),
         day=np.concatenate(day_ids) if day_ids else np.empty(0, dtype=int),
-        forecasts=forecasts, scores=scores, origins=len(origins))
+        forecasts=forecasts, scores=scores)
 
 
 def combination_weights(actual, forecasts, prior: int, origin=None) -> np.ndarray:

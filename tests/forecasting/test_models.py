@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting import MODELS, forecast
+from forecasting import MODELS, forecast, wape
 
 FAST_MODELS = ["seasonal_naive", "week_mean", "week_weighted", "week_median",
                "daily_profile", "daily_profile_month"]
@@ -111,3 +111,14 @@ def test_statsforecast_mstl_recovers_weekday_totals(history_factory):
     start, end = _next_week(history, weeks=10)
     calls = forecast(history, start, end, "mstl_daily")["calls"].to_numpy().reshape(7, -1)
     np.testing.assert_allclose(calls.sum(axis=1), truth.sum(axis=1), rtol=0.08, atol=5)
+
+
+@pytest.mark.slow
+def test_statsforecast_mstl_on_intervals_recovers_the_week(history_factory):
+    history, _ = history_factory(weeks=10, seed=1, interval_min=60)
+    truth = _truth(history_factory, 11, interval_min=60)[-7:]
+    start, end = _next_week(history, weeks=10)
+    calls = forecast(history, start, end, "mstl_interval")["calls"].to_numpy().reshape(7, -1)
+    np.testing.assert_allclose(calls.sum(axis=1), truth.sum(axis=1), rtol=0.08, atol=5)
+    assert wape(truth.ravel(), calls.ravel()) < 0.12
+    assert (calls[truth == 0] == 0).all()  # closed hours stay closed
