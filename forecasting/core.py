@@ -311,6 +311,11 @@ def combination_weights(actual, forecasts, prior: int, origin=None) -> np.ndarra
     ndarray (k,)
         Non-negative weights summing to 1.
     """
+    return _fit_weights(actual, forecasts, prior, origin)[0]
+
+
+def _fit_weights(actual, forecasts, prior: int, origin) -> tuple[np.ndarray, str | None]:
+    """:func:`combination_weights` and a note when the fit failed (prior weights then)."""
     y = np.asarray(actual, dtype=float)
     f = np.asarray(forecasts, dtype=float)
     k = f.shape[1] if f.ndim == 2 else 1
@@ -318,17 +323,20 @@ def combination_weights(actual, forecasts, prior: int, origin=None) -> np.ndarra
     target = np.zeros(k)
     target[prior] = 1.0
     if origin is None or len(y) == 0 or len(np.unique(origin)) < 2:
-        return target
-    fitted = _simplex_least_squares(f, y)
+        return target, None
+    fitted, message = _simplex_least_squares(f, y)
+    if fitted is None:
+        return target, (f"combination weights not fitted ({message}): the best seasonal "
+                        "average used alone")
     keep = _evidence_weight(y, f @ fitted, f[:, prior], np.asarray(origin))
     weights = keep * fitted + (1 - keep) * target
     weights[weights < 1e-3] = 0.0
-    return weights / weights.sum()
+    return weights / weights.sum(), None
 
 
-def _simplex_least_squares(f: np.ndarray, y: np.ndarray) -> np.ndarray:
+def _simplex_least_squares(f: np.ndarray, y: np.ndarray) -> tuple[np.ndarray | None, str]:
     """``argmin |f w - y|^2`` over the simplex ``w >= 0, sum w = 1`` (SLSQP on the
-    normal equations, scaled; k is small)."""
+    normal equations, scaled; k is small).  None and the solver's message if it fails."""
     from scipy.optimize import minimize
 
     k = f.shape[1]
@@ -342,13 +350,15 @@ def _simplex_least_squares(f: np.ndarray, y: np.ndarray) -> np.ndarray:
                       constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1.0,
                                     "jac": lambda w: np.ones(k)}],
                       options={"ftol": 1e-12, "maxiter": 200})
-    w = np.clip(result.x, 0.0, None) if result.success else start
-    return w / w.sum()
+    if not result.success:
+        return None, str(result.message)
+    w = np.clip(result.x, 0.0, None)
+    return w / w.sum(), ""
 
 
 def _evidence_weight(actual, fitted, prior, origin) -> float:
     """``max(0, 1 - 1/t**2)`` for the t-statistic of the per-origin WAPE gain."""
-    ids, inv = np.unique(origin, return_inverse=True)
+    _, inv = np.unique(origin, return_inverse=True)
     total = np.bincount(inv, weights=actual)
     ok = total > 0
     gain = (np.bincount(inv, weights=np.abs(actual - prior))
@@ -403,8 +413,9 @@ def select_model(matrix: DayMatrix, calendar: DayCalendar, model: str | Model = 
     origins of ``matrix``, from the history before that origin only.  For ``"auto"``
     the best seasonal average (:data:`forecasting.models.BASELINES`, lowest WAPE) is
     the prior, and the candidates are combined with :func:`combination_weights`
-    (shrunk towards the prior as far as the evidence against it is thin).  The dispersion of the prediction intervals is
-    calibrated on the chosen forecast's errors at those origins.
+    (shrunk towards the prior as far as the evidence against it is thin).  The
+    dispersion of the prediction intervals is calibrated on the chosen forecast's
+    errors at those origins.
     """
     weeks = SELECTION_WEEKS if weeks is None else weeks
     flags = calendar.flags(matrix.days)
@@ -417,7 +428,9 @@ def select_model(matrix: DayMatrix, calendar: DayCalendar, model: str | Model = 
     if auto:
         usable = [m for m in pool if m.name in rolling.forecasts]
         if usable:
-            chosen, weights = _combine(usable, rolling)
+            chosen, weights, note = _combine(usable, rolling)
+            if note:
+                notes.append(note)
             combined = sum(w * rolling.forecasts[n] for n, w in weights.items())
         else:
             chosen = get_model("daily_profile")
@@ -438,20 +451,21 @@ def select_model(matrix: DayMatrix, calendar: DayCalendar, model: str | Model = 
     return _Fit(chosen, scores if auto else {}, weights, phi, day_var, tuple(notes))
 
 
-def _combine(pool: Sequence[Model], rolling: _Rolling) -> tuple[Model, dict]:
-    """The combination of ``pool`` fitted on ``rolling`` and its weights by name."""
+def _combine(pool: Sequence[Model], rolling: _Rolling) -> tuple[Model, dict, str | None]:
+    """The combination of ``pool`` fitted on ``rolling``, its weights by name and a note
+    when the weights could not be fitted."""
     names = [m.name for m in pool]
     baselines = [n for n in names if n in BASELINES]
     ranked = baselines or names
     prior = min(ranked, key=lambda n: (rolling.scores[n], names.index(n)))
     f = np.column_stack([rolling.forecasts[n] for n in names])
-    w = combination_weights(rolling.actual, f, names.index(prior), rolling.day // 7)
+    w, note = _fit_weights(rolling.actual, f, names.index(prior), rolling.day // 7)
     members = [(m, float(x)) for m, x in zip(pool, w, strict=True) if x > 0]
     if len(members) == 1:
-        return members[0][0], {members[0][0].name: 1.0}
+        return members[0][0], {members[0][0].name: 1.0}, note
     combo = Combination(tuple(m for m, _ in members), tuple(x for _, x in members),
                         name="combination")
-    return combo, {m.name: x for m, x in members}
+    return combo, {m.name: x for m, x in members}, note
 
 
 def intraday_factor(actual_so_far: float, forecast_so_far: float, day_variance: float,

@@ -138,3 +138,16 @@ def test_shuffling_the_evaluation_weeks_changes_no_chosen_setting(history_factor
     rb = backtest(shuffled, ["auto"], origins=[cut])
     assert ra["weights"].iloc[0] == rb["weights"].iloc[0]
     assert ra["wape"].iloc[0] != rb["wape"].iloc[0]  # the scored week itself moved
+
+
+def test_a_failed_weight_fit_is_said_and_falls_back_to_the_best_average(history_factory,
+                                                                        monkeypatch):
+    from forecasting import core
+
+    monkeypatch.setattr(core, "_simplex_least_squares",
+                        lambda f, y: (None, "Iteration limit reached"))
+    history, _ = history_factory(weeks=14, seed=3, interval_min=60)
+    start = START + pd.Timedelta(weeks=14)
+    report = forecast(history, start, start + pd.Timedelta(days=7)).attrs["report"]["sales"]
+    assert len(report.weights) == 1 and next(iter(report.weights)).startswith("week_")
+    assert any("not fitted (Iteration limit reached)" in note for note in report.notes)
