@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting import Combination, Model, backtest, forecast, wape
+from forecasting import Combination, Model, backtest, forecast
 from forecasting.core import combination_weights, day_level_variance
 from forecasting.models import DailyProfile, WeekAverage
 from forecasting.tuning import choose_settings
@@ -87,12 +87,10 @@ def test_auto_weights_recover_the_better_model_on_a_growing_series(history_facto
 
 def test_a_pure_seasonal_average_is_forecast_no_worse_than_the_median(history_factory):
     history, _ = history_factory(weeks=20, seed=7, interval_min=60)
+    # Stable weekday totals and shape, Poisson counts: the truth is a seasonal average.
     rows = backtest(history, ["week_median_4", "week_median_6", "week_median_8", "auto"],
                     origins=6)
-    pooled = {m: wape(g["actual_calls"], g["actual_calls"] * (1 + g["bias"]))
-              for m, g in rows.groupby("model")}
     score = rows.groupby("model")["wape"].mean()
-    assert pooled  # the bias column is consistent with the totals
     assert score["auto"] <= min(score[["week_median_4", "week_median_6", "week_median_8"]])
 
 
