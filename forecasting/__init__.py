@@ -17,11 +17,14 @@ from forecasting.core import (
 from forecasting.metrics import bias, coverage, mape, wape
 from forecasting.models import (
     AUTO_CANDIDATES,
+    BASELINES,
     MODELS,
+    Combination,
     DailyProfile,
     Model,
     SeasonalNaive,
     StatsForecastDaily,
+    StatsForecastInterval,
     WeekAverage,
 )
 
@@ -33,6 +36,7 @@ __all__ = [
     "QueueReport",
     "MODELS",
     "AUTO_CANDIDATES",
+    "BASELINES",
     "MIN_HISTORY_DAYS",
     "SELECTION_WEEKS",
     "Model",
@@ -40,6 +44,8 @@ __all__ = [
     "WeekAverage",
     "DailyProfile",
     "StatsForecastDaily",
+    "StatsForecastInterval",
+    "Combination",
     "wape",
     "mape",
     "bias",

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -62,10 +62,14 @@ class DayCalendar:
         Name of every holiday or special day.
     factors : dict[datetime.date, float]
         User factors of special days that have one.
+    categories : dict[datetime.date, str]
+        Category of every holiday (``"public"``, ``"optional"``...; ``"special"`` for
+        user special days).
     """
 
     names: Mapping[dt.date, str]
     factors: Mapping[dt.date, float]
+    categories: Mapping[dt.date, str] = field(default_factory=dict)
 
     def flags(self, days: pd.DatetimeIndex) -> np.ndarray:
         """True on the holidays and special days among ``days``."""
@@ -89,12 +93,14 @@ class DayCalendar:
             around it), NaN where unknown.
         """
         learned: dict[str, list[float]] = {}
+        by_category: dict[str, list[float]] = {}
         for day, total, ref in zip(history_days.date, history_totals, reference, strict=True):
             name = self.names.get(day)
             if name is None or day in self.factors:
                 continue
             if np.isfinite(total) and np.isfinite(ref) and ref > 0:
                 learned.setdefault(name, []).append(total / ref)
+                by_category.setdefault(self.categories.get(day, ""), []).append(total / ref)
         everything = [r for ratios in learned.values() for r in ratios]
         out = np.ones(len(days))
         notes = []
@@ -109,6 +115,11 @@ class DayCalendar:
                 out[i] = float(np.median(learned[name]))
                 notes.append(f"{day} {name}: factor {out[i]:.2f} (learned from "
                              f"{len(learned[name])} earlier day(s) of the same name)")
+            elif self.categories.get(day, "") in by_category and len(self.categories) > 0:
+                same = by_category[self.categories.get(day, "")]
+                out[i] = float(np.median(same))
+                notes.append(f"{day} {name}: factor {out[i]:.2f} (median of {len(same)} "
+                             f"earlier {self.categories.get(day)} holiday(s))")
             elif everything:
                 out[i] = float(np.median(everything))
                 notes.append(f"{day} {name}: factor {out[i]:.2f} (median of "
@@ -152,7 +163,7 @@ def _special_days(special_days) -> list[SpecialDay]:
 
 
 def build_calendar(years: Iterable[int], holidays_country: str | None = None,
-                   special_days=None) -> DayCalendar:
+                   special_days=None, categories: Iterable[str] | None = None) -> DayCalendar:
     """Holidays of ``holidays_country`` for ``years`` plus the user's special days.
 
     Parameters
@@ -164,6 +175,10 @@ def build_calendar(years: Iterable[int], holidays_country: str | None = None,
         subdivision after a hyphen (``"US-NY"``).
     special_days : list of date / SpecialDay, or mapping date -> factor, optional
         User-listed special days; a factor of None means "learn it".
+    categories : iterable of str, optional
+        Holiday categories of the ``holidays`` package (default ``("public",)``; e.g.
+        ``("public", "optional")`` adds Israel's intermediate days of Pesach and
+        Sukkot).
 
     Raises
     ------
@@ -172,20 +187,31 @@ def build_calendar(years: Iterable[int], holidays_country: str | None = None,
     """
     names: dict[dt.date, str] = {}
     factors: dict[dt.date, float] = {}
+    kinds: dict[dt.date, str] = {}
     if holidays_country:
         import holidays
 
         country, _, subdiv = str(holidays_country).partition("-")
+        cats = tuple(categories) if categories else ("public",)
         try:
             table = holidays.country_holidays(country.upper(), subdiv=subdiv or None,
-                                              years=sorted(set(years)))
+                                              years=sorted(set(years)), categories=cats)
+        except ValueError as exc:
+            raise InputError("holiday_categories", cats,
+                             f"categories the holidays package knows for {country}") from exc
         except NotImplementedError as exc:
             raise InputError("holidays_country", holidays_country,
                              "a country code known to the holidays package, e.g. 'IL', 'US'"
                              ) from exc
         names.update({day: str(name) for day, name in table.items()})
+        if len(cats) > 1:
+            for cat in cats:
+                one = holidays.country_holidays(country.upper(), subdiv=subdiv or None,
+                                                years=sorted(set(years)), categories=(cat,))
+                kinds.update({day: cat for day in one})
     for item in _special_days(special_days):
         names[item.date] = item.name
+        kinds[item.date] = "special"
         if item.factor is not None:
             factors[item.date] = float(item.factor)
-    return DayCalendar(names, factors)
+    return DayCalendar(names, factors, kinds if len(set(kinds.values())) > 1 else {})

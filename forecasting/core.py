@@ -12,7 +12,7 @@ from forecasting._matrix import DayMatrix, Training, _neighbour_median, day_matr
 from forecasting.aht import aht_profile
 from forecasting.calendar import DayCalendar, build_calendar
 from forecasting.metrics import bias, coverage, mape, wape
-from forecasting.models import AUTO_CANDIDATES, Model, get_model
+from forecasting.models import AUTO_CANDIDATES, BASELINES, Combination, Model, get_model
 from forecasting.uncertainty import calibrate_dispersion, count_quantiles
 from wfm.errors import DataError, InputError
 from wfm.frames import FORECAST_COLUMNS, interval_length, validate_history
@@ -25,6 +25,13 @@ __all__ = [
     "QueueReport",
     "MIN_HISTORY_DAYS",
     "SELECTION_WEEKS",
+    "INTRADAY_PRIOR",
+    "INTRADAY_HALF_LIFE_H",
+    "recency_weights",
+    "persistence_weights",
+    "combination_weights",
+    "day_level_variance",
+    "intraday_factor",
 ]
 
 ProgressCallback = Callable[[float, float, str], None]
@@ -32,7 +39,14 @@ ProgressCallback = Callable[[float, float, str], None]
 #: Shortest history accepted, in days.
 MIN_HISTORY_DAYS = 14
 #: Weekly origins of the rolling backtest behind model choice and interval calibration.
-SELECTION_WEEKS = 6
+SELECTION_WEEKS = 10
+#: Scale of the prior strength of the intraday level update (1: as estimated; chosen
+#: on January-June 1999 by benchmarks/tune_forecast.py).
+INTRADAY_PRIOR = 1.0
+#: Half-life [h] of the recency weights of the day's intervals so far (None: equal).
+INTRADAY_HALF_LIFE_H: float | None = 0.5
+#: Half-life [h] of the update's effect over the rest of the day (None: all of it).
+INTRADAY_PERSISTENCE_H: float | None = None
 _DAY = pd.Timedelta(days=1)
 
 
@@ -47,8 +61,16 @@ class QueueReport:
         Model used.
     scores : dict[str, float]
         Rolling-origin WAPE of each candidate when the model was chosen automatically.
+    weights : dict[str, float]
+        Weight of each candidate in the forecast ``"auto"`` made (sums to 1).
     dispersion : float
         Negative binomial dispersion of the prediction intervals.
+    intraday_factor : float
+        Multiplier of the rest of the start day from its calls so far (NaN when
+        ``start`` is not inside a day of the history).
+    day_variance : float
+        Relative variance of a day's level around the forecast, beyond Poisson noise,
+        in the backtest (:func:`day_level_variance`).
     history_start, history_end : Timestamp
         First and last interval of the history.
     missing_days : tuple of date
@@ -67,7 +89,10 @@ class QueueReport:
     queue: str
     model: str
     scores: dict = field(default_factory=dict)
+    weights: dict = field(default_factory=dict)
     dispersion: float = float("nan")
+    intraday_factor: float = float("nan")
+    day_variance: float = float("nan")
     history_start: pd.Timestamp | None = None
     history_end: pd.Timestamp | None = None
     missing_days: tuple = ()
@@ -82,6 +107,9 @@ class QueueReport:
         if self.scores:
             ranked = sorted(self.scores.items(), key=lambda kv: kv[1])
             out.append("  backtest WAPE: " + ", ".join(f"{k} {v:.3f}" for k, v in ranked))
+        if len(self.weights) > 1:
+            ranked = sorted(self.weights.items(), key=lambda kv: -kv[1])
+            out.append("  weights: " + ", ".join(f"{k} {v:.2f}" for k, v in ranked))
         out.append(f"  history {self.history_start} .. {self.history_end}")
         if self.missing_days:
             out.append(f"  {len(self.missing_days)} day(s) missing from the history (not "
@@ -203,85 +231,333 @@ def _predict(model: Model, training: Training, calendar: DayCalendar,
     return _Prediction(np.maximum(mean, 0.0), notes)
 
 
-def _rolling(matrix: DayMatrix, calendar: DayCalendar, flags: np.ndarray,
-             models: Sequence[Model], weeks: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """One-week-ahead forecasts at the last ``weeks`` weekly origins of ``matrix``.
+@dataclass(frozen=True)
+class _Rolling:
+    """One-week-ahead forecasts of several models at the same weekly origins.
 
-    Returns, per model name, the actual and forecast calls of every interval that has
-    an actual value (flattened over origins).
+    ``actual`` and each ``forecasts[name]`` hold the intervals with an actual value,
+    flattened over origins; ``day`` numbers the (origin, day) each interval belongs to.
+    Models that failed at an origin are only in ``scores`` (WAPE on the origins they
+    managed).
     """
+
+    actual: np.ndarray
+    day: np.ndarray
+    forecasts: dict
+    scores: dict
+
+
+def _rolling(matrix: DayMatrix, calendar: DayCalendar, flags: np.ndarray,
+             models: Sequence[Model], weeks: int) -> _Rolling:
+    """One-week-ahead forecasts of ``models`` at the last ``weeks`` weekly origins."""
     end = _complete_days(matrix)
     origins = [end - 7 * k for k in range(weeks, 0, -1)
                if end - 7 * k > 0 and _two_weeks(matrix.head(end - 7 * k))]
-    pairs: dict[str, tuple[list, list]] = {m.name: ([], []) for m in models}
-    for origin in origins:
+    actuals, day_ids = [], []
+    per_model: dict[str, list] = {m.name: [] for m in models}
+    for n, origin in enumerate(origins):
         head = matrix.head(origin)
         training = prepare(head, flags[:origin])
         days = matrix.days[origin:origin + 7]
         actual = matrix.calls[origin:origin + 7]
         known = np.isfinite(actual)
+        actuals.append(actual[known])
+        day_ids.append((7 * n + np.arange(len(days)))[:, None].repeat(matrix.slots, 1)[known])
         for model in models:
             try:
                 mean = _predict(model, training, calendar, days).mean
             except DataError:
+                per_model[model.name].append(None)
                 continue
-            pairs[model.name][0].append(actual[known])
-            pairs[model.name][1].append(mean[known])
-    return {name: (np.concatenate(a) if a else np.empty(0), np.concatenate(f) if f else np.empty(0))
-            for name, (a, f) in pairs.items()}
+            per_model[model.name].append(mean[known])
+    scores, forecasts = {}, {}
+    for name, parts in per_model.items():
+        done = [i for i, f in enumerate(parts) if f is not None]
+        if done:
+            scores[name] = wape(np.concatenate([actuals[i] for i in done]),
+                                np.concatenate([parts[i] for i in done]))
+        if parts and len(done) == len(parts):
+            forecasts[name] = np.concatenate(parts)
+    return _Rolling(
+        actual=np.concatenate(actuals) if actuals else np.empty(0),
+        day=np.concatenate(day_ids) if day_ids else np.empty(0, dtype=int),
+        forecasts=forecasts, scores=scores)
+
+
+def combination_weights(actual, forecasts, prior: int, origin=None) -> np.ndarray:
+    """Weights of a forecast combination fitted on backtest errors, shrunk to a prior.
+
+    The fitted weights ``w`` minimise the squared error of ``forecasts @ w`` against
+    ``actual`` over non-negative weights summing to 1 (Granger & Ramanathan 1984,
+    constrained).  They are then shrunk towards all weight on forecast ``prior`` as
+    far as the evidence that they beat it is thin: with ``t`` the t-statistic over
+    backtest origins of the prior's WAPE minus the fitted combination's, the fit keeps
+    weight ``max(0, 1 - 1 / t**2)`` (positive-part James-Stein), none when ``t <= 1``.
+
+    Parameters
+    ----------
+    actual : array_like (n,)
+        Backtest actual calls.
+    forecasts : array_like (n, k)
+        Backtest forecasts of the k candidates for the same intervals.
+    prior : int
+        Column of the forecast shrunk towards.
+    origin : array_like of int (n,), optional
+        Backtest origin of each interval; without it (or with one origin) there is no
+        evidence and the prior gets all the weight.
+
+    Returns
+    -------
+    ndarray (k,)
+        Non-negative weights summing to 1.
+    """
+    return _fit_weights(actual, forecasts, prior, origin)[0]
+
+
+def _fit_weights(actual, forecasts, prior: int, origin) -> tuple[np.ndarray, str | None]:
+    """:func:`combination_weights` and a note when the fit failed (prior weights then)."""
+    y = np.asarray(actual, dtype=float)
+    f = np.asarray(forecasts, dtype=float)
+    k = f.shape[1] if f.ndim == 2 else 1
+    f = f.reshape(len(y), k)
+    target = np.zeros(k)
+    target[prior] = 1.0
+    if origin is None or len(y) == 0 or len(np.unique(origin)) < 2:
+        return target, None
+    fitted, message = _simplex_least_squares(f, y)
+    if fitted is None:
+        return target, (f"combination weights not fitted ({message}): the best seasonal "
+                        "average used alone")
+    keep = _evidence_weight(y, f @ fitted, f[:, prior], np.asarray(origin))
+    weights = keep * fitted + (1 - keep) * target
+    weights[weights < 1e-3] = 0.0
+    return weights / weights.sum(), None
+
+
+def _simplex_least_squares(f: np.ndarray, y: np.ndarray) -> tuple[np.ndarray | None, str]:
+    """``argmin |f w - y|^2`` over the simplex ``w >= 0, sum w = 1`` (SLSQP on the
+    normal equations, scaled; k is small).  None and the solver's message if it fails."""
+    from scipy.optimize import minimize
+
+    k = f.shape[1]
+    scale = max(float((y ** 2).sum()), 1e-12)
+    gram = f.T @ f / scale
+    cross = f.T @ y / scale
+    start = np.full(k, 1.0 / k)
+    result = minimize(lambda w: w @ gram @ w - 2 * cross @ w, start,
+                      jac=lambda w: 2 * (gram @ w - cross), method="SLSQP",
+                      bounds=[(0.0, 1.0)] * k,
+                      constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1.0,
+                                    "jac": lambda w: np.ones(k)}],
+                      options={"ftol": 1e-12, "maxiter": 200})
+    if not result.success:
+        return None, str(result.message)
+    w = np.clip(result.x, 0.0, None)
+    return w / w.sum(), ""
+
+
+def _evidence_weight(actual, fitted, prior, origin) -> float:
+    """``max(0, 1 - 1/t**2)`` for the t-statistic of the per-origin WAPE gain."""
+    _, inv = np.unique(origin, return_inverse=True)
+    total = np.bincount(inv, weights=actual)
+    ok = total > 0
+    gain = (np.bincount(inv, weights=np.abs(actual - prior))
+            - np.bincount(inv, weights=np.abs(actual - fitted)))[ok] / total[ok]
+    if len(gain) < 2:
+        return 0.0
+    sd = gain.std(ddof=1)
+    if sd <= 0:
+        return 1.0 if gain.mean() > 0 else 0.0
+    t = gain.mean() / (sd / np.sqrt(len(gain)))
+    return float(max(0.0, 1.0 - 1.0 / t ** 2)) if t > 1 else 0.0
+
+
+def day_level_variance(actual, forecast, day) -> float:
+    """Relative variance of a day's level around the forecast, beyond Poisson noise.
+
+    With daily totals ``A`` and forecasts ``F`` over backtest days, the day's rate is
+    taken as ``F`` times a level factor of mean 1 and variance ``v``.  The spread of
+    ``log(A / F)`` is measured robustly (1.4826 x its median absolute deviation, so
+    that holiday weeks in the backtest do not inflate it) and the Poisson part,
+    the median of ``1 / F``, is taken off; at least 1e-4.
+    """
+    day = np.asarray(day, dtype=int)
+    if len(day) == 0:
+        return float("nan")
+    a = np.bincount(day, weights=np.asarray(actual, dtype=float))
+    f = np.bincount(day, weights=np.asarray(forecast, dtype=float))
+    ok = (f > 5.0) & (a > 0)
+    if ok.sum() < 3:
+        return float("nan")
+    z = np.log(a[ok] / f[ok])
+    spread = 1.4826 * np.median(np.abs(z - np.median(z)))
+    return float(max(spread ** 2 - np.median(1.0 / f[ok]), 1e-4))
 
 
 @dataclass(frozen=True)
 class _Fit:
     model: Model
     scores: dict
+    weights: dict
     dispersion: float
+    day_variance: float
     notes: tuple
 
 
 def select_model(matrix: DayMatrix, calendar: DayCalendar, model: str | Model = "auto",
                  *, candidates: Sequence[str | Model] = AUTO_CANDIDATES,
-                 weeks: int = SELECTION_WEEKS) -> _Fit:
-    """Choose the model (``"auto"``: lowest rolling-origin WAPE) and calibrate intervals.
+                 weeks: int | None = None) -> _Fit:
+    """Choose the model (``"auto"``: a combination) and calibrate its intervals.
 
-    The rolling origin is weekly over the last ``weeks`` weeks of ``matrix``; each
-    origin forecasts one week ahead from the history before it.  The dispersion of the
-    prediction intervals is calibrated on the chosen model's errors there.
+    Every candidate forecasts one week ahead from each of the last ``weeks`` weekly
+    origins of ``matrix``, from the history before that origin only.  For ``"auto"``
+    the best seasonal average (:data:`forecasting.models.BASELINES`, lowest WAPE) is
+    the prior, and the candidates are combined with :func:`combination_weights`
+    (shrunk towards the prior as far as the evidence against it is thin).  The
+    dispersion of the prediction intervals is calibrated on the chosen forecast's
+    errors at those origins.
     """
+    weeks = SELECTION_WEEKS if weeks is None else weeks
     flags = calendar.flags(matrix.days)
     auto = isinstance(model, str) and model == "auto"
     pool = [get_model(c) for c in candidates] if auto else [get_model(model)]
-    errors = _rolling(matrix, calendar, flags, pool, weeks)
-    scores = {name: wape(a, f) for name, (a, f) in errors.items() if a.size}
+    rolling = _rolling(matrix, calendar, flags, pool, weeks)
+    scores = rolling.scores
     notes = []
+    weights: dict = {}
     if auto:
-        if scores:
-            best = min(scores, key=lambda k: (scores[k], list(errors).index(k)))
-            chosen = next(m for m in pool if m.name == best)
+        usable = [m for m in pool if m.name in rolling.forecasts]
+        if usable:
+            chosen, weights, note = _combine(usable, rolling)
+            if note:
+                notes.append(note)
+            combined = sum(w * rolling.forecasts[n] for n, w in weights.items())
         else:
             chosen = get_model("daily_profile")
+            combined = np.empty(0)
             notes.append("history too short for a rolling backtest: daily_profile used "
                          "without comparison")
     else:
         chosen = pool[0]
-    actual, mean = errors.get(chosen.name, (np.empty(0), np.empty(0)))
+        combined = rolling.forecasts.get(chosen.name, np.empty(0))
+    actual = rolling.actual if len(combined) else np.empty(0)
     if actual.size:
-        phi = calibrate_dispersion(actual, mean)
+        phi = calibrate_dispersion(actual, combined)
+        day_var = day_level_variance(actual, combined, rolling.day)
     else:
         phi = 1e-6
+        day_var = float("nan")
         notes.append("no backtest to calibrate prediction intervals: Poisson noise only")
-    return _Fit(chosen, scores if auto else {}, phi, tuple(notes))
+    return _Fit(chosen, scores if auto else {}, weights, phi, day_var, tuple(notes))
+
+
+def _combine(pool: Sequence[Model], rolling: _Rolling) -> tuple[Model, dict, str | None]:
+    """The combination of ``pool`` fitted on ``rolling``, its weights by name and a note
+    when the weights could not be fitted."""
+    names = [m.name for m in pool]
+    baselines = [n for n in names if n in BASELINES]
+    ranked = baselines or names
+    prior = min(ranked, key=lambda n: (rolling.scores[n], names.index(n)))
+    f = np.column_stack([rolling.forecasts[n] for n in names])
+    w, note = _fit_weights(rolling.actual, f, names.index(prior), rolling.day // 7)
+    members = [(m, float(x)) for m, x in zip(pool, w, strict=True) if x > 0]
+    if len(members) == 1:
+        return members[0][0], {members[0][0].name: 1.0}, note
+    combo = Combination(tuple(m for m, _ in members), tuple(x for _, x in members),
+                        name="combination")
+    return combo, {m.name: x for m, x in members}, note
+
+
+def intraday_factor(actual_so_far: float, forecast_so_far: float, day_variance: float,
+                    prior: float = 1.0) -> float:
+    """Multiplier of the rest of a day's forecast from its calls so far.
+
+    The day's rate is the forecast times a level factor with prior mean 1 and relative
+    variance ``day_variance`` (Gamma); given ``actual_so_far`` calls where
+    ``forecast_so_far`` were expected (Poisson), the posterior mean of the factor is
+    ``(actual + c) / (forecast + c)`` with ``c = prior / day_variance`` calls (the
+    Gamma-Poisson update behind the intraday updating of Shen & Huang 2008).
+
+    Parameters
+    ----------
+    actual_so_far, forecast_so_far : float [calls]
+    day_variance : float
+        See :func:`day_level_variance`; NaN or <= 0 leaves the forecast as it is.
+    prior : float
+        Scale of the prior strength (1: as estimated).
+    """
+    if not (np.isfinite(day_variance) and day_variance > 0) or forecast_so_far <= 0:
+        return 1.0
+    c = prior / day_variance
+    return float((actual_so_far + c) / (forecast_so_far + c))
+
+
+def recency_weights(n_slots: int, interval: pd.Timedelta,
+                    half_life_h: float | None = None) -> np.ndarray:
+    """Weights of the ``n_slots`` intervals before a cut for the intraday update.
+
+    ``0.5 ** (age / half_life_h)`` with ``age`` the hours from the end of each interval
+    to the cut (the last interval before the cut has weight 1); all 1 without a
+    half-life.
+    """
+    if half_life_h is None:
+        return np.ones(n_slots)
+    hours = interval / pd.Timedelta(hours=1)
+    age = (n_slots - 1 - np.arange(n_slots)) * hours
+    return 0.5 ** (age / float(half_life_h))
+
+
+def persistence_weights(n_slots: int, interval: pd.Timedelta,
+                        half_life_h: float | None = None) -> np.ndarray:
+    """Share of the intraday factor's excess kept by each of the ``n_slots`` intervals
+    after the cut: ``0.5 ** (hours from the cut to the interval's start / half_life_h)``;
+    all 1 without a half-life (the whole rest of the day moves together)."""
+    if half_life_h is None:
+        return np.ones(n_slots)
+    hours = interval / pd.Timedelta(hours=1)
+    return 0.5 ** (np.arange(n_slots) * hours / float(half_life_h))
+
+
+def _intraday_split(matrix: DayMatrix, start: pd.Timestamp) -> int | None:
+    """Row of the day ``start`` falls inside when the history has intervals of it before
+    ``start``; None otherwise (``start`` a midnight, or its day not in the history)."""
+    day = int((start.normalize() - matrix.days[0]) / _DAY)
+    slot = int((start - start.normalize()) / matrix.interval)
+    if slot == 0 or not 0 <= day < len(matrix.days) or day < MIN_HISTORY_DAYS:
+        return None
+    return day if np.isfinite(matrix.calls[day, :slot]).any() else None
 
 
 def _forecast_queue(queue: str, matrix: DayMatrix, calendar: DayCalendar,
                     model, start: pd.Timestamp, end: pd.Timestamp,
-                    candidates: Sequence) -> tuple[pd.DataFrame, QueueReport]:
-    fit = select_model(matrix, calendar, model, candidates=candidates)
-    flags = calendar.flags(matrix.days)
-    training = prepare(matrix, flags)
+                    candidates: Sequence, intraday_prior: float
+                    ) -> tuple[pd.DataFrame, QueueReport]:
+    split = _intraday_split(matrix, start)
+    fit_on = matrix if split is None else matrix.head(split)
+    fit = select_model(fit_on, calendar, model, candidates=candidates)
+    flags = calendar.flags(fit_on.days)
+    training = prepare(fit_on, flags)
     days = pd.date_range(start.normalize(), (end - pd.Timedelta(1)).normalize(), freq="D")
     prediction = _predict(fit.model, training, calendar, days)
     mean = prediction.mean
+    notes = list(fit.notes) + list(prediction.notes)
+    factor = 1.0
+    if split is not None:
+        slot = int((start - start.normalize()) / matrix.interval)
+        so_far = matrix.calls[split, :slot]
+        known = np.isfinite(so_far) & training.open[days[0].weekday()][:slot]
+        w = recency_weights(slot, matrix.interval, INTRADAY_HALF_LIFE_H)[known]
+        a = float((w * so_far[known]).sum())
+        f = float((w * mean[0, :slot][known]).sum())
+        factor = intraday_factor(a, f, fit.day_variance, intraday_prior)
+        keep = persistence_weights(matrix.slots - slot, matrix.interval,
+                                   INTRADAY_PERSISTENCE_H)
+        mean[0, slot:] *= 1.0 + (factor - 1.0) * keep
+        weighted = ("" if INTRADAY_HALF_LIFE_H is None
+                    else f" (intervals weighted by recency, half-life {INTRADAY_HALF_LIFE_H:g} h)")
+        notes.append(f"intraday update {start:%Y-%m-%d} from {start:%H:%M}: {a:.0f} calls "
+                     f"so far against {f:.0f} forecast{weighted}, rest of the day "
+                     f"x {factor:.3f}")
     low, high = count_quantiles(mean, fit.dispersion)
     aht = aht_profile(training)[days.weekday]
     interval = matrix.interval
@@ -298,18 +574,22 @@ def _forecast_queue(queue: str, matrix: DayMatrix, calendar: DayCalendar,
     frame = frame[(frame["interval_start"] >= start) & (frame["interval_start"] < end)]
     slots = matrix.slots
     gap_pos = np.flatnonzero(training.gaps.ravel())
+    seen = fit_on.days
     report = QueueReport(
         queue=queue,
         model=fit.model.name,
         scores=fit.scores,
+        weights=fit.weights,
         dispersion=fit.dispersion,
+        intraday_factor=factor if split is not None else float("nan"),
+        day_variance=fit.day_variance,
         history_start=matrix.days[0] + (matrix.first % slots) * interval,
         history_end=matrix.days[0] + matrix.last * interval,
-        missing_days=tuple(matrix.days[training.missing_days].date),
-        gap_intervals=tuple(matrix.days[0] + gap_pos * interval),
-        abnormal_days=tuple(matrix.days[training.abnormal_days].date),
-        excluded_days=tuple(matrix.days[training.excluded_days].date),
-        notes=fit.notes + tuple(prediction.notes),
+        missing_days=tuple(seen[training.missing_days].date),
+        gap_intervals=tuple(seen[0] + gap_pos * interval),
+        abnormal_days=tuple(seen[training.abnormal_days].date),
+        excluded_days=tuple(seen[training.excluded_days].date),
+        notes=tuple(notes),
     )
     return frame, report
 
@@ -325,7 +605,9 @@ def _check_grid(ts: pd.Timestamp, interval: pd.Timedelta, name: str) -> None:
 def forecast(history: pd.DataFrame, start, end, model: str | Model = "auto", *,
              holidays_country: str | None = None, special_days=None,
              progress: ProgressCallback | None = None,
-             candidates: Sequence[str | Model] = AUTO_CANDIDATES) -> pd.DataFrame:
+             candidates: Sequence[str | Model] = AUTO_CANDIDATES,
+             intraday_prior: float | None = None,
+             holiday_categories: Sequence[str] | None = None) -> pd.DataFrame:
     """Forecast calls, handle time and a 10 %-90 % calls interval per queue and interval.
 
     Parameters
@@ -334,10 +616,15 @@ def forecast(history: pd.DataFrame, start, end, model: str | Model = "auto", *,
         Interval history (``queue``, ``interval_start``, ``calls``, ``aht_s``), checked
         with :func:`wfm.frames.validate_history`.  At least two weeks per queue.
     start, end : date-like
-        Forecast intervals ``[start, end)`` at the history's interval length.
+        Forecast intervals ``[start, end)`` at the history's interval length.  When
+        ``start`` falls inside a day of which the history holds earlier intervals
+        (e.g. ``"1999-10-05 10:00"`` with calls to 09:59), the models learn from the
+        days before that day only and the rest of the day is re-forecast from its
+        calls so far (:func:`intraday_factor`); later days keep the models' forecast.
     model : str or Model
-        ``"auto"`` (per queue, the candidate with the lowest one-week-ahead WAPE over
-        the last 6 weekly origins of the history) or a name of
+        ``"auto"`` (per queue, a combination of the candidates weighted by their
+        one-week-ahead errors over the last 10 weekly origins of the history, shrunk
+        towards the best seasonal average; see :func:`select_model`) or a name of
         :data:`forecasting.MODELS`, or a model object.
     holidays_country : str, optional
         Country code for the ``holidays`` package (e.g. ``"IL"``): holidays are not
@@ -348,7 +635,12 @@ def forecast(history: pd.DataFrame, start, end, model: str | Model = "auto", *,
     progress : callable, optional
         ``progress(done, total, message)``, called once per queue.
     candidates : sequence of str or Model
-        Models ``"auto"`` chooses from.
+        Models ``"auto"`` combines.
+    intraday_prior : float, optional
+        Scale of the prior strength of the intraday update (default
+        :data:`INTRADAY_PRIOR`; larger trusts the morning's calls less).
+    holiday_categories : sequence of str, optional
+        Categories of the ``holidays`` package (default ``("public",)``).
 
     Returns
     -------
@@ -376,13 +668,16 @@ def forecast(history: pd.DataFrame, start, end, model: str | Model = "auto", *,
     _check_grid(start, interval, "start")
     if not (isinstance(model, Model) or model == "auto"):
         get_model(model)
-    calendar = build_calendar(_years(history, end), holidays_country, special_days)
+    calendar = build_calendar(_years(history, end), holidays_country, special_days,
+                              holiday_categories)
     matrices = _queue_matrices(history, interval)
     frames, reports = [], []
     for i, (queue, matrix) in enumerate(matrices.items()):
         if progress is not None:
             progress(i, len(matrices), f"forecasting {queue}")
-        frame, report = _forecast_queue(queue, matrix, calendar, model, start, end, candidates)
+        frame, report = _forecast_queue(queue, matrix, calendar, model, start, end, candidates,
+                                        INTRADAY_PRIOR if intraday_prior is None
+                                        else intraday_prior)
         frames.append(frame)
         reports.append(report)
     if progress is not None:
@@ -414,7 +709,8 @@ def backtest(history: pd.DataFrame,
              origins: int | Sequence = 4, horizon=pd.Timedelta(days=7), *,
              holidays_country: str | None = None, special_days=None,
              progress: ProgressCallback | None = None,
-             candidates: Sequence[str | Model] = AUTO_CANDIDATES) -> pd.DataFrame:
+             candidates: Sequence[str | Model] = AUTO_CANDIDATES,
+             holiday_categories: Sequence[str] | None = None) -> pd.DataFrame:
     """Rolling-origin backtest: forecast from each origin with the history before it.
 
     Parameters
@@ -428,7 +724,7 @@ def backtest(history: pd.DataFrame,
         or the origins themselves (midnights).
     horizon : Timedelta or int
         Length of each forecast (an int is a number of days).
-    holidays_country, special_days :
+    holidays_country, special_days, holiday_categories :
         As for :func:`forecast`.
     progress : callable, optional
         ``progress(done, total, message)`` per queue and origin.
@@ -437,7 +733,9 @@ def backtest(history: pd.DataFrame,
     -------
     DataFrame
         One row per model, queue and origin: ``model``, ``queue``, ``origin``,
-        ``selected`` (the model "auto" chose), ``wape``, ``mape``, ``bias``,
+        ``selected`` (the model used: ``"combination"`` when "auto" combined several),
+        ``weights`` (for "auto": the weight of each candidate, e.g.
+        ``"daily_profile_month 0.55 + week_median_6 0.45"``), ``wape``, ``mape``, ``bias``,
         ``coverage`` (share of actuals inside [calls_low, calls_high]),
         ``actual_calls``, ``forecast_calls``, ``intervals`` (compared intervals).
         Only intervals present in the history are compared.
@@ -455,7 +753,8 @@ def backtest(history: pd.DataFrame,
             get_model(m)
     horizon_days = int(np.ceil(horizon / _DAY))
     end_ts = history["interval_start"].max() + horizon
-    calendar = build_calendar(_years(history, end_ts), holidays_country, special_days)
+    calendar = build_calendar(_years(history, end_ts), holidays_country, special_days,
+                              holiday_categories)
     matrices = _queue_matrices(history, interval)
     rows = []
     plan = [(q, m, o) for q, m in matrices.items() for o in _origin_days(m, origins, horizon_days)]
@@ -491,6 +790,8 @@ def backtest(history: pd.DataFrame,
                 "queue": queue,
                 "origin": origin_ts,
                 "selected": fit.model.name,
+                "weights": " + ".join(f"{k} {v:.2f}" for k, v in
+                                      sorted(fit.weights.items(), key=lambda kv: -kv[1])),
                 "wape": wape(a, f),
                 "mape": mape(a, f),
                 "bias": bias(a, f),

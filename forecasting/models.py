@@ -27,6 +27,16 @@ Models
 ``mstl_daily``
     statsforecast's MSTL (weekly season, AutoETS trend) on daily totals times the same
     intraday profile; days not usable are imputed by their weekday neighbours first.
+``mstl_interval``
+    statsforecast's MSTL with a daily and a weekly season (AutoETS trend) on the
+    interval series of the last 8 weeks; days not usable are replaced by the median of
+    their weekday first.
+``week_mean_N``, ``week_median_N`` (N = 4, 6, 8)
+    The seasonal averages ``model="auto"`` chooses N for; the best of them is the
+    forecast it shrinks towards.
+
+:class:`Combination` is a weighted mean of models; ``model="auto"`` returns one (see
+:func:`forecasting.core.select_model`).
 """
 
 from __future__ import annotations
@@ -45,7 +55,10 @@ __all__ = [
     "WeekAverage",
     "DailyProfile",
     "StatsForecastDaily",
+    "StatsForecastInterval",
+    "Combination",
     "MODELS",
+    "BASELINES",
     "AUTO_CANDIDATES",
     "get_model",
 ]
@@ -163,7 +176,8 @@ def _trimmed_shares(counts: np.ndarray, trim: float) -> np.ndarray:
 
 
 def intraday_profiles(training: Training, weeks: int = 8, pool: float = 0.5,
-                      pool_weeks: int = 2, trim: float = 0.2) -> np.ndarray:
+                      pool_weeks: int = 2, trim: float = 0.2,
+                      smooth: bool = True) -> np.ndarray:
     """Share of each weekday's calls per interval, ``(7, slots)``; rows sum to 1 or 0.
 
     Each weekday's profile blends its own shape (trimmed mean of the daily shares of
@@ -184,6 +198,8 @@ def intraday_profiles(training: Training, weeks: int = 8, pool: float = 0.5,
         Weeks of usable group days behind the group profile.
     trim : float
         Share of days trimmed at each end, slot by slot (robust to odd days).
+    smooth : bool
+        Smooth each profile with weights 1/4, 1/2, 1/4.
     """
     counts = training.counts
     group = weekday_groups(training)
@@ -204,7 +220,7 @@ def intraday_profiles(training: Training, weeks: int = 8, pool: float = 0.5,
             pooled = own[w]
         mix = (1 - pool) * own[w] + pool * pooled if have[w] else pooled
         if mix.sum() > 0:
-            out[w] = _smooth(mix, training.open[w])
+            out[w] = _smooth(mix, training.open[w]) if smooth else mix / mix.sum()
     return out
 
 
@@ -260,18 +276,22 @@ class DailyProfile(Model):
         Weight (0..1) of a level shared by all weekdays (mean of the last
         ``pooled_days`` usable days over their weekday weights of the last
         ``weekday_weeks`` weeks) against each weekday's own level.
+    trim, smooth :
+        Of the intraday profiles (see :func:`intraday_profiles`).
     """
 
-    level_weeks: int = 4
+    level_weeks: int = 8
     profile_weeks: int = 8
-    pool: float = 0.5
+    pool: float = 0.25
     pool_weeks: int = 2
     month_effect: bool = False
     month_shrink: float = 1.0
     month_smoothing: float = 0.25
-    pooled_level: float = 0.5
+    pooled_level: float = 0.0
     pooled_days: int = 21
     weekday_weeks: int = 12
+    trim: float = 0.3
+    smooth: bool = True
     name: str = "daily_profile"
 
     def daily_totals(self, training: Training, days: pd.DatetimeIndex) -> np.ndarray:
@@ -317,7 +337,8 @@ class DailyProfile(Model):
         return shared * weight
 
     def predict(self, training, days):
-        profiles = intraday_profiles(training, self.profile_weeks, self.pool, self.pool_weeks)
+        profiles = intraday_profiles(training, self.profile_weeks, self.pool, self.pool_weeks,
+                                     self.trim, self.smooth)
         return self.daily_totals(training, days)[:, None] * profiles[days.weekday]
 
 
@@ -363,6 +384,94 @@ class StatsForecastDaily(Model):
         return np.maximum(daily, 0.0)[:, None] * profiles[days.weekday]
 
 
+@dataclass(frozen=True)
+class StatsForecastInterval(Model):
+    """statsforecast's MSTL on the interval series: a daily and a weekly season.
+
+    The last ``weeks`` weeks of interval counts are decomposed with a season of one
+    day and one of one week (STL, twice); the deseasonalised series is forecast by
+    AutoETS and the seasons are repeated.  Days not usable (holidays, gaps, abnormal
+    days) are replaced by the interval-wise median of their weekday over those weeks.
+
+    Parameters
+    ----------
+    weeks : int
+        Weeks of history fitted (one season of a week needs at least 2).
+    """
+
+    weeks: int = 8
+    name: str = "mstl_interval"
+
+    def __post_init__(self):
+        if int(self.weeks) < 2:
+            raise InputError("weeks", self.weeks, "an integer >= 2")
+
+    def predict(self, training, days):
+        from statsforecast.models import MSTL
+
+        slots = training.slots
+        n = min(len(training.days), 7 * int(self.weeks))
+        counts = training.counts[-n:]
+        usable = training.usable[-n:]
+        weekday = training.weekday[-n:]
+        series = counts.copy()
+        for w in range(7):
+            rows = usable & (weekday == w)
+            if not rows.any():
+                idx = training.same_weekday(w, 4)
+                _need(idx, w, "an interval-level MSTL")
+                fill = np.median(training.counts[idx], axis=0)
+            else:
+                fill = np.median(counts[rows], axis=0)
+            series[(weekday == w) & ~usable] = fill
+        last = training.days[-1]
+        steps = ((days - last) / pd.Timedelta(days=1)).astype(int).to_numpy()
+        if (steps < 1).any():
+            raise InputError("days", str(days[steps < 1][0]), "days after the training days")
+        horizon = int(steps.max())
+        model = MSTL(season_length=[slots, 7 * slots])
+        future = np.asarray(model.forecast(y=series.ravel().astype(float),
+                                           h=horizon * slots)["mean"])
+        future = future.reshape(horizon, slots)[steps - 1]
+        return np.maximum(future, 0.0) * training.open[days.weekday]
+
+
+@dataclass(frozen=True)
+class Combination(Model):
+    """Weighted mean of the forecasts of ``members`` (weights sum to 1).
+
+    Parameters
+    ----------
+    members : tuple of Model
+    weights : tuple of float
+        Non-negative, one per member, summing to 1.
+    """
+
+    members: tuple = ()
+    weights: tuple = ()
+    name: str = "combination"
+
+    def __post_init__(self):
+        w = np.asarray(self.weights, dtype=float)
+        if len(self.members) == 0 or len(w) != len(self.members):
+            raise InputError("weights", self.weights, "one weight per member, at least one")
+        if not (np.isfinite(w).all() and (w >= 0).all() and abs(w.sum() - 1.0) < 1e-6):
+            raise InputError("weights", self.weights, "non-negative weights summing to 1")
+
+    def predict(self, training, days):
+        out = np.zeros((len(days), training.slots))
+        for member, weight in zip(self.members, self.weights, strict=True):
+            if weight > 0:
+                out += weight * member.predict(training, days)
+        return out
+
+    def describe(self) -> str:
+        """``"daily_profile 0.60 + week_median_6 0.40"``, largest weight first."""
+        pairs = sorted(zip(self.weights, (m.name for m in self.members), strict=True),
+                       reverse=True)
+        return " + ".join(f"{name} {w:.2f}" for w, name in pairs if w > 0)
+
+
 #: Named models accepted by ``forecast(model=...)`` and ``backtest(models=...)``.
 MODELS: dict[str, Model] = {
     "seasonal_naive": SeasonalNaive(),
@@ -370,16 +479,24 @@ MODELS: dict[str, Model] = {
     "week_weighted": WeekAverage(8, "weighted", name="week_weighted"),
     "week_median": WeekAverage(8, "median", name="week_median"),
     "daily_profile": DailyProfile(),
-    "daily_profile_month": DailyProfile(month_effect=True, name="daily_profile_month"),
+    "daily_profile_month": DailyProfile(month_effect=True, pooled_level=0.75, pooled_days=7,
+                                        weekday_weeks=16, month_shrink=2.0, trim=0.4,
+                                        name="daily_profile_month"),
     "mstl_daily": StatsForecastDaily("mstl", name="mstl_daily"),
+    "mstl_interval": StatsForecastInterval(name="mstl_interval"),
+    **{f"week_{method}_{n}": WeekAverage(n, method, name=f"week_{method}_{n}")
+       for method in ("mean", "median") for n in (4, 6, 8)},
 }
 
-#: Candidates ``model="auto"`` chooses from (the fast ones; statsforecast is opt-in).
+#: The simple seasonal averages: ``auto`` picks the best of them by backtest, uses it
+#: as a candidate and shrinks its combination towards it when evidence is thin.
+BASELINES = tuple(f"week_{method}_{n}" for method in ("mean", "median") for n in (4, 6, 8))
+
+#: Candidates ``model="auto"`` combines (the fast ones; statsforecast is opt-in: one MSTL
+#: fit per backtest origin costs about a second on a year of 30-min history).
 AUTO_CANDIDATES = (
     "seasonal_naive",
-    "week_mean",
-    "week_weighted",
-    "week_median",
+    *BASELINES,
     "daily_profile",
     "daily_profile_month",
 )

@@ -60,3 +60,28 @@ def test_backtest_table_scores_each_model(app, open_page, make_history):
     assert set(table["model"]) == {"seasonal_naive", "week_mean"}
     naive = table.set_index("model").loc["seasonal_naive"]
     assert naive["WAPE"] == 0 and naive["origins"] == 2
+
+
+def test_rest_of_a_day_is_re_forecast_beside_the_morning_forecast(app, open_page,
+                                                                   make_history, metrics,
+                                                                   figures):
+    hist = make_history(days=35)
+    # Days differ by about 15 % in level, so a morning's calls say something.
+    day_of = hist["interval_start"].dt.normalize()
+    level = np.exp(np.random.default_rng(0).normal(0, 0.15, day_of.nunique()))
+    hist["calls"] = np.round(hist["calls"] * level[day_of.factorize()[0]])
+    day = hist["interval_start"].max().normalize()
+    # The last day runs 40 % above the others from its start.
+    on_day = hist["interval_start"] >= day
+    hist.loc[on_day, "calls"] = np.round(1.4 * hist.loc[on_day, "calls"])
+    at = open_page(_with_history(app, hist), "forecast")
+    at.button(key="FormSubmitter:intraday.form-Re-forecast").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = metrics(at)
+    morning = float(shown["Rest of day, morning forecast"].replace(",", ""))
+    updated = float(shown["Rest of day, updated"].replace(",", ""))
+    assert updated > 1.1 * morning
+    fig = next(f for f in figures(at) if any(t.get("name") == "updated forecast"
+                                             for t in f["data"]))
+    names = {t.get("name") for t in fig["data"]}
+    assert {"calls", "morning forecast", "updated forecast"} <= names

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting import backtest, forecast, wape
+from forecasting import AUTO_CANDIDATES, backtest, forecast, wape
 from wfm.errors import DataError, InputError
 from wfm.frames import FORECAST_COLUMNS, validate_forecast
 
@@ -78,9 +78,12 @@ def test_backtest_rows_and_seasonal_naive_wape_by_hand(history_factory):
     expected = wape(actual.to_numpy(), last_week.to_numpy())
     assert first["wape"] == pytest.approx(expected)
     assert first["intervals"] == len(actual)
-    assert rows["selected"].isin(["seasonal_naive", "week_mean", "week_weighted",
-                                  "week_median", "daily_profile",
-                                  "daily_profile_month"]).all()
+    auto = rows[rows["model"] == "auto"]
+    assert auto["selected"].isin(["combination", *AUTO_CANDIDATES]).all()
+    # The weights "auto" used are reported and sum to 1.
+    for text in auto["weights"]:
+        weights = [float(part.rsplit(" ", 1)[1]) for part in text.split(" + ")]
+        assert sum(weights) == pytest.approx(1.0, abs=0.02)
 
 
 def test_backtest_explicit_origins_must_be_midnights(history_factory):

@@ -129,3 +129,22 @@ def test_special_days_mapping_form(history_factory):
     out = forecast(history, start, end, "week_mean", special_days={"2024-02-26": 0.0})
     monday = out[out["interval_start"].dt.date == dt.date(2024, 2, 26)]
     assert (monday["calls"] == 0).all()
+
+
+def test_a_new_holiday_takes_the_factor_of_its_category():
+    from forecasting.calendar import DayCalendar, build_calendar
+
+    days = pd.date_range("2024-01-01", periods=10, freq="D")
+    a, b, new = days[2].date(), days[5].date(), dt.date(2024, 1, 20)
+    cal = DayCalendar({a: "Half day", b: "Closed day", new: "Other half day"}, {},
+                      {a: "optional", b: "public", new: "optional"})
+    totals = np.full(10, 100.0)
+    totals[2], totals[5] = 60.0, 0.0
+    factors, notes = cal.horizon_factors(pd.DatetimeIndex([pd.Timestamp(new)]), days,
+                                         totals, np.full(10, 100.0))
+    assert factors[0] == pytest.approx(0.6)  # not the median of 0.6 and 0 over all
+    assert "optional" in notes[0]
+    il = build_calendar([1999], "IL", categories=("public", "optional"))
+    assert il.categories[dt.date(1999, 9, 27)] == "optional"  # an intermediate day of Sukkot
+    assert il.categories[dt.date(1999, 9, 20)] == "public"  # Yom Kippur
+    assert build_calendar([1999], "IL").categories == {}

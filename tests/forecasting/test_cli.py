@@ -53,6 +53,7 @@ def test_backtest_prints_a_table(history_csv, tmp_path):
     for word in ("seasonal_naive", "week_mean", "auto", "WAPE", "MAPE", "bias"):
         assert word in result.output
     assert len(pd.read_csv(rows)) == 6
+    assert "auto, sales, origin" in result.output  # the weights auto used
 
 
 def test_short_history_is_a_data_error(tmp_path, history_factory):
@@ -63,3 +64,20 @@ def test_short_history_is_a_data_error(tmp_path, history_factory):
                                       "--end", "2024-01-09", "--quiet"])
     assert isinstance(result.exception, DataError)
     assert "two weeks" in str(result.exception)
+
+
+def test_forecast_from_a_time_inside_the_last_day_updates_the_rest_of_it(tmp_path,
+                                                                         history_factory):
+    history, _ = history_factory(weeks=7, seed=1, interval_min=30)
+    day = pd.Timestamp("2024-02-13")
+    history = history[history["interval_start"] < day + pd.Timedelta(hours=10)]
+    path = tmp_path / "history.csv"
+    history.to_csv(path, index=False)
+    out = tmp_path / "fc.csv"
+    result = CliRunner().invoke(app, ["forecast", str(path), "--start", "2024-02-13 10:00",
+                                      "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out, parse_dates=["interval_start"])
+    assert frame["interval_start"].min() == day + pd.Timedelta(hours=10)
+    assert frame["interval_start"].max() == day + pd.Timedelta(hours=23, minutes=30)
+    assert "intraday update 2024-02-13 from 10:00" in result.output

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting import MODELS, forecast
+from forecasting import MODELS, forecast, wape
 
 FAST_MODELS = ["seasonal_naive", "week_mean", "week_weighted", "week_median",
                "daily_profile", "daily_profile_month"]
@@ -93,8 +93,9 @@ def test_month_effect_is_learned_on_daily_totals(history_factory):
     tot_m = with_month.reshape(14, -1).sum(axis=1)
     tot_0 = without.reshape(14, -1).sum(axis=1)
     true_tot = truth.sum(axis=1)
-    # Within 10 % on the busy first days of the month; the plain model misses by > 20 %.
-    np.testing.assert_allclose(tot_m[first_days], true_tot[first_days], rtol=0.10)
+    # Within 15 % on the busy first days of the month (the factor is shrunk towards 1);
+    # the plain model misses by > 20 %.
+    np.testing.assert_allclose(tot_m[first_days], true_tot[first_days], rtol=0.15)
     assert np.all(np.abs(tot_0[first_days] / true_tot[first_days] - 1) > 0.20)
 
 
@@ -110,3 +111,14 @@ def test_statsforecast_mstl_recovers_weekday_totals(history_factory):
     start, end = _next_week(history, weeks=10)
     calls = forecast(history, start, end, "mstl_daily")["calls"].to_numpy().reshape(7, -1)
     np.testing.assert_allclose(calls.sum(axis=1), truth.sum(axis=1), rtol=0.08, atol=5)
+
+
+@pytest.mark.slow
+def test_statsforecast_mstl_on_intervals_recovers_the_week(history_factory):
+    history, _ = history_factory(weeks=10, seed=1, interval_min=60)
+    truth = _truth(history_factory, 11, interval_min=60)[-7:]
+    start, end = _next_week(history, weeks=10)
+    calls = forecast(history, start, end, "mstl_interval")["calls"].to_numpy().reshape(7, -1)
+    np.testing.assert_allclose(calls.sum(axis=1), truth.sum(axis=1), rtol=0.08, atol=5)
+    assert wape(truth.ravel(), calls.ravel()) < 0.12
+    assert (calls[truth == 0] == 0).all()  # closed hours stay closed

@@ -47,8 +47,12 @@ SPECIAL_HELP = "Special day DATE or DATE:FACTOR (repeatable); not learned from, 
 
 def forecast_command(
     history: Path = typer.Argument(..., help="Interval history file (CSV, Parquet, Excel)."),
-    start: str = typer.Option(..., "--start", help="First interval to forecast, e.g. 2024-06-02."),
-    end: str = typer.Option(..., "--end", help="End of the forecast (exclusive)."),
+    start: str = typer.Option(..., "--start", help=(
+        "First interval to forecast, e.g. 2024-06-02. A time inside a day of the history "
+        "(e.g. '1999-10-05 10:00') re-forecasts the rest of that day from its calls so far.")),
+    end: str | None = typer.Option(None, "--end", help=(
+        "End of the forecast (exclusive). Default: 7 days after a midnight start, the "
+        "next midnight after a start inside a day.")),
     output: Path = typer.Option(Path("forecast.csv"), "-o", "--output", help="Forecast CSV to write."),
     model: str = typer.Option("auto", "--model", help="auto or a model name (see wfm backtest)."),
     queue: str | None = typer.Option(None, "--queue", help="Forecast only this queue."),
@@ -63,6 +67,7 @@ def forecast_command(
     from wfm.cli.progress import progress_bar
 
     frame = _load(history, queue)
+    end = _default_end(start) if end is None else end
     with progress_bar("forecast", enabled=not quiet) as progress:
         result = forecast(frame, start, end, model, holidays_country=holidays,
                           special_days=_special_days(special_day), progress=progress)
@@ -72,6 +77,17 @@ def forecast_command(
         for line in result.attrs["report"].lines():
             console.print(line, highlight=False, markup=False)
     typer.echo(f"wrote {len(result)} intervals, {result['calls'].sum():.0f} calls to {output}")
+
+
+def _default_end(start: str):
+    import pandas as pd
+
+    try:
+        ts = pd.Timestamp(start)
+    except (ValueError, TypeError) as exc:
+        raise InputError("--start", start, "a date or date-time") from exc
+    day = ts.normalize()
+    return day + pd.Timedelta(days=7 if ts == day else 1)
 
 
 def backtest_command(
@@ -103,6 +119,7 @@ def backtest_command(
     if output is not None:
         rows.to_csv(output, index=False)
     summary = rows.groupby("model", sort=False)[["wape", "mape", "bias", "coverage"]].mean()
+    used = rows.loc[rows["weights"] != "", ["queue", "origin", "weights"]]
     table = Table(title=f"{rows['origin'].nunique()} origin(s) × {horizon_days} day(s), "
                         f"{rows['queue'].nunique()} queue(s)")
     for col in ("model", "WAPE", "MAPE", "bias", "coverage 10-90 %"):
@@ -110,4 +127,8 @@ def backtest_command(
     for name, r in summary.iterrows():
         table.add_row(str(name), f"{r['wape']:.3f}", f"{r['mape']:.3f}", f"{r['bias']:+.3f}",
                       f"{r['coverage']:.1%}")
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    for r in used.itertuples():
+        console.print(f"auto, {r.queue}, origin {r.origin:%Y-%m-%d}: {r.weights}",
+                      highlight=False, markup=False)

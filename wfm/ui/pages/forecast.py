@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from wfm.errors import WfmError
@@ -42,8 +45,9 @@ def forecast_section(fc_mod, data: state.LoadedData) -> None:
         weeks = c2.number_input("Weeks", min_value=1, max_value=8, value=1, step=1,
                                 key="forecast.weeks")
         model = c3.selectbox("Model", _models(fc_mod), key="forecast.model",
-                             help="'auto' picks, per queue, the model with the lowest "
-                             "one-week-ahead WAPE over the last weeks of the history.")
+                             help="'auto' combines, per queue, the models weighted by "
+                             "their one-week-ahead errors over the last 10 weeks of the "
+                             "history, shrunk towards the best 4/6/8-week mean or median.")
         country = c4.selectbox("Holidays", list(HOLIDAY_COUNTRIES), key="forecast.holidays",
                                help="Public holidays are not learned from and get their own "
                                "factor in the forecast.")
@@ -84,6 +88,78 @@ def forecast_section(fc_mod, data: state.LoadedData) -> None:
             st.code("\n".join(run.report), language=None)
     with st.expander("Forecast per interval"):
         show_frame(part)
+
+
+def _intraday_figure(history: pd.DataFrame, morning: pd.DataFrame, updated: pd.DataFrame,
+                     cut: pd.Timestamp) -> go.Figure:
+    """The day's calls, the morning forecast and the forecast updated at ``cut``."""
+    day = cut.normalize()
+    t = history["interval_start"]
+    actual = history[(t >= day) & (t < day + pd.Timedelta(days=1))]
+    fig = go.Figure()
+    for name, frame, style in (
+        ("calls", actual, {"mode": "markers", "marker": {"color": "#444", "size": 5}}),
+        ("morning forecast", morning, {"mode": "lines", "line": {"dash": "dot"}}),
+        ("updated forecast", updated, {"mode": "lines", "line": {"width": 3}}),
+    ):
+        per = frame.groupby("interval_start")["calls"].sum()
+        fig.add_trace(go.Scatter(x=per.index, y=per.to_numpy(), name=name, **style))
+    fig.add_vline(x=cut, line_dash="dash", line_color="grey")
+    fig.update_layout(title=f"{day:%a %Y-%m-%d}: rest of the day re-forecast from the "
+                            f"calls to {cut:%H:%M}", yaxis_title="calls per interval",
+                      height=380, margin={"t": 50, "b": 30})
+    return fig
+
+
+def intraday_section(data: state.LoadedData) -> None:
+    """Re-forecast the rest of a day from its calls so far, beside the morning forecast."""
+    st.subheader("Re-forecast the rest of a day")
+    st.caption("The morning forecast is made from the days before; the updated one also "
+               "reads the day's calls up to the chosen time and scales the rest of the day "
+               "by how far they ran above or below the forecast. Calls after that time "
+               "are not read.")
+    last = pd.Timestamp(data.history["interval_start"].max()).normalize()
+    with st.form("intraday.form", border=True):
+        c1, c2 = st.columns(2)
+        day = c1.date_input("Day", value=last.date(), key="intraday.day")
+        at = c2.time_input("Calls known up to", value=dt.time(10, 0), step=1800,
+                           key="intraday.time")
+        submitted = st.form_submit_button("Re-forecast")
+    model = st.session_state.get("forecast.model", "auto")
+    country = HOLIDAY_COUNTRIES.get(st.session_state.get("forecast.holidays", "none"))
+    if submitted:
+        day = pd.Timestamp(day)
+        cut = day + pd.Timedelta(hours=at.hour, minutes=at.minute)
+        hist = data.history
+        t = hist["interval_start"]
+        try:
+            with st.spinner(f"Re-forecasting {day:%Y-%m-%d} from {cut:%H:%M}…"):
+                morning, _ = compute.forecast(hist[t < day], day, day + pd.Timedelta(days=1),
+                                              model, country)
+                updated, lines = compute.forecast(hist[t < cut], cut,
+                                                  day + pd.Timedelta(days=1), model, country)
+        except WfmError as exc:
+            st.error(str(exc))
+            return
+        st.session_state["wfm.intraday"] = (data.version, cut, morning, updated, lines)
+    stored = st.session_state.get("wfm.intraday")
+    if not stored or stored[0] != data.version:
+        return
+    _, cut, morning, updated, lines = stored
+    rest = morning[morning["interval_start"] >= cut]["calls"].sum()
+    new = updated["calls"].sum()
+    cols = st.columns(3)
+    cols[0].metric("Rest of day, morning forecast", fmt_num(rest, 0))
+    cols[1].metric("Rest of day, updated", fmt_num(new, 0),
+                   delta=f"{new / rest - 1:+.1%}" if rest > 0 else None)
+    known = data.history["interval_start"]
+    cols[2].metric("Calls so far", fmt_num(data.history.loc[
+        (known >= cut.normalize()) & (known < cut), "calls"].sum(), 0))
+    st.plotly_chart(_intraday_figure(data.history, morning, updated, cut),
+                    key="intraday.chart")
+    notes = [line for line in lines if "intraday update" in line]
+    if notes:
+        st.caption("; ".join(line.strip() for line in notes))
 
 
 def backtest_section(fc_mod, data: state.LoadedData) -> None:
@@ -153,6 +229,7 @@ def render() -> None:
         pending("Forecasting")
         return
     forecast_section(fc_mod, data)
+    intraday_section(data)
     backtest_section(fc_mod, data)
 
 
