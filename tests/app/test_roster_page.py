@@ -58,14 +58,19 @@ def rules():
     return _tiny_rules()
 
 
-def test_named_roster_from_the_schedule_page(app, open_page, inject, figures, rules):
+def _schedule_page(app, open_page, inject, rules):
+    """The Schedule page on the weekday forecast and the tiny rules, not yet solved."""
     fc = _weekday_forecast()
     data = state.LoadedData(history=fc, source="test", version=1)
     run = state.ForecastRun(forecast=fc, start=WEEK, end=WEEK + pd.Timedelta(days=7),
                             model="test", data_version=1)
     at = inject(app, data, run)
     at.session_state[state.SCENARIO] = state.RuleSet(rules, "tiny rules")
-    at = open_page(at, "schedule")
+    return open_page(at, "schedule")
+
+
+def test_named_roster_from_the_schedule_page(app, open_page, inject, figures, rules):
+    at = _schedule_page(app, open_page, inject, rules)
     roster_toggle = at.toggle(key="schedule.roster")
     assert roster_toggle.value and not roster_toggle.disabled  # the rules name agents
     at.slider(key="schedule.time_limit_s").set_value(2)
@@ -160,13 +165,7 @@ def test_schedule_warns_when_no_agent_serves_the_forecasts_queue(app, open_page,
 
 
 def test_schedule_repairs_the_roster_for_an_absence(app, open_page, inject, rules):
-    fc = _weekday_forecast()
-    data = state.LoadedData(history=fc, source="test", version=1)
-    run = state.ForecastRun(forecast=fc, start=WEEK, end=WEEK + pd.Timedelta(days=7),
-                            model="test", data_version=1)
-    at = inject(app, data, run)
-    at.session_state[state.SCENARIO] = state.RuleSet(rules, "tiny rules")
-    at = open_page(at, "schedule")
+    at = _schedule_page(app, open_page, inject, rules)
     at.slider(key="schedule.time_limit_s").set_value(2)
     at.toggle(key="schedule.simulate").set_value(False)
     at.button(key="FormSubmitter:schedule.form-Solve").click().run()

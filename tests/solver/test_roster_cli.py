@@ -68,17 +68,21 @@ def test_roster_command_reports_infeasible(tmp_path):
     assert "INFEASIBLE" in res.output and "weekly hours" in res.output
 
 
+def _roster(tmp_path, *extra):
+    """``wfm roster`` on the files of :func:`_files`, with ``extra`` options."""
+    return CliRunner().invoke(app, [
+        "roster", str(tmp_path / "req.csv"), "--agents", str(tmp_path / "agents.csv"),
+        "--templates", str(tmp_path / "templates.yaml"), "--contracts",
+        str(tmp_path / "contracts.csv"), "-o", str(tmp_path / "r.csv"), "--workers", "1",
+        "--quiet", *extra])
+
+
 def test_roster_command_continues_last_weeks_shifts(tmp_path):
     _files(tmp_path)
     (tmp_path / "last_week.csv").write_text(
         "agent_id,start,end\nA1,2023-12-31 15:00,2023-12-31 23:00\n")
-    res = CliRunner().invoke(app, [
-        "roster", str(tmp_path / "req.csv"), "--agents", str(tmp_path / "agents.csv"),
-        "--templates", str(tmp_path / "templates.yaml"), "--contracts",
-        str(tmp_path / "contracts.csv"), "-o", str(tmp_path / "r.csv"), "--time-limit-s", "10",
-        "--workers", "1", "--lead-ratio", "0", "--quiet",
-        "--previous", str(tmp_path / "last_week.csv"),
-    ])
+    res = _roster(tmp_path, "--time-limit-s", "10", "--lead-ratio", "0",
+                  "--previous", str(tmp_path / "last_week.csv"))
     assert res.exit_code == 0, res.output
     table = pd.read_csv(tmp_path / "r.csv")
     # A1 ends Sunday at 23:00: its 11 h of rest rule out the 08:00 Monday shift
@@ -88,10 +92,6 @@ def test_roster_command_continues_last_weeks_shifts(tmp_path):
 def test_roster_command_names_a_bad_previous_file(tmp_path):
     _files(tmp_path)
     (tmp_path / "last_week.csv").write_text("agent_id,start,end\nA1,2023-12-31 15:00,never\n")
-    res = CliRunner().invoke(app, [
-        "roster", str(tmp_path / "req.csv"), "--agents", str(tmp_path / "agents.csv"),
-        "--templates", str(tmp_path / "templates.yaml"), "--contracts",
-        str(tmp_path / "contracts.csv"), "--quiet", "--previous", str(tmp_path / "last_week.csv"),
-    ])
+    res = _roster(tmp_path, "--previous", str(tmp_path / "last_week.csv"))
     assert res.exit_code != 0
     assert "last_week.csv, row 2, column 'end'" in str(res.exception)
