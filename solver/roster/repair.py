@@ -155,10 +155,11 @@ def repair_roster(
     start = [{d: i for d, i in days.items() if (ai, d) not in absent}
              for ai, days in enumerate(pub.assign)]
     times = {"t_prepare_s": time.perf_counter() - t0}
-    start = greedy_repair(p, start, pub.assign, pub.breaks, pub.meeting_times, free_days, absent,
-                          price, 0.25 * time_limit_s)
+    start, moved = greedy_repair(p, start, pub.assign, pub.breaks, pub.meeting_times, free_days,
+                                 absent, price, 0.25 * time_limit_s)
     times["t_greedy_s"] = time.perf_counter() - t0
-    model = _RepairModel(p, pub, absent, free_days, contracts_now, price, start)
+    free_of = [free_days | m for m in moved]  # each agent's days that may change
+    model = _RepairModel(p, pub, absent, free_of, contracts_now, price, start)
     times["t_model_s"] = time.perf_counter() - t0
     # the rest of the time to the solve, less what placing breaks and the frames take
     left = time_limit_s - (time.perf_counter() - t0)
@@ -176,7 +177,7 @@ def repair_roster(
         return RepairResult(status=status, wall_time_s=time.perf_counter() - t0,
                             message=f"no repair ({status}): {why}",
                             swaps=pd.DataFrame(swap_rows, columns=list(SWAP_COLUMNS)))
-    out = _solved(p, pub, published, model, s, status, (absent, free_days, swaps), swap_rows,
+    out = _solved(p, pub, published, model, s, status, (absent, free_of, swaps), swap_rows,
                   time_limit_s - (time.perf_counter() - t0), num_workers, price, t0)
     out.stats.update(times, t_result_s=out.wall_time_s)
     return out
@@ -185,7 +186,8 @@ def repair_roster(
 def _solved(p, pub, published, model, s, status, sorted_changes, swap_rows, time_left,
             num_workers, price, t0) -> RepairResult:
     """The repaired roster from a solved repair model."""
-    absent, free_days, _ = sorted_changes
+    absent, free_of, _ = sorted_changes
+    free_days = set().union(*free_of) if free_of else set()
     greedy = status == "GREEDY"
     assign = model.solution if greedy else model.assignment(s)
     out = _result(p, pub, published, assign, sorted_changes, time_left, num_workers, price)
@@ -378,7 +380,8 @@ def _relaxed_contracts(p: _Problem, pub: _Published, absent: dict) -> list[Contr
 
 
 def _agent_options(p: _Problem, pub: _Published, ai: int, absent: dict, free: set) -> tuple:
-    """(fixed option indices, free candidate indices) of one agent."""
+    """(fixed option indices, free candidate indices) of one agent, ``free`` its days
+    that may change."""
     fixed = [i for d, i in pub.assign[ai].items() if d not in free]
     cand = {i for i in p.cand[ai] if p.options[i].day in free and (ai, p.options[i].day) not in absent}
     for d, i in pub.assign[ai].items():
@@ -415,18 +418,21 @@ def _infeasible_agents(p, pub, absent, free, contracts_now, who) -> list[str]:
 
 
 class _RepairModel:
-    """The CP-SAT of the free agent-days: keep, drop or change each agent's day."""
+    """The CP-SAT of the free agent-days: keep, drop or change each agent's day.
+    ``free_of`` gives each agent's days that may change."""
 
-    def __init__(self, p, pub, absent, free, contracts_now, price, start):
+    def __init__(self, p, pub, absent, free_of, contracts_now, price, start):
         self.p, self.m = p, cp_model.CpModel()
         self.vars: list[list[tuple[int, cp_model.IntVar]]] = []
+        days = set().union(*free_of) if free_of else set()
         mask = np.zeros(p.week.n_intervals, bool)
-        mask[[t for t in range(p.week.n_intervals) if (t * p.week.step_min) // 1440 in free]] = True
+        mask[[t for t in range(p.week.n_intervals) if (t * p.week.step_min) // 1440 in days]] = True
         crew = rules.Crew(p.week, p.queues, np.where(mask, p.req_units, 0), p.classes,
                           scale=_FLUID_SCALE)
         groups: dict = defaultdict(list)
         cost, self.fixed_cost = [], 0.0
         for ai, a in enumerate(p.agents):
+            free = free_of[ai]
             fixed, cand = _agent_options(p, pub, ai, absent, free)
             opts = [p.options[i] for i in fixed + cand]
             av = rules.AgentVars.create(self.m, a, contracts_now[ai], p.week, opts,
@@ -496,7 +502,7 @@ class _RepairModel:
 def _result(p, pub, published, assign, sorted_changes, time_left, num_workers,
             price) -> RepairResult:
     """Frames of the repaired roster: kept rows as published, new shifts with new breaks."""
-    absent, free, swaps = sorted_changes
+    absent, free_of, swaps = sorted_changes
     kept = [{d: i for d, i in days.items() if pub.assign[ai].get(d) == i and (ai, d) in pub.rows}
             for ai, days in enumerate(assign)]
     new = [{d: i for d, i in days.items() if d not in kept[ai]} for ai, days in enumerate(assign)]
@@ -512,9 +518,10 @@ def _result(p, pub, published, assign, sorted_changes, time_left, num_workers,
     shifts = pd.concat([ks, ns], ignore_index=True) if len(ns) else ks.reset_index(drop=True)
     breaks = pd.concat([kb, nb], ignore_index=True) if len(nb) else kb.reset_index(drop=True)
     changes = _changes_with_cause(p, published, shifts, breaks, absent, swaps)
-    repaired = [(ai, d) for ai in range(len(p.agents)) for d in sorted(free)
+    repaired = [(ai, d) for ai in range(len(p.agents)) for d in sorted(free_of[ai])
                 if (ai, d) not in absent and assign[ai].get(d) != pub.assign[ai].get(d)]
-    free_t = np.array([(t * p.week.step_min) // 1440 in free for t in range(p.week.n_intervals)])
+    days = set().union(*free_of) if free_of else set()
+    free_t = np.array([(t * p.week.step_min) // 1440 in days for t in range(p.week.n_intervals)])
     unmet_u = sum(short.values())
     fixed_u = sum(u for (_q, t), u in short.items() if not free_t[t])
     h = p.week.unit_min / 60
