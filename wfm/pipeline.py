@@ -47,7 +47,9 @@ class PlanResult:
         The history the forecast was learned from (after queue and window selection).
     forecast : DataFrame
         Forecast of the horizon, after the scenario's volume and AHT overrides; several
-        queues are pooled into one (calls added, AHT workload-weighted).
+        queues are pooled into one (calls added, AHT workload-weighted), unless the
+        scenario has skill groups: then each queue keeps its own rows, which the
+        requirements, the plan and the simulation use.
     requirements : DataFrame or None
     shift_plan : SolveResult or None
         Anonymous shift plan (weeks combined).
@@ -59,6 +61,16 @@ class PlanResult:
     kpis : dict
         Headline figures: see :data:`KPI_KEYS`.
     agents : tuple of Agent
+    pooled_requirements : DataFrame or None
+        Requirements of the queue sets the skill groups share
+        (:func:`wfm.multiskill.pooled_requirements`).
+    queue_kpis : DataFrame or None
+        One row per queue: ``queue``, ``calls``, ``target``, ``priority``,
+        ``agent_hours`` (on-phone hours its skill groups give it), ``cost`` (the plan's
+        cost shared in proportion to those hours), ``cost_per_call``,
+        ``service_level`` (Erlang on its share), ``pool_service_level`` (Erlang on its
+        pool), ``sim_service_level`` (with ``_low`` / ``_high``), ``sim_asa_s``,
+        ``sim_abandon_rate``, ``met`` (simulated, else Erlang, at or above target).
     weeks : list of dict
         Per planning week: ``week_start``, ``shift_plan``, ``roster`` (SolveResults).
     timings : dict
@@ -75,6 +87,8 @@ class PlanResult:
     costs: Any = None
     kpis: dict = field(default_factory=dict)
     agents: tuple = ()
+    pooled_requirements: pd.DataFrame | None = None
+    queue_kpis: pd.DataFrame | None = None
     weeks: list = field(default_factory=list)
     timings: dict = field(default_factory=dict)
 
@@ -120,6 +134,12 @@ class PlanResult:
         short = k.get("understaffed_intervals")
         if short:
             lines.append(f"  {short:.0f} intervals with calls have fewer agents available than needed")
+        if self.queue_kpis is not None:
+            for row in self.queue_kpis.itertuples(index=False):
+                sim = "" if not np.isfinite(row.sim_service_level) else f", {row.sim_service_level:.1%} (simulated)"
+                lines.append(f"  queue {row.queue}: {row.calls:,.0f} calls, service level "
+                             f"{row.service_level:.1%} (Erlang on its share){sim}; target "
+                             f"{row.target:.0%}, cost {row.cost:,.0f} {cur}")
         return "\n".join(lines)
 
 
@@ -268,11 +288,13 @@ def _select_queues(frame: pd.DataFrame, queues: Sequence[str], file: str | None)
     return frame[frame["queue"].isin(queues)].reset_index(drop=True)
 
 
-def adjusted_forecast(forecast: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+def adjusted_forecast(forecast: pd.DataFrame, scenario: Scenario, *,
+                      pool: bool = True) -> pd.DataFrame:
     """The forecast with the scenario's volume factor and AHT change, queues pooled.
 
     Calls (and their bounds) are multiplied by ``volume_factor``; ``aht_delta_s`` is
-    added to the AHT of every interval with calls, which must stay > 0.
+    added to the AHT of every interval with calls, which must stay > 0.  With
+    ``pool=False`` the queues stay apart.
     """
     fc = validate_forecast(forecast)
     ov = scenario.overrides
@@ -288,7 +310,7 @@ def adjusted_forecast(forecast: pd.DataFrame, scenario: Scenario) -> pd.DataFram
             raise InputError("aht_delta_s", ov.aht_delta_s,
                              f"a change leaving AHT > 0 (interval {fc.loc[bad, 'interval_start'].iloc[0]})")
     queues = fc["queue"].unique()
-    if len(queues) > 1:
+    if len(queues) > 1 and pool:
         fc["_work"] = fc["calls"] * fc["aht_s"].fillna(0.0)
         g = fc.groupby("interval_start", as_index=False)
         pooled = g.agg(calls=("calls", "sum"), calls_low=("calls_low", "sum"),
@@ -446,7 +468,10 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
         fc = forecasting.forecast(history, hz.week_start, hz.end, model=scenario.forecast.model,
                                   holidays_country=scenario.forecast.holidays_country,
                                   progress=cb)
-    out.forecast = adjusted_forecast(fc, scenario)
+    # skill groups plan the queues together, each with its own forecast; with one
+    # queue in the demand they have nothing to share and the plan is a one-queue plan
+    multi = bool(scenario.skill_groups) and fc["queue"].nunique() > 1
+    out.forecast = adjusted_forecast(fc, scenario, pool=not multi)
     out.timings["forecast"] = time.perf_counter() - t0
     report(cb, "done")
     if "requirements" not in stages:
@@ -456,10 +481,14 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
     cb, t0 = step("requirements")
     from wfm.staffing import requirements as staffing_requirements
 
-    out.requirements = staffing_requirements(
-        out.forecast, scenario.target, scenario.shrinkage, model=scenario.staffing.model,
-        patience_s=scenario.staffing.patience_s, min_staff_open=scenario.staffing.min_staff_open,
-    )
+    if multi:
+        _queue_requirements(out, scenario)
+    else:
+        out.requirements = staffing_requirements(
+            out.forecast, scenario.target, scenario.shrinkage, model=scenario.staffing.model,
+            patience_s=scenario.staffing.patience_s,
+            min_staff_open=scenario.staffing.min_staff_open,
+        )
     out.timings["requirements"] = time.perf_counter() - t0
     report(cb, "done")
     _requirement_kpis(out)
@@ -482,6 +511,13 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
         req = out.requirements[(out.requirements["interval_start"] >= ws)
                                & (out.requirements["interval_start"] < ws + pd.Timedelta(weeks=1))]
         sub = _sub_progress(cb_s, k, len(weeks))
+        groups = {}
+        if multi:
+            pooled = out.pooled_requirements
+            in_week = ((pooled["interval_start"] >= ws)
+                       & (pooled["interval_start"] < ws + pd.Timedelta(weeks=1)))
+            groups = {"skill_groups": scenario.skill_groups,
+                      "pooled_requirements": pooled[in_week].reset_index(drop=True)}
         plan = solver.plan_shifts(
             req.reset_index(drop=True), scenario.templates, mode=scenario.solver.mode,
             target=scenario.target, break_policy=scenario.break_policy, week_start=ws,
@@ -489,6 +525,7 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
             budget=scenario.solver.budget, shortfall_penalty=scenario.solver.shortfall_penalty,
             time_limit_s=scenario.solver.plan_time_limit_s,
             num_workers=scenario.solver.num_workers, progress=sub, shrinkage=scenario.shrinkage,
+            **groups,
         )
         week = {"week_start": ws, "shift_plan": plan, "roster": None}
         if not plan.success:
@@ -498,12 +535,13 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
                 f"shift plan, week of {ws:%Y-%m-%d}: {plan.status}: {plan.message}"), out)
         if want_roster:
             t1 = time.perf_counter()
+            cover = {"requirements": _plan_split(plan)} if multi else {}
             roster = _build_roster()(
                 plan, out.agents, scenario.contracts, scenario.templates,
                 activities=scenario.activities, week_start=ws,
                 time_limit_s=scenario.solver.roster_time_limit_s,
                 num_workers=scenario.solver.num_workers, progress=_sub_progress(cb_r, k, len(weeks)),
-                target=scenario.target,
+                target=scenario.target, **cover,
             )
             t_roster += time.perf_counter() - t1
             week["roster"] = roster
@@ -528,10 +566,19 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
         from wfm.evaluate import evaluate
 
         sim = scenario.simulation
+        skills = {}
+        if multi:
+            skills["queue_priority"] = {q: p for q, p in scenario.queue_priority().items()
+                                        if q in set(out.forecast["queue"])}
+            if out.roster is not None:
+                skills["agent_skills"] = {a.id: set(a.skills) for a in out.agents}
+            else:
+                skills["skill_groups"] = scenario.skill_groups
         out.evaluation = evaluate(
-            out.final, out.forecast, scenario.target, patience_s=scenario.staffing.patience_s,
+            out.final, out.forecast, scenario.target,
+            patience_s=scenario.staffing.patience_s,
             simulate=sim.enabled, replications=sim.replications, rng=sim.seed, progress=cb,
-            shrinkage=scenario.shrinkage,
+            shrinkage=scenario.shrinkage, **skills,
         )
         out.timings["evaluate"] = time.perf_counter() - t0
         report(cb, "done")
@@ -539,9 +586,42 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
     # -- costs
     cb, t0 = step("costs")
     _costs(out)
+    _queue_costs(out)
     out.timings["costs"] = time.perf_counter() - t0
     report(cb, "done")
     return _finish(out, progress)
+
+
+def _queue_requirements(out: PlanResult, scenario: Scenario) -> None:
+    """Requirements per queue (each with its own target) and of the shared queue sets."""
+    from wfm.multiskill import pooled_requirements
+    from wfm.staffing import requirements as staffing_requirements
+
+    fc = out.forecast
+    parts, targets = [], {}
+    for q in pd.unique(fc["queue"].astype(str)):
+        targets[q] = scenario.queue_target(q)
+        parts.append(staffing_requirements(
+            fc[fc["queue"].astype(str) == q].reset_index(drop=True), targets[q],
+            scenario.shrinkage, model=scenario.staffing.model,
+            patience_s=scenario.staffing.patience_s,
+            min_staff_open=scenario.staffing.min_staff_open))
+    out.requirements = pd.concat(parts, ignore_index=True)
+    out.pooled_requirements = pooled_requirements(
+        fc, scenario.skill_groups, scenario.target, scenario.shrinkage, targets=targets,
+        model=scenario.staffing.model, patience_s=scenario.staffing.patience_s)
+
+
+def _plan_split(plan) -> pd.DataFrame:
+    """Per-queue requirement for the roster: the plan's own split of its agents.
+
+    A multi-skill plan covers each queue with the share of the shared agents the
+    split gives it; the roster is asked for that share (whole agents), which the
+    plan's shifts can meet when the agents' skills are the groups'.
+    """
+    cov = plan.coverage
+    return pd.DataFrame({"queue": cov["queue"], "interval_start": cov["interval_start"],
+                         "staff_needed": np.floor(cov["on_phone"].to_numpy(float) + 1e-6)})
 
 
 def _with_partial(error: Exception, out: PlanResult) -> Exception:
@@ -639,6 +719,30 @@ def _costs(out: PlanResult) -> None:
         kp["occupancy_sim"] = float(k.loc["occupancy", "simulation"])
         kp["break_min_per_agent_hour"] = float(k.loc["break_min_per_agent_hour", "erlang"])
         kp["understaffed_intervals"] = float(k.loc["understaffed_intervals", "erlang"])
+
+
+def _queue_costs(out: PlanResult) -> None:
+    """Per-queue KPIs: service by Erlang and simulation, cost shared by on-phone hours."""
+    ev = out.evaluation
+    if ev is None or ev.queues is None or out.costs is None:
+        return
+    s = out.scenario
+    q = ev.queues.copy()
+    hours = q["agent_hours"].to_numpy(float)
+    share = hours / hours.sum() if hours.sum() > 0 else np.full(len(q), 1 / len(q))
+    q["cost"] = out.costs.total * share
+    q["cost_per_call"] = np.where(q["calls"] > 0, q["cost"] / q["calls"].where(q["calls"] > 0), np.nan)
+    q["target"] = [s.queue_target(name).service_level for name in q["queue"]]
+    prio = s.queue_priority()
+    q["priority"] = [prio.get(name, 0) for name in q["queue"]]
+    shown = np.where(np.isfinite(q["sim_service_level"]), q["sim_service_level"], q["service_level"])
+    q["met"] = shown >= q["target"] - 1e-9
+    for col in ("calls", "cost", "agent_hours"):  # per week, as the other KPIs
+        q[col] = q[col] / s.horizon.weeks
+    cols = ["queue", "calls", "target", "priority", "agent_hours", "cost", "cost_per_call",
+            "service_level", "pool_service_level", "asa_s", "abandon_rate", "sim_service_level",
+            "sim_service_level_low", "sim_service_level_high", "sim_asa_s", "sim_abandon_rate", "met"]
+    out.queue_kpis = q[cols]
 
 
 def _finish(out: PlanResult, progress: Progress | None) -> PlanResult:
