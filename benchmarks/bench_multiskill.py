@@ -1,6 +1,6 @@
 """Multi-skill benchmark: shared agents against dedicated ones, on the same week.
 
-Run ``python benchmarks/bench_multiskill.py`` (about 6 min on two cores) or ``--quick``
+Run ``python benchmarks/bench_multiskill.py`` (about 1.5 min on two cores) or ``--quick``
 (shorter time limits, fewer replications).  Prints small tables; every ratio is
 against a baseline measured in the same run.
 
