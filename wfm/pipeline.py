@@ -528,6 +528,10 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
             **groups,
         )
         week = {"week_start": ws, "shift_plan": plan, "roster": None}
+        if multi and plan.success and scenario.solver.check_rounds:
+            plan, week["checks"] = _check_by_simulation(
+                plan, req.reset_index(drop=True), groups, scenario, ws, sub)
+            week["shift_plan"] = plan
         if not plan.success:
             out.weeks.append(week)
             out.timings["shifts"] = time.perf_counter() - t_s - t_roster
@@ -610,6 +614,49 @@ def _queue_requirements(out: PlanResult, scenario: Scenario) -> None:
     out.pooled_requirements = pooled_requirements(
         fc, scenario.skill_groups, scenario.target, scenario.shrinkage, targets=targets,
         model=scenario.staffing.model, patience_s=scenario.staffing.patience_s)
+
+
+def _check_by_simulation(plan, req, groups, scenario: Scenario, ws, progress):
+    """Simulate the week's plan; where a queue misses its target, raise and plan again.
+
+    Returns the last plan that solved and one row per round and queue (``round``,
+    ``queue``, ``sim_service_level``, ``target``, ``intervals_raised``,
+    ``replan_status`` of the plan made after the raise).
+    """
+    import solver
+    from wfm.evaluate import evaluate
+    from wfm.multiskill import raise_where_missed
+
+    sim = scenario.simulation
+    goals = {q: scenario.queue_target(q).service_level for q in pd.unique(req["queue"].astype(str))}
+    fc = req[["queue", "interval_start", "calls", "aht_s"]]
+    prio = {q: p for q, p in scenario.queue_priority().items() if q in goals}
+    rows = []
+    for k in range(scenario.solver.check_rounds):
+        ev = evaluate(plan, fc, scenario.target, patience_s=scenario.staffing.patience_s,
+                      replications=sim.replications, rng=sim.seed, shrinkage=scenario.shrinkage,
+                      skill_groups=groups["skill_groups"], queue_priority=prio)
+        req, raised = raise_where_missed(req, ev.simulation.intervals, goals,
+                                         shrinkage=scenario.shrinkage)
+        sl = ev.queues.set_index("queue")["sim_service_level"]
+        rows += [{"round": k + 1, "queue": q, "sim_service_level": float(sl[q]),
+                  "target": goals[q], "intervals_raised": raised.get(q, 0)} for q in goals]
+        if not any(raised.values()):
+            break
+        again = solver.plan_shifts(
+            req, scenario.templates, mode=scenario.solver.mode, target=scenario.target,
+            break_policy=scenario.break_policy, week_start=ws,
+            service_level_target=scenario.solver.service_level_target,
+            shortfall_penalty=scenario.solver.shortfall_penalty,
+            time_limit_s=scenario.solver.plan_time_limit_s,
+            num_workers=scenario.solver.num_workers, progress=progress,
+            shrinkage=scenario.shrinkage, **groups)
+        for row in rows[-len(goals):]:
+            row["replan_status"] = again.status
+        if not again.success:
+            break  # the last plan that solved stands; its rows say the re-plan failed
+        plan = again
+    return plan, pd.DataFrame(rows)
 
 
 def _plan_split(plan) -> pd.DataFrame:

@@ -248,6 +248,10 @@ class SolverSettings:
         Weekly budget in ``budget`` mode [currency].
     shortfall_penalty : float or None
         Cost of one missing agent-interval in ``coverage`` mode (solver default if None).
+    check_rounds : int
+        Multi-skill plans: rounds of simulating the shift plan (routing by skill and
+        priority) and, where a queue misses its target, raising its requirement where
+        it missed most and planning the week again (0: no check).
     """
 
     mode: str = "coverage"
@@ -257,6 +261,7 @@ class SolverSettings:
     service_level_target: float | None = None
     budget: float | None = None
     shortfall_penalty: float | None = None
+    check_rounds: int = 0
 
 
 @dataclass(frozen=True)
@@ -704,6 +709,7 @@ SOLVER_SPEC = {
     "service_level_target": ("service_level_target", _opt(_fraction_open)),
     "budget": ("budget", _opt(_positive)),
     "shortfall_penalty": ("shortfall_penalty", _opt(_nonneg)),
+    "check_rounds": ("check_rounds", _nonneg_int),
 }
 SIMULATION_SPEC = {
     "enabled": ("enabled", _bool),

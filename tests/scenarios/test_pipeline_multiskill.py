@@ -80,3 +80,31 @@ def test_cli_plan_writes_the_per_queue_files(tmp_path):
         assert (out / name).exists(), name
     queues = pd.read_csv(out / "queues.csv")
     assert set(queues["queue"]) == {"sales", "care"}
+
+
+def test_check_by_simulation_raises_the_queue_that_misses_and_plans_again(tmp_path):
+    import dataclasses
+
+    import solver
+    from wfm.pipeline import _check_by_simulation
+
+    s = _scenario(tmp_path, SHARED)
+    s = dataclasses.replace(s, solver=dataclasses.replace(s.solver, check_rounds=2))
+    base = run_plan(s, stages=("forecast", "requirements"))
+    # a plan for half of what care needs: the simulation shows care short, not sales
+    req = base.requirements.copy()
+    care = req["queue"] == "care"
+    req.loc[care, "agents_needed"] = req.loc[care, "agents_needed"] // 2
+    req.loc[care, "staff_needed"] = req.loc[care, "agents_needed"]
+    groups = {"skill_groups": s.skill_groups, "pooled_requirements": None}
+    groups["skill_groups"] = [g for g in s.skill_groups if len(g.queues) == 1]  # dedicated
+    ws = s.horizon.week_start
+    short = solver.plan_shifts(req, s.templates, week_start=ws, target=s.target,
+                               shrinkage=s.shrinkage, time_limit_s=10, num_workers=1, **groups)
+    plan, checks = _check_by_simulation(short, req, groups, s, ws, None)
+    first = checks[checks["round"] == 1].set_index("queue")
+    assert first.loc["care", "sim_service_level"] < 0.9
+    assert first.loc["care", "intervals_raised"] > 0 and first.loc["sales", "intervals_raised"] == 0
+    assert first.loc["care", "replan_status"] in ("OPTIMAL", "FEASIBLE")
+    assert plan.stats["cost"] > short.stats["cost"]
+    assert set(checks["round"]) <= {1, 2}
