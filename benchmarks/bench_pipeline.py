@@ -1,7 +1,7 @@
 """Pipeline benchmark: the stages of ``wfm demo`` and a service-level sweep.
 
 Run ``python benchmarks/bench_pipeline.py`` (about 2 min on two cores: the demo
-scenario's own time limits, 10 s per shift plan and 40 s for the roster) or
+scenario's own time limits, 30 s per shift plan and 40 s for the roster) or
 ``--quick`` (shift plan 5 s, roster 10 s, one simulation replication; under a
 minute).  Prints two tables; every ratio is against a baseline measured in the same
 run.
