@@ -663,12 +663,16 @@ def _plan_split(plan) -> pd.DataFrame:
     """Per-queue requirement for the roster: the plan's own split of its agents.
 
     A multi-skill plan covers each queue with the share of the shared agents the
-    split gives it; the roster is asked for that share (whole agents), which the
-    plan's shifts can meet when the agents' skills are the groups'.
+    split gives it; the roster is asked for that share, to the nearest whole agent,
+    which the plan's shifts can meet when the agents' skills are the groups'.  (The
+    roster knows queues, not skill groups: it may cover a queue's share with agents
+    trained on fewer queues than the plan's, and the simulation of the roster then
+    shows less pooling than the plan's; on the demo, premium 0.62 against 0.81.
+    Rounding down instead asked for less still: 0.56.)
     """
     cov = plan.coverage
     return pd.DataFrame({"queue": cov["queue"], "interval_start": cov["interval_start"],
-                         "staff_needed": np.floor(cov["on_phone"].to_numpy(float) + 1e-6)})
+                         "staff_needed": np.round(cov["on_phone"].to_numpy(float))})
 
 
 def _with_partial(error: Exception, out: PlanResult) -> Exception:
