@@ -1,7 +1,8 @@
 """Pipeline benchmark: the stages of ``wfm demo`` and a service-level sweep.
 
 Run ``python benchmarks/bench_pipeline.py`` (about 2 min on two cores: the demo
-scenario's own time limits, 10 s per shift plan and 40 s for the roster) or
+scenario's own time limits, 10 s per shift plan and 40 s for the roster; ``--multiskill``
+for the three-queue demo, 30 s per shift plan) or
 ``--quick`` (shift plan 5 s, roster 10 s, one simulation replication; under a
 minute).  Prints two tables; every ratio is against a baseline measured in the same
 run.
@@ -36,6 +37,7 @@ from wfm.scenarios import load_scenario  # noqa: E402
 from wfm.sweeps import run_point, sweep  # noqa: E402
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo_scenario.yaml"
+MULTISKILL = DEMO.with_name("demo_multiskill.yaml")
 #: Stage keys of ``PlanResult.timings`` and their row names.
 ROWS = (("data", "data (read history)"), ("forecast", "forecast"),
         ("requirements", "requirements"), ("shifts", "shift plan"), ("roster", "roster"),
@@ -195,9 +197,11 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true",
                         help="shift plan 5 s, roster 10 s, one simulation replication")
     parser.add_argument("--only", type=int, choices=(1, 2), help="run one benchmark")
+    parser.add_argument("--multiskill", action="store_true",
+                        help="the three-queue demo with skill groups (data/demo_multiskill.yaml)")
     args = parser.parse_args(argv)
 
-    scenario = load_scenario(DEMO)
+    scenario = load_scenario(MULTISKILL if args.multiskill else DEMO)
     if args.quick:
         scenario = quick_settings(scenario)
     s = scenario.solver

@@ -49,6 +49,9 @@ __all__ = [
     "add_queue_floor",
     "add_budget",
     "add_break_placement_preference",
+    "group_on_phone_terms",
+    "add_group_shares",
+    "allocation_model",
 ]
 
 Terms = dict  # {mathopt.Variable: float}
@@ -83,6 +86,10 @@ class PlanModel:
         minute = int(c.start[s] * self.demand.slot_min - c.day[s] * 1440)
         wd = WEEKDAYS[(self.demand.week_start.weekday() + int(c.day[s])) % 7]
         return f"{tpl.name}|{wd}|{_hhmm(minute)}"
+
+    def week_label(self) -> str:
+        """Label of the whole week (of one queue set in a skill-group plan)."""
+        return "week"
 
     def slack(self, ub: float, name: str):
         if self.integer_slack:
@@ -254,10 +261,10 @@ def add_service_target(pm: PlanModel, calls_total: float, target: float,
 
     Soft: ``sl_short`` calls below the target cost ``penalty_per_call`` each.
     """
-    short = pm.slack(target * calls_total, "sl_short[week]")
+    short = pm.slack(target * calls_total, f"sl_short[{pm.week_label()}]")
     pm.slacks["service_level_target"]["week"] = short
     _constraint(pm.model, [(v, 1.0) for v in pm.answered.values()] + [(short, 1.0)],
-                lb=target * calls_total, name="service_level_target")
+                lb=target * calls_total, name=f"service_level_target[{pm.week_label()}]")
     return {short: penalty_per_call}
 
 
@@ -334,3 +341,92 @@ def add_break_placement_preference(pm: PlanModel, weight: np.ndarray, eps: float
 def option_slots(cand: Candidates, s: int, opt: BreakOption, n_slots: int) -> np.ndarray:
     """Week slots of one break placement (wrapped)."""
     return (cand.start[s] + opt.offset + np.arange(opt.length)) % n_slots
+
+
+# --------------------------------------------------------------------- skill groups
+def group_on_phone_terms(pm: PlanModel, group_of: np.ndarray, n_groups: int) -> list[dict]:
+    """On-phone agents of each skill group per slot: ``[group][slot] -> [(var, +-1)]``."""
+    c = pm.cand
+    n = pm.demand.n_slots
+    out = [defaultdict(list) for _ in range(n_groups)]
+    for s, var in enumerate(pm.x):
+        for t in c.slots(s, n):
+            out[group_of[s]][int(t)].append((var, 1.0))
+    for s, opt, var in pm.b:
+        for t in option_slots(c, s, opt, n):
+            out[group_of[s]][int(t)].append((var, -1.0))
+    return out
+
+
+def add_group_shares(pm: PlanModel, group_of: np.ndarray, shares, names) -> Terms:
+    """Each group holds at most its share of the plan's scheduled hours (the skill mix).
+
+    ``sum_{s in g} h_s x_s <= share_g * sum_s h_s x_s`` (hard): how many agents are
+    trained on a set of queues is a fact of the centre, not a price.
+    """
+    c = pm.cand
+    hours = c.length * pm.demand.slot_min / 60.0
+    for gi, (share, name) in enumerate(zip(shares, names, strict=True)):
+        if share is None or share >= 1:
+            continue
+        terms = [(pm.x[s], float(hours[s]) * ((group_of[s] == gi) - share))
+                 for s in range(len(c))]
+        _constraint(pm.model, terms, ub=0.0, name=f"group_share[{name}]")
+    return {}
+
+
+def allocation_model(phone: np.ndarray, served, groups, demands, sets, pools, mode):
+    """The split of each group's on-phone agents across its queues: a flow per slot.
+
+    Built on the plan's shifts once they are chosen (``phone[g, t]`` on-phone agents
+    of group ``g``): ``y[g, q, t] >= 0`` exists only for the queues ``q`` group ``g``
+    is trained on; ``sum_q y[g, q, t] <= phone[g, t]``; each queue takes its share of
+    its pool (the queues linked through shared groups) -- the pool's requirement
+    (mode "coverage") or on-phone agents (mode "service_level") times the queue's
+    share of the pool's requirement or calls -- short by ``alloc_short`` where the
+    skills do not allow it; the model minimises the shortfall.  The coverage rules of
+    the queue sets make the coverage-mode split exist without shortfall.
+
+    Returns
+    -------
+    (mathopt.Model, dict)
+        The LP and the flow ``{(group, queue): {slot: var}}``.
+    """
+    model = mathopt.Model(name="allocation")
+    weight = {q: (d.staff_needed if mode == "coverage" else d.calls) for q, d in demands.items()}
+    pool_set = {q: next((nm for nm, (qs, _) in sets.items() if qs == pool), None)
+                for q, pool in pools.items()}
+    flow: dict = {}
+    shortfall = []
+    n = phone.shape[1]
+    for t in range(n):
+        incoming = defaultdict(list)
+        for gi, g in enumerate(groups):
+            if phone[gi, t] <= 1e-9:
+                continue
+            ys = []
+            for q in served[g.name]:
+                if weight[q][t] <= 0:
+                    continue
+                var = model.add_variable(lb=0, name=f"y[{g.name}|{q}|{t}]")
+                flow.setdefault((gi, q), {})[t] = var
+                ys.append((var, 1.0))
+                incoming[q].append((var, 1.0))
+            if ys:
+                _constraint(model, ys, ub=float(phone[gi, t]), name=f"split[{g.name}|{t}]")
+        for q, ys in incoming.items():
+            pool = pools[q]
+            total = float(sum(weight[p][t] for p in pool))
+            frac = weight[q][t] / total if total > 0 else 0.0
+            name = pool_set[q]
+            if mode == "coverage":
+                amount = (float(sets[name][1].staff_needed[t]) if name is not None
+                          else float(sum(demands[p].staff_needed[t] for p in pool)))
+            else:
+                amount = float(sum(phone[gi, t] for gi, g in enumerate(groups)
+                                   if set(served[g.name]) & pool))
+            short = model.add_variable(lb=0, name=f"alloc_short[{q}|{t}]")
+            shortfall.append(short)
+            _constraint(model, ys + [(short, 1.0)], lb=frac * amount, name=f"share[{q}|{t}]")
+    model.minimize(mathopt.LinearSum(shortfall))
+    return model, flow

@@ -5,10 +5,12 @@ See ``docs/shift-planning.md`` for the model, the formulation and benchmark resu
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -19,8 +21,8 @@ from solver.result import BREAK_COLUMNS, SHIFT_COLUMNS, SolveResult
 from solver.shift_grid import Demand, build_candidates, build_demand, service_curves
 from solver.templates import apply_break_policy
 from wfm import erlang
-from wfm.errors import InputError
-from wfm.types import BreakPolicy, ServiceTarget, ShiftTemplate, Shrinkage
+from wfm.errors import DataError, InputError
+from wfm.types import BreakPolicy, ServiceTarget, ShiftTemplate, Shrinkage, SkillGroup
 
 __all__ = ["plan_shifts", "SOLVERS"]
 
@@ -54,6 +56,8 @@ def plan_shifts(
     solver: str = DEFAULT_SOLVER,
     relative_gap: float = 1e-3,
     method: str = "lp_rounding",
+    skill_groups: Sequence[SkillGroup] | None = None,
+    pooled_requirements: pd.DataFrame | None = None,
 ) -> SolveResult:
     """Choose how many agents start each shift and where each agent's breaks go.
 
@@ -106,6 +110,16 @@ def plan_shifts(
         "lp_rounding": LP relaxation (the bound), then the MIP restricted to shift
         counts between the floor and ceiling of their LP values (RENS); falls back to
         "direct" if the LP does not finish.  "direct": one branch and bound.
+    skill_groups : sequence of SkillGroup, optional
+        Plan the queues together: every shift belongs to one skill group, and a
+        group's on-phone agents answer the queues it is trained on (see
+        :func:`_plan_by_group` and ``docs/shift-planning.md``).  Without groups,
+        several queues are planned one by one with dedicated agents.
+    pooled_requirements : DataFrame, optional
+        Requirements of the queue sets that groups share (``queue_set`` such as
+        ``"a+b"``, ``interval_start`` and the mode's columns), from
+        :func:`wfm.multiskill.pooled_requirements`; needed when a group serves more
+        than one queue of the requirements.
 
     Returns
     -------
@@ -158,6 +172,11 @@ def plan_shifts(
         raise InputError("requirements", type(requirements).__name__, "a pandas DataFrame")
     queues = (list(pd.unique(requirements["queue"].astype(str)))
               if "queue" in requirements.columns else [])
+    if skill_groups is not None:
+        if mode == "budget":
+            raise InputError("mode", mode, "'coverage' or 'service_level' with skill groups")
+        return _plan_by_group(requirements, queues, list(skill_groups), pooled_requirements,
+                              report, t0, locals())
     if len(queues) > 1:
         if mode == "budget":
             raise InputError("mode", mode, "one queue in mode 'budget' (how to split the budget "
@@ -317,6 +336,381 @@ def _plan_by_queue(requirements, queues, report, t0, args) -> SolveResult:
     )
 
 
+def _plan_by_group(requirements, queues, groups, pooled, report, t0, args) -> SolveResult:
+    """Plan several queues together with shifts that belong to skill groups.
+
+    Every candidate shift exists once per skill group.  The coverage rule holds for
+    every *queue set* ``S`` given (each queue alone, plus the sets of
+    ``pooled_requirements``): the on-phone agents of the groups trained on some queue
+    of ``S`` reach the requirement of ``S``'s pooled traffic.  With additive
+    requirements these are Hall's conditions, which hold exactly when the groups'
+    agents can be split across their queues to cover each queue (a flow per
+    interval); pooled requirements are smaller than the sums of their parts, which
+    is the economy of scale that shared agents buy.  In mode "service_level" each set
+    has its own service curve (of its pooled traffic) and weekly target.
+
+    Once the shifts are chosen, a flow ``y[group, queue, slot]`` splits each group's
+    on-phone agents across its queues, each queue taking its share of its pool (by
+    requirement or calls; :func:`solver.shift_rules.allocation_model`); it is what the
+    coverage per queue reports, and it never gives a group's agents to a queue the
+    group is not trained on.  Each group's scheduled hours are at most its
+    ``max_share`` of the plan's.  The shifts frame gets a ``skill_group`` column;
+    ``stats`` adds ``skill_groups`` (group -> queues), ``queue_sets``, ``groups``
+    (shifts, hours, cost, share per group), ``allocation`` (frame ``skill_group``,
+    ``queue``, ``interval_start``, ``on_phone``) and ``queues`` (per-queue figures).
+    """
+    a = args
+    mode, target, keep_arg = a["mode"], a["target"], a["shrinkage"]
+    if not queues:
+        queues = ["default"]
+        requirements = requirements.assign(queue="default")
+    _check_groups(groups, queues)
+    present = set(queues)
+    served = {g.name: [q for q in queues if q in g.queues] for g in groups}
+    groups = [g for g in groups if served[g.name]]
+    report(0, 1, "reading requirements")
+    columns = ("staff_needed",) if mode == "coverage" else ("calls", "aht_s", "traffic")
+    extra = tuple(c for c in ("staff_needed", "agents_needed", "calls", "aht_s", "traffic")
+                  if c in requirements.columns and c not in columns)
+    q_col = requirements["queue"].astype(str)
+    frames = {q: requirements[q_col == q].reset_index(drop=True) for q in queues}
+    templates, ws = a["templates"], a["week_start"]
+    first = build_demand(frames[queues[0]], ws, templates, columns=columns + extra)
+    planned = tuple(apply_break_policy(t, a["break_policy"], first.slot_min) for t in templates)
+    ws = first.week_start if ws is None else ws
+    demands = {q: build_demand(frames[q], ws, planned, columns=columns + extra) for q in queues}
+    sets = {q: (frozenset([q]), demands[q]) for q in queues}
+    sets.update(_pooled_sets(pooled, present, served, ws, planned, columns, extra, groups))
+    slot_min = {d.slot_min for _, d in sets.values()}
+    if len(slot_min) != 1:
+        raise DataError("the queues' requirements are on different interval grids",
+                        column="interval_start", value=sorted(slot_min))
+    keep = min(_keep(frames[q], demands[q], keep_arg) for q in queues)
+    combined = _combined_demand([demands[q] for q in queues])
+
+    weight = {q: (d.staff_needed if mode == "coverage" else d.calls) for q, d in demands.items()}
+    parts, group_of = [], []
+    for gi, g in enumerate(groups):
+        w = np.sum([weight[q] for q in served[g.name]], axis=0)
+        c = build_candidates(planned, combined, w)
+        parts.append(c)
+        group_of.append(np.full(len(c), gi))
+    cand = _concat_candidates(parts)
+    group_of = np.concatenate(group_of) if group_of else np.zeros(0, int)
+    report(0.05, 1, f"{len(cand)} candidate shifts in {len(groups)} skill groups")
+    slot_h = combined.slot_min / 60
+    dearest = float(cand.cost.max()) if len(cand) else 1.0
+    pen = a["shortfall_penalty"]
+    if pen is None:
+        per_slot = 1.2 * dearest + 1.0
+    else:
+        if not pen >= 0:
+            raise InputError("shortfall_penalty", pen, "a cost >= 0 per agent-hour")
+        per_slot = pen * slot_h
+
+    pm = _GroupModel(mathopt.Model(name=f"shifts-{mode}-groups"), combined, cand,
+                     integer_slack=a["solver"] == "cp-sat",
+                     group_names=tuple(groups[gi].name for gi in group_of))
+    top = max(float(np.max(d.staff_needed)) for _, d in sets.values())
+    if mode == "coverage":
+        ub = int(math.ceil(2 * top)) + 2
+    else:
+        traffic_top = max(float(np.max(d.traffic)) for _, d in sets.values())
+        ub = int(math.ceil(2 * (traffic_top / max(target.max_occupancy, 0.05)) / keep)) + 10
+    cost = rules.add_shift_counts(pm, ub)
+    rules.add_template_max_count(pm)
+    cost.update(rules.add_breaks(pm))
+    rules.add_break_order(pm)
+    by_group = rules.group_on_phone_terms(pm, group_of, len(groups))
+    rules.add_group_shares(pm, group_of, [g.max_share for g in groups],
+                           [g.name for g in groups])
+    adjacent = {name: [gi for gi, g in enumerate(groups) if qs & set(served[g.name])]
+                for name, (qs, _) in sets.items()}
+    for name, gis in adjacent.items():
+        if not gis:
+            raise InputError("skill_groups", [g.name for g in groups],
+                             f"a skill group trained on a queue of '{name}'")
+    objective: dict = {}
+    _merge(objective, cost)
+    min_slot_cost = float(cand.slot_cost[cand.slot_cost > 0].min()) if (cand.slot_cost > 0).any() else 1.0
+    eps = 1e-3 * min_slot_cost
+    subs = {}
+    sl_target = target.service_level if a["service_level_target"] is None else a["service_level_target"]
+    for name, (_qs, d) in sets.items():
+        sub = _SetModel(model=pm.model, demand=d, cand=cand, integer_slack=pm.integer_slack,
+                        set_name=name, on_phone_terms=_sum_terms(by_group, adjacent[name]))
+        subs[name] = sub
+        if mode == "coverage":
+            _merge(objective, rules.add_coverage(sub, d.staff_needed, per_slot))
+        else:
+            slots = np.flatnonzero(d.calls > 0)
+            rules.add_on_phone(sub, slots)
+            cap = np.full(d.n_slots, float(ub) * 4)
+            curves = service_curves(d, keep, target.answer_within_s, cap)
+            rules.add_service_curves(sub, curves, keep)
+            _merge(objective, rules.add_service_target(sub, float(d.calls.sum()), sl_target,
+                                                       10 * dearest))
+            _merge(objective, rules.add_queue_floor(sub, curves, keep, per_slot))
+            if target.max_occupancy < 1:
+                _merge(objective, rules.add_occupancy_floor(
+                    sub, d.traffic, keep, target.max_occupancy, per_slot))
+        for rule_name, slacks in sub.slacks.items():
+            for subject, var in slacks.items():
+                pm.slacks[rule_name][(name, subject)] = var
+    total_weight = np.sum([weight[q] for q in queues], axis=0)
+    _merge(objective, rules.add_break_placement_preference(pm, total_weight, eps))
+    pm.model.minimize(mathopt.LinearSum(c * v for v, c in objective.items()))
+
+    stats = {
+        "mode": mode,
+        "solver": a["solver"],
+        "slot_min": combined.slot_min,
+        "candidate_shifts": len(cand),
+        "variables": len(list(pm.model.variables())),
+        "constraints": len(list(pm.model.linear_constraints())),
+        "break_placements": len(pm.b),
+        "shrinkage": 1 - keep,
+        "templates": planned,
+        "skill_groups": {g.name: sorted(served[g.name]) for g in groups},
+        "queue_sets": {name: sorted(qs) for name, (qs, _) in sets.items()},
+        # interior point: 2-3x faster than simplex on the LP of several groups (the
+        # 3-queue benchmark: 10 s against 25 s); one group keeps the single-queue path
+        "lp_algorithm": "barrier" if len(groups) > 1 else "default",
+        "box_breaks": len(groups) > 1,
+    }
+    report(0.1, 1, f"model: {stats['variables']} variables, {stats['constraints']} constraints")
+    result = _solve(pm, a["solver"], a["method"], a["time_limit_s"], a["num_workers"],
+                    a["relative_gap"], report, stats)
+    stats.update(build_s=time.perf_counter() - t0 - result["solve_s"], solve_s=result["solve_s"])
+    if result["values"] is None:
+        return SolveResult(status=result["status"], bound=result["bound"],
+                           wall_time_s=time.perf_counter() - t0, message=result["message"],
+                           stats=stats)
+    values = result["values"]
+    out = _extract(pm, values, keep, target, mode, objective, stats)
+    shifts = out["shifts"]
+    shifts.insert(2, "skill_group", [groups[group_of[s]].name for s in out["candidate"]])
+    coverage, allocation = _group_coverage(pm, values, groups, served, queues, demands, sets,
+                                           group_of, keep, target, mode)
+    group_stats = {}
+    total_h = float(shifts["paid_h"].sum()) if len(shifts) else 0.0
+    for g in groups:
+        mine = shifts[shifts["skill_group"] == g.name]
+        group_stats[g.name] = {"agent_shifts": len(mine), "paid_hours": float(mine["paid_h"].sum()),
+                               "cost": float(mine["cost"].sum()),
+                               "share": float(mine["paid_h"].sum()) / total_h if total_h else 0.0,
+                               "queues": sorted(served[g.name])}
+    has = coverage["calls"] > 0
+    weekly = (float((coverage["service_level"] * coverage["calls"])[has].sum()
+                    / coverage["calls"][has].sum()) if has.any() else math.nan)
+    stats.update(groups=group_stats, allocation=allocation, service_level=weekly,
+                 needed_hours=float(sum(d.staff_needed.sum() for d in demands.values())
+                                    * combined.slot_min / 60),
+                 queues={q: _queue_stats(coverage[coverage["queue"] == q], combined.slot_min)
+                         for q in queues})
+    stats["objective_meaning"] = "cost + penalties [currency]"
+    message = _message(result, out, stats, combined, cand, mode, sl_target, None)
+    report(1, 1, "done")
+    return SolveResult(
+        status=result["status"], objective=result["objective"], bound=result["bound"],
+        wall_time_s=time.perf_counter() - t0, shifts=shifts, breaks=out["breaks"],
+        coverage=coverage, penalties=out["penalties"], message=message, stats=stats,
+    )
+
+
+@dataclass
+class _GroupModel(rules.PlanModel):
+    """The shared model: shift labels carry the shift's skill group."""
+
+    group_names: tuple = ()
+
+    def shift_label(self, s: int) -> str:
+        return f"{self.group_names[s]}|{super().shift_label(s)}"
+
+
+@dataclass
+class _SetModel(rules.PlanModel):
+    """The rules of one queue set on the shared model (labels carry the set's name)."""
+
+    set_name: str = ""
+
+    def slot_label(self, t: int) -> str:
+        return f"{self.set_name}|{super().slot_label(t)}"
+
+    def week_label(self) -> str:
+        return f"{self.set_name}|week"
+
+
+def _check_groups(groups, queues) -> None:
+    names = []
+    for g in groups:
+        if not isinstance(g, SkillGroup):
+            raise InputError("skill_groups", g, "wfm.types.SkillGroup objects")
+        names.append(g.name)
+    if not groups:
+        raise InputError("skill_groups", groups, "at least one SkillGroup")
+    if len(set(names)) != len(names):
+        raise InputError("skill_groups", names, "unique group names")
+    for q in queues:
+        if not any(q in g.queues for g in groups):
+            raise InputError("skill_groups", names, f"a group trained on queue '{q}'")
+
+
+def _pooled_sets(pooled, present, served, ws, planned, columns, extra, groups) -> dict:
+    """Demands of the queue sets of ``pooled`` (queue_set 'a+b' ...), checked."""
+    shared = any(len(qs) > 1 for qs in served.values())
+    if pooled is None:
+        if shared:
+            raise InputError("pooled_requirements", None,
+                             "the requirements of the queue sets that skill groups share "
+                             "(wfm.multiskill.pooled_requirements)")
+        return {}
+    if not isinstance(pooled, pd.DataFrame) or "queue_set" not in pooled.columns:
+        raise DataError("pooled requirements need a 'queue_set' column", column="queue_set")
+    out = {}
+    names = pooled["queue_set"].astype(str)
+    for name in pd.unique(names):
+        qs = frozenset(name.split("+"))
+        unknown = sorted(qs - present)
+        if unknown:
+            raise DataError("queue set names a queue without requirements", column="queue_set",
+                            value=name)
+        if len(qs) < 2:
+            continue  # a single queue's requirement comes from the requirements frame
+        frame = pooled[names == name].drop(columns="queue_set").assign(queue=name)
+        out[name] = (qs, build_demand(frame.reset_index(drop=True), ws, planned,
+                                      columns=columns + tuple(c for c in extra if c in frame)))
+    return out
+
+
+def _combined_demand(demands) -> Demand:
+    """The queues' demands added up (labels, candidate weights, break preference)."""
+    d0 = demands[0]
+    calls = np.sum([d.calls for d in demands], axis=0)
+    work = np.sum([np.nan_to_num(d.aht_s) * d.calls for d in demands], axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        aht = np.where(calls > 0, work / np.where(calls > 0, calls, 1.0), np.nan)
+    return dataclasses.replace(
+        d0, staff_needed=np.sum([d.staff_needed for d in demands], axis=0),
+        agents_needed=np.sum([d.agents_needed for d in demands], axis=0), calls=calls,
+        traffic=np.sum([d.traffic for d in demands], axis=0), aht_s=aht,
+        present=np.any([d.present for d in demands], axis=0),
+        queue="+".join(d.queue for d in demands))
+
+
+def _concat_candidates(parts):
+    from solver.shift_grid import Candidates
+
+    first = parts[0]
+    cat = {k: np.concatenate([getattr(p, k) for p in parts])
+           for k in ("template", "day", "start", "length", "cost")}
+    return Candidates(options=first.options, slot_cost=first.slot_cost, templates=first.templates,
+                      **cat)
+
+
+def _sum_terms(by_group, gis):
+    out = {}
+    for gi in gis:
+        for t, terms in by_group[gi].items():
+            out.setdefault(t, []).extend(terms)
+    return out
+
+
+def _pools(queues, served, groups):
+    """Connected queues (through groups trained on several of them), queue -> pool."""
+    parent = {q: q for q in queues}
+
+    def find(q):
+        while parent[q] != q:
+            q = parent[q]
+        return q
+
+    for g in groups:
+        qs = served[g.name]
+        for q in qs[1:]:
+            parent[find(q)] = find(qs[0])
+    members = {}
+    for q in queues:
+        members.setdefault(find(q), []).append(q)
+    return {q: frozenset(members[find(q)]) for q in queues}
+
+
+def _group_coverage(pm, values, groups, served, queues, demands, sets, group_of, keep, target,
+                    mode):
+    """Coverage per queue from the split of the groups' agents, and the allocation frame.
+
+    The split is :func:`solver.shift_rules.allocation_model` solved on the chosen
+    shifts (one LP, slots independent).
+    """
+    n = pm.demand.n_slots
+    cand = pm.cand
+    counts = np.array([int(round(values[v])) for v in pm.x])
+    sched = np.zeros((len(groups), n))
+    brk = np.zeros((len(groups), n))
+    for s in np.flatnonzero(counts):
+        sched[group_of[s], cand.slots(s, n)] += counts[s]
+    for s, opt, var in pm.b:
+        m = int(round(values[var]))
+        if m:
+            brk[group_of[s], rules.option_slots(cand, s, opt, n)] += m
+    phone = sched - brk
+    flow, flow_values = {}, {}
+    if len(queues) > 1:
+        model, flow = rules.allocation_model(phone, served, groups, demands, sets,
+                                             _pools(queues, served, groups), mode)
+        res = mathopt.solve(model, mathopt.SolverType.HIGHS)
+        if res.termination.reason != mathopt.TerminationReason.OPTIMAL:  # pragma: no cover
+            # always feasible (y = 0, all short) and bounded below: a solver failure
+            raise RuntimeError(f"the allocation LP was not solved: {res.termination}")
+        flow_values = res.variable_values()
+    rows, frames = [], []
+    times = pm.demand.slot_times()
+    share = np.zeros((len(groups), len(queues), n))
+    for gi, g in enumerate(groups):
+        qs = served[g.name]
+        if len(queues) == 1:
+            share[gi, queues.index(qs[0])] = 1.0
+            continue
+        got = np.zeros((len(qs), n))
+        for k, q in enumerate(qs):
+            for t, var in flow.get((gi, q), {}).items():
+                got[k, t] = max(flow_values[var], 0.0)
+        tot = got.sum(axis=0)
+        for k, q in enumerate(qs):
+            # the flow may leave agents idle; they stay with the queues in its proportions
+            frac = np.where(tot > 1e-9, got[k] / np.where(tot > 1e-9, tot, 1.0), 1.0 / len(qs))
+            share[gi, queues.index(q)] = frac
+    for qi, q in enumerate(queues):
+        on_phone_q = np.sum(share[:, qi] * phone, axis=0)
+        sched_q = np.sum(share[:, qi] * sched, axis=0)
+        frame, _ = _coverage(demands[q], sched_q, sched_q - on_phone_q, on_phone_q, keep, target)
+        frame["queue"] = q
+        for col in ("scheduled", "on_break", "on_phone"):
+            frame[col] = {"scheduled": sched_q, "on_break": sched_q - on_phone_q,
+                          "on_phone": on_phone_q}[col][demands[q].present]
+        frame["shortfall"] = np.maximum(frame["staff_needed"] - frame["on_phone"], 0)
+        frames.append(frame)
+        for gi, g in enumerate(groups):
+            if q not in served[g.name]:
+                continue
+            amount = share[gi, qi] * phone[gi]
+            keep_t = demands[q].present
+            rows.append(pd.DataFrame({"skill_group": g.name, "queue": q,
+                                      "interval_start": times[keep_t],
+                                      "on_phone": amount[keep_t]}))
+    allocation = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+        columns=["skill_group", "queue", "interval_start", "on_phone"])
+    return pd.concat(frames, ignore_index=True), allocation
+
+
+def _queue_stats(cov, slot_min):
+    has = cov["calls"] > 0
+    sl = (float((cov["service_level"] * cov["calls"])[has].sum() / cov["calls"][has].sum())
+          if has.any() else math.nan)
+    return {"service_level": sl, "on_phone_hours": float(cov["on_phone"].sum() * slot_min / 60),
+            "needed_hours": float(cov["staff_needed"].sum() * slot_min / 60)}
+
+
 def _merge(acc: dict, terms: dict) -> None:
     for v, c in terms.items():
         acc[v] = acc.get(v, 0.0) + c
@@ -340,7 +734,9 @@ def _solve(pm, solver, method, time_limit_s, num_workers, relative_gap, report, 
 
     ``method="lp_rounding"`` (RENS, Berthold 2014): solve the LP relaxation (its value is
     a valid lower bound of the whole problem), then solve the MIP with every shift
-    count boxed between the floor and the ceiling of its LP value.  The reported bound
+    count boxed between the floor and the ceiling of its LP value (with several skill
+    groups, ``stats["box_breaks"]``, the break counts too, and the LP by interior point,
+    ``stats["lp_algorithm"]``).  The reported bound
     is the best of the LP bound and the restricted solve's, never the restricted
     solve's alone.  ``method="direct"``: one branch-and-bound on the whole model.
     """
@@ -371,8 +767,10 @@ def _solve(pm, solver, method, time_limit_s, num_workers, relative_gap, report, 
         for v in ints:
             v.integer = False
         try:
-            lp = _call(pm.model, mathopt.SolverType.HIGHS,
-                       params_for(0.6 * time_limit_s, relative_gap, threads=False), on_message)
+            lp_params = params_for(0.6 * time_limit_s, relative_gap, threads=False)
+            if stats.get("lp_algorithm") == "barrier":
+                lp_params.lp_algorithm = mathopt.LPAlgorithm.BARRIER
+            lp = _call(pm.model, mathopt.SolverType.HIGHS, lp_params, on_message)
         finally:
             for v in ints:
                 v.integer = True
@@ -383,8 +781,11 @@ def _solve(pm, solver, method, time_limit_s, num_workers, relative_gap, report, 
             lp_bound = float(lp.objective_value())
             stats["lp_bound"] = lp_bound
             values = lp.variable_values()
-            saved = [(v, v.lower_bound, v.upper_bound) for v in pm.x]
-            for v in pm.x:
+            boxed = list(pm.x)
+            if stats.get("box_breaks"):
+                boxed += [var for _s, _o, var in pm.b]
+            saved = [(v, v.lower_bound, v.upper_bound) for v in boxed]
+            for v in boxed:
                 x = values[v]
                 v.lower_bound = max(v.lower_bound, math.floor(x + 1e-6))
                 v.upper_bound = min(v.upper_bound, math.ceil(x - 1e-6))
@@ -467,6 +868,7 @@ def _extract(pm, values, keep, target, mode, objective, stats):
             by_shift.setdefault(s, {}).setdefault(opt.rule, []).extend([opt] * m)
             on_break[rules.option_slots(cand, s, opt, n)] += m
     shift_rows, break_rows = [], []
+    candidate_of_row = []
     total_cost = 0.0
     sid = 0
     for s in np.flatnonzero(counts):
@@ -489,6 +891,7 @@ def _extract(pm, values, keep, target, mode, objective, stats):
                     cost -= float(cand.slot_cost[cand.template[s]][
                         rules.option_slots(cand, s, opt, n)].sum())
             total_cost += cost
+            candidate_of_row.append(int(s))
             shift_rows.append((shift_id, "", tpl.name, start.date(), start,
                                start + pd.Timedelta(minutes=tpl.length_min),
                                (tpl.length_min - unpaid) / 60, round(cost, 6)))
@@ -500,7 +903,9 @@ def _extract(pm, values, keep, target, mode, objective, stats):
     stats.update(cost=total_cost, paid_hours=float(shifts["paid_h"].sum()) if len(shifts) else 0.0,
                  agent_shifts=len(shifts), service_level=weekly_sl,
                  needed_hours=float(demand.staff_needed.sum() * slot / 60))
-    return {"shifts": shifts, "breaks": breaks, "coverage": coverage, "penalties": penalties}
+    return {"shifts": shifts, "breaks": breaks, "coverage": coverage, "penalties": penalties,
+            "candidate": np.asarray(candidate_of_row, dtype=int), "counts": counts,
+            "on_break": on_break, "scheduled": scheduled}
 
 
 def _assign_breaks(tpl, per_rule: dict, count: int, slot: int):
@@ -575,11 +980,14 @@ def _penalties(pm, values, objective, slot, mode):
             if amount <= 1e-6:
                 continue
             cost = amount * objective.get(var, math.nan)
+            prefix = ""
+            if isinstance(subject, tuple):  # (queue set, slot) of a skill-group plan
+                prefix, subject = f"{subject[0]} ", subject[1]
             if rule_name == "service_level_target":
-                rows.append((rule_name, "week", amount, "calls below target", cost))
+                rows.append((rule_name, prefix + "week", amount, "calls below target", cost))
                 continue
             ts = pm.demand.week_start + pd.Timedelta(minutes=int(subject) * slot)
-            rows.append((rule_name, str(ts), amount,
+            rows.append((rule_name, prefix + str(ts), amount,
                          f"agents short for {slot:g} min (cost in {unit_cost})", cost))
     return pd.DataFrame(rows, columns=["rule", "subject", "amount", "unit", "cost"])
 

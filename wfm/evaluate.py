@@ -15,7 +15,15 @@ shifts and breaks frames) and a forecast, and returns
 Erlang C is used when callers never hang up, Erlang A when ``patience_s`` is given.
 With several queues the Erlang columns pool them (calls added, AHT workload-weighted,
 every agent answers every queue); the simulation keeps the queues apart and honours
-skills and priorities.
+skills and priorities.  ``queues`` then scores each queue on its own: by Erlang with
+the agents the skill groups can give it (each group's agents split across its queues so
+that every queue gets the most agents per Erlang, :func:`wfm.multiskill.allocate_to_queues`;
+a queue's share counts as a team of its own, which under-states what shared agents give),
+by Erlang on its whole pool (the queues linked to it through shared groups, with all
+their agents: what full sharing would give, an upper view), and by the simulation
+routed by skill and priority, which is the one to trust.  A shift plan's ``skill_group``
+column (or the ``queue`` column of a plan with dedicated agents) gives each shift its
+skills.
 """
 
 from __future__ import annotations
@@ -34,7 +42,12 @@ from wfm.frames import roster_frames, validate_forecast
 from wfm.staffing import requirements
 from wfm.types import ServiceTarget, Shrinkage
 
-__all__ = ["evaluate", "Evaluation", "KPI_COLUMNS"]
+__all__ = ["evaluate", "Evaluation", "KPI_COLUMNS", "QUEUE_COLUMNS"]
+
+#: Columns of :attr:`Evaluation.queues`.
+QUEUE_COLUMNS = ("queue", "calls", "agent_hours", "service_level", "asa_s", "abandon_rate",
+                 "pool", "pool_service_level", "sim_service_level", "sim_service_level_low", "sim_service_level_high",
+                 "sim_asa_s", "sim_abandon_rate")
 
 #: Columns of :attr:`Evaluation.kpis`.
 KPI_COLUMNS = ("kpi", "unit", "erlang", "simulation", "simulation_low", "simulation_high")
@@ -74,12 +87,16 @@ class Evaluation:
         "erlang_c" or "erlang_a".
     simulation : SimulationResult or None
         The full simulation output.
+    queues : DataFrame or None
+        With several queues: one row per queue, :data:`QUEUE_COLUMNS` (Erlang on the
+        agents its skill groups give it; simulated with 95 % confidence bounds).
     """
 
     coverage: pd.DataFrame
     kpis: pd.DataFrame
     model: str
     simulation: _sim.SimulationResult | None = None
+    queues: pd.DataFrame | None = None
 
 
 def evaluate(
@@ -99,6 +116,7 @@ def evaluate(
     queue_priority: Mapping[str, int] | None = None,
     interval: pd.Timedelta | str | None = None,
     shrinkage: Shrinkage | float = 0.0,
+    skill_groups=None,
 ) -> Evaluation:
     """Coverage and KPIs of a roster by Erlang and by simulation.
 
@@ -128,6 +146,9 @@ def evaluate(
         agents available, ``on_phone * (1 - shrinkage)`` (a fractional count, through
         the gamma extension of Erlang B); the simulation drops each agent-shift with
         that probability in every replication.
+    skill_groups : sequence of SkillGroup, optional
+        Queues each ``skill_group`` of the shifts answers (a multi-skill shift plan);
+        without it, a ``queue`` column makes each shift answer its queue only.
 
     Returns
     -------
@@ -139,6 +160,12 @@ def evaluate(
     shrink = (shrinkage if isinstance(shrinkage, Shrinkage) else Shrinkage(float(shrinkage))).fraction
     shifts, breaks = roster_frames(result_or_shifts, breaks)
     fc = validate_forecast(forecast)
+    groups = _shift_groups(shifts, skill_groups, fc)
+    if groups is not None and agent_skills is None:
+        # an anonymous plan: each shift is an agent of its skill group
+        shifts = shifts.assign(agent_id=shifts["skill_group"].astype(str)
+                               if "skill_group" in shifts.columns else shifts["queue"].astype(str))
+        agent_skills = {g.name: set(g.queues) for g in groups}
     windows = _sim.on_phone_windows(shifts, breaks)
     grid = _sim._grid(fc, interval, pd.Timestamp(shifts["start"].min()))
     L = grid.interval_s
@@ -224,7 +251,126 @@ def evaluate(
          "simulation_low": float(sim[k][1]), "simulation_high": float(sim[k][2])}
         for k, u in _KPI_UNITS.items()
     ], columns=list(KPI_COLUMNS))
-    return Evaluation(coverage=coverage, kpis=kpis, model=model, simulation=sim_result)
+    per_queue = None
+    if len(grid.queues) > 1:
+        per_queue = _per_queue(shifts, windows, grid, groups, agent_skills, shrink, target,
+                               patience_s, sim_result)
+    return Evaluation(coverage=coverage, kpis=kpis, model=model, simulation=sim_result,
+                      queues=per_queue)
+
+
+def _pools_of(queues, groups) -> dict:
+    """Queue -> the queues linked to it through groups trained on two of them or more."""
+    pool = {q: {q} for q in queues}
+    changed = True
+    while changed:
+        changed = False
+        for g in groups:
+            linked = set().union(*(pool[q] for q in g.queues if q in pool)) if g.queues & set(queues) else set()
+            for q in linked:
+                if pool[q] != linked:
+                    pool[q] = set(linked)
+                    changed = True
+    return {q: frozenset(p) for q, p in pool.items()}
+
+
+def _shift_groups(shifts, skill_groups, fc):
+    """The skill groups of a plan's shifts, or None (every shift answers every queue)."""
+    from wfm.types import SkillGroup
+
+    if skill_groups is not None:
+        groups = list(skill_groups)
+        if "skill_group" not in shifts.columns:
+            raise InputError("skill_groups", [g.name for g in groups],
+                             "shifts with a 'skill_group' column")
+        known = {g.name for g in groups}
+        unknown = sorted(set(shifts["skill_group"].astype(str)) - known)
+        if unknown:
+            raise InputError("skill_groups", sorted(known), f"a group named '{unknown[0]}'")
+        return groups
+    if "queue" in shifts.columns and fc["queue"].nunique() > 1:
+        return [SkillGroup(str(q), frozenset([str(q)])) for q in pd.unique(shifts["queue"])]
+    return None
+
+
+def _per_queue(shifts, windows, grid, groups, agent_skills, shrink, target, patience_s, sim_result):
+    """One row per queue: Erlang on the agents its groups give it, and the simulation."""
+    from wfm.multiskill import allocate_to_queues
+    from wfm.types import SkillGroup
+
+    L = grid.interval_s
+    queues = list(grid.queues)
+    if groups is None:
+        if agent_skills is not None and "agent_id" in shifts.columns:
+            keys = shifts["agent_id"].astype(str)
+            sets = {a: frozenset(str(q) for q in agent_skills[a]) for a in pd.unique(keys)}
+            names = {qs: "+".join(sorted(qs)) for qs in set(sets.values())}
+            groups = [SkillGroup(n, qs) for qs, n in names.items()]
+            member = keys.map(lambda a: names[sets[a]]).to_numpy()
+        else:
+            groups = [SkillGroup("all", frozenset(queues))]
+            member = np.full(len(shifts), "all")
+    else:
+        col = "skill_group" if "skill_group" in shifts.columns else "queue"
+        member = shifts[col].astype(str).to_numpy()
+    gindex = {g.name: i for i, g in enumerate(groups)}
+    sec = pd.Timedelta(seconds=1)
+    w_start = ((windows["start"] - grid.origin) / sec).to_numpy(float)
+    w_end = ((windows["end"] - grid.origin) / sec).to_numpy(float)
+    w_group = np.array([gindex[m] for m in member[windows["shift"].to_numpy()]], dtype=int)
+    n_slots = grid.slot_start.size
+    agents = np.zeros((len(groups), n_slots))
+    for gi in range(len(groups)):
+        mine = w_group == gi
+        if mine.any():
+            agents[gi] = _sim._time_in_slots(w_start[mine], w_end[mine], grid.slot_start, L) / L
+    agents *= 1.0 - shrink
+    calls = np.zeros((len(queues), n_slots))
+    work = np.zeros((len(queues), n_slots))
+    np.add.at(calls, (grid.row_queue, grid.row_slot), grid.calls)
+    np.add.at(work, (grid.row_queue, grid.row_slot), grid.calls * grid.aht)
+    traffic = work / L
+    alloc = allocate_to_queues(agents, groups, queues, traffic).sum(axis=0)  # (Q, T)
+    pools = _pools_of(queues, groups)
+    rows = []
+    totals = sim_result.totals.set_index("queue") if sim_result is not None else None
+    for qi, q in enumerate(queues):
+        c, a, n = calls[qi], traffic[qi], alloc[qi]
+        busy = c > 0
+        aht = np.where(busy, work[qi] / np.where(busy, c, 1.0), 1.0)
+        if patience_s is None:
+            sl = erlang.service_level(n, a, aht, target.answer_within_s)
+            asa = erlang.average_speed_of_answer(n, a, aht)
+            ab = np.zeros_like(a)
+        else:
+            r = erlang.erlang_a(n, a, aht, patience_s, target.answer_within_s)
+            sl, asa, ab = r.service_level, r.asa, r.p_abandon
+        row = {"queue": q, "calls": float(c.sum()), "agent_hours": float(n.sum() * L / 3600),
+               "service_level": _weighted(np.where(busy, sl, 1.0), c),
+               "asa_s": _weighted(np.where(busy, asa, 0.0), c),
+               "abandon_rate": _weighted(np.where(busy, ab, 0.0), c)}
+        # the pool: every queue linked to q through shared groups, with all their agents
+        pool = pools[q]
+        members = [i for i, p in enumerate(queues) if p in pool]
+        pool_agents = agents[[i for i, g in enumerate(groups) if g.queues & pool]].sum(axis=0)
+        pa = traffic[members].sum(axis=0)
+        pc = calls[members].sum(axis=0)
+        p_busy = pc > 0
+        p_aht = np.where(p_busy, work[members].sum(axis=0) / np.where(p_busy, pc, 1.0), 1.0)
+        if patience_s is None:
+            p_sl = erlang.service_level(pool_agents, pa, p_aht, target.answer_within_s)
+        else:
+            p_sl = erlang.erlang_a(pool_agents, pa, p_aht, patience_s, target.answer_within_s).service_level
+        row["pool"] = "+".join(p for p in queues if p in pool)
+        row["pool_service_level"] = _weighted(np.where(p_busy, p_sl, 1.0), pc)
+        if totals is not None:
+            t = totals.loc[q]
+            row.update(sim_service_level=float(t["service_level"]),
+                       sim_service_level_low=float(t["service_level_low"]),
+                       sim_service_level_high=float(t["service_level_high"]),
+                       sim_asa_s=float(t["asa_s"]), sim_abandon_rate=float(t["abandon_rate"]))
+        rows.append(row)
+    return pd.DataFrame(rows).reindex(columns=list(QUEUE_COLUMNS))
 
 
 def _weighted(values, weights) -> float:

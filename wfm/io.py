@@ -49,7 +49,24 @@ __all__ = [
     "shared_calls_dir",
     "demo_history_path",
     "make_demo_history",
+    "make_demo_queue_history",
+    "DEMO_QUEUES",
+    "demo_queue_history_path",
+    "ISRAELI_SERVICE_QUEUES",
+    "ISRAELI_PREMIUM_PRIORITY",
 ]
+
+#: Queue of each Israeli bank service type with ``queues="service"`` (the types as
+#: Brown et al. 2005 describe them): PS regular banking and PE the same in English are
+#: ``retail``; TT, customers the bank calls back after they left a message, are retail
+#: customers too; AA (a handful of unlabelled calls) goes with them; IN internet
+#: banking is ``internet``; NE stock-exchange activity is ``stocks``; NW prospective
+#: customers asking for information are ``new_customers``.
+ISRAELI_SERVICE_QUEUES = {"PS": "retail", "PE": "retail", "TT": "retail", "AA": "retail",
+                          "IN": "internet", "NE": "stocks", "NW": "new_customers"}
+#: Priority of the bank's high-priority customers: with ``queues="service"`` their
+#: retail calls form the ``premium`` queue (priorities 0 and 1 are regular customers).
+ISRAELI_PREMIUM_PRIORITY = 2
 
 #: Extra per-interval columns produced by :func:`load_call_records`, used to estimate
 #: patience: summed waits [s] of callers who abandoned and of callers who were answered.
@@ -978,7 +995,7 @@ def read_call_records(
     paths: str | Path | Iterable[str | Path],
     *,
     mapping: Literal["israeli_bank"] | ColumnMapping | Mapping = "israeli_bank",
-    queues: Literal["type", "pooled"] = "type",
+    queues: Literal["type", "pooled", "service"] = "type",
     pooled_name: str = "bank",
     max_talk_s: float = 7200.0,
     max_wrap_s: float = 3600.0,
@@ -992,10 +1009,13 @@ def read_call_records(
     mapping : "israeli_bank", ColumnMapping or dict
         The ready reader of the Israeli bank records, or a generic column mapping
         (a dict is taken as the keyword arguments of :class:`ColumnMapping`).
-    queues : {"type", "pooled"}
-        Israeli bank records: one queue per service type (``PS``, ``NW``, ...) or all
-        types pooled into one queue named ``pooled_name``.  With a ColumnMapping,
-        "pooled" puts every call into ``pooled_name``.
+    queues : {"type", "pooled", "service"}
+        Israeli bank records: one queue per service type (``PS``, ``NW``, ...), all
+        types pooled into one queue named ``pooled_name``, or the centre's queues
+        (:data:`ISRAELI_SERVICE_QUEUES`: retail, premium, internet, stocks,
+        new_customers; retail calls of priority :data:`ISRAELI_PREMIUM_PRIORITY` are
+        ``premium``).  With a ColumnMapping, "pooled" puts every call into
+        ``pooled_name`` ("service" is for the Israeli records only).
     max_talk_s : float, default 7200
         Talk times above this [s] are extreme: counted, excluded from AHT.
     max_wrap_s : float, default 3600
@@ -1011,8 +1031,10 @@ def read_call_records(
     counts : dict
         The fields of :class:`LoadReport` (without burst days).
     """
-    if queues not in ("type", "pooled"):
-        raise InputError("queues", queues, '"type" or "pooled"')
+    if queues not in ("type", "pooled", "service"):
+        raise InputError("queues", queues, '"type", "pooled" or "service"')
+    if queues == "service" and isinstance(mapping, ColumnMapping | Mapping):
+        raise InputError("queues", queues, '"type" or "pooled" with a column mapping')
     if max_talk_s <= 0:
         raise InputError("max_talk_s", max_talk_s, "seconds > 0")
     if isinstance(mapping, Mapping):
@@ -1030,7 +1052,11 @@ def read_call_records(
         elif mapping == "israeli_bank":
             records, counts = _read_israeli_file(path, max_talk_s=max_talk_s,
                                                  max_wrap_s=max_wrap_s)
-            records.insert(0, "queue", records.pop("type"))
+            types = records.pop("type")
+            if queues == "service":
+                records.insert(0, "queue", _service_queues(types, records["priority"], path))
+            else:
+                records.insert(0, "queue", types)
             records = records.drop(columns="priority")
         else:
             raise InputError("mapping", mapping, '"israeli_bank" or a ColumnMapping')
@@ -1043,6 +1069,18 @@ def read_call_records(
     totals["files"] = tuple(str(p) for p in files)
     totals["max_talk_s"] = float(max_talk_s)
     return records[list(RECORD_COLUMNS)], totals
+
+
+def _service_queues(types: pd.Series, priority: pd.Series, path) -> pd.Series:
+    """Queue of each Israeli record under :data:`ISRAELI_SERVICE_QUEUES`."""
+    queue = types.astype(str).map(ISRAELI_SERVICE_QUEUES)
+    if queue.isna().any():
+        pos = int(np.flatnonzero(queue.isna().to_numpy())[0])
+        raise DataError("service type without a queue in ISRAELI_SERVICE_QUEUES",
+                        file=str(path), row=pos, column="type", value=types.iloc[pos])
+    prio = pd.to_numeric(priority, errors="coerce")
+    premium = (queue == "retail") & (prio == ISRAELI_PREMIUM_PRIORITY)
+    return queue.where(~premium.to_numpy(), "premium")
 
 
 def aggregate_records(
@@ -1174,7 +1212,7 @@ def load_call_records(
     mapping: Literal["israeli_bank"] | ColumnMapping | Mapping = "israeli_bank",
     interval_min: int = 30,
     answer_within_s: float = 20.0,
-    queues: Literal["type", "pooled"] = "type",
+    queues: Literal["type", "pooled", "service"] = "type",
     pooled_name: str = "bank",
     max_talk_s: float = 7200.0,
     burst_ratio: float = 3.0,
@@ -1195,8 +1233,10 @@ def load_call_records(
         Interval length [min] (15, 30, 60...).
     answer_within_s : float, default 20
         Service-level threshold [s].
-    queues : {"type", "pooled"}
-        One queue per service type, or all calls in one queue ``pooled_name``.
+    queues : {"type", "pooled", "service"}
+        One queue per service type, all calls in one queue ``pooled_name``, or the
+        centre's queues of :data:`ISRAELI_SERVICE_QUEUES` (see
+        :func:`read_call_records`).
     max_talk_s : float, default 7200
         Talk times above this [s] are counted but left out of the AHT.
     burst_ratio, burst_min_excess, burst_min_hours
@@ -1307,6 +1347,11 @@ def demo_history_path() -> Path:
     return demo_path("demo_history.csv")
 
 
+def demo_queue_history_path() -> Path:
+    """Path of the shipped per-queue demo history ``data/demo_history_queues.csv``."""
+    return demo_path("demo_history_queues.csv")
+
+
 def demo_scenario_path() -> Path:
     """Path of the shipped demo scenario ``data/demo_scenario.yaml``."""
     return demo_path("demo_scenario.yaml")
@@ -1353,6 +1398,52 @@ def make_demo_history(
                                         answer_within_s=answer_within_s, queues="pooled",
                                         pooled_name="bank")
     history = history.copy()
+    history["aht_s"] = history["aht_s"].round(1)
+    if out is not None:
+        history.to_csv(out, index=False, date_format="%Y-%m-%d %H:%M:%S", float_format="%.10g")
+    return history, report
+
+
+#: Queues of the per-queue demo history (the three busiest of ISRAELI_SERVICE_QUEUES).
+DEMO_QUEUES = ("retail", "premium", "new_customers")
+
+
+def make_demo_queue_history(
+    calls_dir: str | Path | None = None,
+    out: str | Path | None = None,
+    *,
+    months: Sequence[str] = DEMO_MONTHS,
+    queues: Sequence[str] = DEMO_QUEUES,
+    interval_min: int = 30,
+    answer_within_s: float = 20.0,
+) -> tuple[pd.DataFrame, LoadReport]:
+    """Rebuild ``data/demo_history_queues.csv``: the demo history per queue.
+
+    The same records and choices as :func:`make_demo_history`, with the service types
+    mapped to the centre's queues (``queues="service"``, :data:`ISRAELI_SERVICE_QUEUES`)
+    and only ``queues`` kept (the calls of the other queues are left out).
+
+    Parameters
+    ----------
+    calls_dir : path, optional
+        Folder of the monthly ``<month>.txt`` files (default: the shared data folder).
+    out : path, optional
+        CSV to write (nothing written when None).
+    months, queues : sequence of str
+        Month files to read; queues to keep.
+
+    Returns
+    -------
+    (history, report)
+    """
+    calls_dir = Path(calls_dir) if calls_dir is not None else shared_calls_dir()
+    paths = [calls_dir / f"{m}.txt" for m in months]
+    history, report = load_call_records(paths, interval_min=interval_min,
+                                        answer_within_s=answer_within_s, queues="service")
+    unknown = sorted(set(queues) - set(ISRAELI_SERVICE_QUEUES.values()) - {"premium"})
+    if unknown:
+        raise InputError("queues", unknown[0], "queues of ISRAELI_SERVICE_QUEUES or 'premium'")
+    history = history[history["queue"].isin(list(queues))].reset_index(drop=True)
     history["aht_s"] = history["aht_s"].round(1)
     if out is not None:
         history.to_csv(out, index=False, date_format="%Y-%m-%d %H:%M:%S", float_format="%.10g")

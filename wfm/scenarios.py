@@ -37,6 +37,7 @@ from wfm.types import (
     ServiceTarget,
     ShiftTemplate,
     Shrinkage,
+    SkillGroup,
     parse_weekdays,
 )
 
@@ -51,6 +52,7 @@ __all__ = [
     "SolverSettings",
     "SimulationSettings",
     "Overrides",
+    "QueueSettings",
     "ScenarioError",
     "OVERRIDE_KEYS",
     "load_scenario",
@@ -250,6 +252,10 @@ class SolverSettings:
         Weekly budget in ``budget`` mode [currency].
     shortfall_penalty : float or None
         Cost of one missing agent-interval in ``coverage`` mode (solver default if None).
+    check_rounds : int
+        Multi-skill plans: rounds of simulating the shift plan (routing by skill and
+        priority) and, where a queue misses its target, raising its requirement where
+        it missed most and planning the week again (0: no check).
     """
 
     mode: str = "coverage"
@@ -259,6 +265,7 @@ class SolverSettings:
     service_level_target: float | None = None
     budget: float | None = None
     shortfall_penalty: float | None = None
+    check_rounds: int = 0
 
 
 @dataclass(frozen=True)
@@ -314,6 +321,22 @@ OVERRIDE_KEYS = tuple(f.name for f in dataclasses.fields(Overrides))
 
 
 @dataclass(frozen=True)
+class QueueSettings:
+    """What one queue of a multi-queue plan has of its own.
+
+    Parameters
+    ----------
+    service_level : float or None
+        The queue's service-level target (fraction); None: the scenario's.
+    priority : int
+        Routing priority, lower is answered first when agents are short.
+    """
+
+    service_level: float | None = None
+    priority: int = 0
+
+
+@dataclass(frozen=True)
 class Scenario:
     """All the inputs of one plan.
 
@@ -341,6 +364,19 @@ class Scenario:
     description: str = ""
     source: str | None = None
     source_text: str | None = None
+    skill_groups: tuple[SkillGroup, ...] = ()
+    queue_settings: Mapping[str, QueueSettings] = field(default_factory=dict)
+
+    def queue_target(self, queue: str) -> ServiceTarget:
+        """The service target of one queue (its own service level, else the scenario's)."""
+        own = self.queue_settings.get(queue)
+        if own is None or own.service_level is None:
+            return self.target
+        return dataclasses.replace(self.target, service_level=own.service_level)
+
+    def queue_priority(self) -> dict[str, int]:
+        """``queue -> priority`` of the queues with settings (others 0)."""
+        return {q: qs.priority for q, qs in self.queue_settings.items()}
 
     def to_dict(self) -> dict[str, Any]:
         """The scenario as a file-shaped mapping (JSON/YAML-safe).
@@ -718,6 +754,7 @@ SOLVER_SPEC = {
     "service_level_target": ("service_level_target", _opt(_fraction_open)),
     "budget": ("budget", _opt(_positive)),
     "shortfall_penalty": ("shortfall_penalty", _opt(_nonneg)),
+    "check_rounds": ("check_rounds", _nonneg_int),
 }
 SIMULATION_SPEC = {
     "enabled": ("enabled", _bool),
@@ -735,6 +772,15 @@ OVERRIDES_SPEC = {
     "cost_per_hour": ("cost_per_hour", _nonneg),
     "headcount": ("headcount", _pos_int),
 }
+SKILL_GROUP_SPEC = {
+    "name": ("name", _str),
+    "queues": ("queues", _str_list),
+    "max_share": ("max_share", _opt(_fraction_upper)),
+}
+QUEUE_SETTINGS_SPEC = {
+    "target": ("service_level", _opt(_fraction_open)),
+    "priority": ("priority", _int),
+}
 #: Top-level keys of a scenario file.
 TOP_KEYS = (
     "name",
@@ -742,6 +788,8 @@ TOP_KEYS = (
     "data",
     "horizon",
     "queues",
+    "queue_settings",
+    "skill_groups",
     "forecast",
     "service",
     "staffing",
@@ -773,6 +821,8 @@ SECTION_SPECS = {
     "solver": SOLVER_SPEC,
     "simulation": SIMULATION_SPEC,
     "overrides": OVERRIDES_SPEC,
+    "skill_groups": SKILL_GROUP_SPEC,
+    "queue_settings": QUEUE_SETTINGS_SPEC,
 }
 
 
@@ -967,6 +1017,7 @@ def scenario_from_dict(
         ctx.fail("solver.budget", None, "a weekly budget with mode 'budget'")
     simulation = SimulationSettings(**_section(raw.get("simulation"), SIMULATION_SPEC, "simulation", ctx))
     override_kw = _section(raw.get("overrides"), OVERRIDES_SPEC, "overrides", ctx)
+    skill_groups, queue_settings = _skills(raw, queues, ctx)
 
     scenario = Scenario(
         name=name,
@@ -986,6 +1037,8 @@ def scenario_from_dict(
         costs=costs,
         solver=solver,
         simulation=simulation,
+        skill_groups=skill_groups,
+        queue_settings=queue_settings,
     )
     if override_kw:
         try:
@@ -993,6 +1046,36 @@ def scenario_from_dict(
         except InputError as exc:
             ctx.fail(f"overrides.{exc.parameter}", exc.value, exc.expected)
     return scenario
+
+
+def _skills(raw, queues, ctx):
+    """``skill_groups`` and ``queue_settings``, checked against ``queues``."""
+
+    def build_group(item, key):
+        kw = _section(item, SKILL_GROUP_SPEC, key, ctx, required=("name", "queues"))
+        kw["queues"] = frozenset(kw["queues"])
+        for q in sorted(kw["queues"]):
+            if queues and q not in queues:
+                ctx.fail(f"{key}.queues", sorted(kw["queues"]), "queues listed in 'queues'")
+        return _construct(SkillGroup, kw, key, SKILL_GROUP_SPEC, ctx)
+
+    groups = _list_of(raw.get("skill_groups"), "skill_groups", ctx, build_group)
+    _unique([g.name for g in groups], "skill_groups", ctx)
+    if groups and not queues:
+        ctx.fail("queues", None, "the queues the skill groups are trained on")
+    for q in queues if groups else ():
+        if not any(q in g.queues for g in groups):
+            ctx.fail("skill_groups", [g.name for g in groups], f"a group trained on queue '{q}'")
+    settings_raw = raw.get("queue_settings") or {}
+    if not isinstance(settings_raw, Mapping):
+        ctx.fail("queue_settings", settings_raw, "a mapping queue -> {target, priority}")
+    settings = {}
+    for q, item in settings_raw.items():
+        if not queues or str(q) not in queues:
+            ctx.fail(f"queue_settings.{q}", item, "a queue listed in 'queues'")
+        kw = _section(item, QUEUE_SETTINGS_SPEC, f"queue_settings.{q}", ctx)
+        settings[str(q)] = QueueSettings(**kw)
+    return groups, settings
 
 
 def _unique(names, key, ctx):
@@ -1054,6 +1137,10 @@ def _to_dict(s: Scenario) -> dict[str, Any]:
         "solver": _dump(s.solver, SOLVER_SPEC),
         "simulation": _dump(s.simulation, SIMULATION_SPEC),
         "overrides": ov,
+        "skill_groups": [{"name": g.name, "queues": sorted(g.queues), "max_share": g.max_share}
+                         for g in s.skill_groups],
+        "queue_settings": {q: {"target": qs.service_level, "priority": qs.priority}
+                           for q, qs in s.queue_settings.items()},
     }
 
 

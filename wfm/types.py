@@ -27,6 +27,7 @@ __all__ = [
     "TimeWindow",
     "Agent",
     "Activity",
+    "SkillGroup",
     "WEEKDAYS",
     "parse_weekdays",
 ]
@@ -540,3 +541,33 @@ class Activity:
         )
         object.__setattr__(self, "days", _check_days("days", self.days))
         object.__setattr__(self, "attendees", tuple(self.attendees))
+
+
+@dataclass(frozen=True)
+class SkillGroup:
+    """Agents trained on the same queues: the unit of multi-skill staffing and planning.
+
+    Parameters
+    ----------
+    name : str
+        Unique name of the group ("retail+premium").
+    queues : frozenset of str
+        Queues every agent of the group may answer.
+    max_share : float or None
+        Largest share of the plan's paid hours the group may hold (the centre's skill
+        mix: how many agents are trained on these queues); None: no limit.
+    """
+
+    name: str
+    queues: frozenset[str]
+    max_share: float | None = None
+
+    def __post_init__(self):
+        _check(bool(str(self.name).strip()), "skill group name", self.name, "a non-empty name")
+        queues = frozenset([self.queues] if isinstance(self.queues, str) else self.queues)
+        _check(len(queues) > 0 and all(isinstance(q, str) and q for q in queues),
+               f"skill group {self.name}: queues", self.queues, "at least one queue name")
+        object.__setattr__(self, "queues", queues)
+        if self.max_share is not None:
+            _check(isinstance(self.max_share, int | float) and 0 < self.max_share <= 1,
+                   f"skill group {self.name}: max_share", self.max_share, "a fraction in (0, 1]")

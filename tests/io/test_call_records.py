@@ -457,3 +457,40 @@ def test_mapping_as_dict(tmp_path):
     pd.testing.assert_frame_equal(history, expected)
     with pytest.raises(InputError, match="unknown"):
         load_call_records(path, mapping={**as_dict, "colour": "x"})
+
+
+def _israeli_rows(tmp_path, rows):
+    from wfm.io import ISRAELI_BANK_FIELDS
+
+    header = "\t".join(ISRAELI_BANK_FIELDS)
+    path = tmp_path / "january.txt"
+    path.write_text(header + "\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def _service_row(call_id, priority, kind, minute):
+    return (f"AA0101\t{call_id}\t0\t{priority}\t{kind}\t990104\t9:{minute:02d}:00\t9:{minute:02d}:05"
+            f"\t5\t9:{minute:02d}:05\t9:{minute:02d}:15\t10\tAGENT\t9:{minute:02d}:15"
+            f"\t9:{minute + 2:02d}:15\t120\tDANA")
+
+
+def test_service_types_map_to_the_centres_queues(tmp_path):
+    from wfm.io import load_call_records
+
+    path = _israeli_rows(tmp_path, [_service_row(1, 0, "PS", 0), _service_row(2, 2, "PS", 1), _service_row(3, 2, "PE", 2),
+                                    _service_row(4, 1, "TT", 3), _service_row(5, 2, "NW", 4), _service_row(6, 0, "NE", 5),
+                                    _service_row(7, 0, "IN", 6)])
+    history, report = load_call_records(path, queues="service")
+    calls = history.groupby("queue")["calls"].sum().to_dict()
+    # priority 2 makes retail calls premium, not the other services' calls
+    assert calls == {"retail": 2, "premium": 2, "new_customers": 1, "stocks": 1, "internet": 1}
+    assert report.offered == 7
+
+
+def test_unknown_service_type_is_named(tmp_path):
+    from wfm.io import load_call_records
+
+    path = _israeli_rows(tmp_path, [_service_row(1, 0, "PS", 0), _service_row(2, 0, "XX", 1)])
+    with pytest.raises(DataError, match="service type") as err:
+        load_call_records(path, queues="service")
+    assert "XX" in str(err.value) and "january.txt" in str(err.value)

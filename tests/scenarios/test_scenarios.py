@@ -321,3 +321,30 @@ def test_every_spec_key_is_documented():
     for section, spec in SECTION_SPECS.items():
         for key in spec:
             assert f"`{key}`" in doc, f"{section}.{key} is not documented in docs/scenario.md"
+
+
+def test_skill_groups_and_queue_settings_load_and_round_trip():
+    from wfm.types import SkillGroup
+
+    s = load_scenario(DEMO.parent / "demo_multiskill.yaml")
+    assert s.queues == ("retail", "premium", "new_customers")
+    assert SkillGroup("all", frozenset(s.queues), 0.14) in s.skill_groups
+    assert s.queue_target("premium").service_level == 0.85
+    assert s.queue_target("retail") == s.target
+    assert s.queue_priority() == {"premium": 0, "retail": 1, "new_customers": 2}
+    assert s.data.history == DEMO.parent / "demo_history_queues.csv"
+    again = scenario_from_dict(s.to_dict(), base_dir=DEMO.parent)
+    assert again.skill_groups == s.skill_groups and again.queue_settings == s.queue_settings
+
+
+@pytest.mark.parametrize("change, key", [
+    ({"skill_groups": [{"name": "g", "queues": ["a", "zz"]}]}, "skill_groups[0].queues"),
+    ({"skill_groups": [{"name": "g", "queues": ["a"]}]}, "skill_groups"),  # b has no group
+    ({"queue_settings": {"zz": {"priority": 1}}}, "queue_settings.zz"),
+    ({"queue_settings": {"a": {"target": 1.5}}}, "queue_settings.a.target"),
+])
+def test_bad_skill_groups_and_queue_settings_are_named(change, key):
+    raw = dict(MINIMAL, queues=["a", "b"], **change)
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_dict(raw)
+    assert err.value.parameter.endswith(key) or key in str(err.value)

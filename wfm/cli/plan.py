@@ -102,7 +102,13 @@ def _stages(no_roster: bool, no_simulate: bool, scenario):
 
 
 def write_outputs(result, outdir: Path, *, excel: bool = True, ics: bool = True) -> list[Path]:
-    """Write roster, coverage, KPIs and costs of a plan into ``outdir``; return the paths."""
+    """Write roster, coverage, KPIs and costs of a plan into ``outdir``; return the paths.
+
+    A multi-skill plan adds ``queues.csv`` (each queue's service and cost),
+    ``pooled_requirements.csv`` (the shared queue sets), ``shift_plan.csv`` (the
+    anonymous shifts with their ``skill_group``) and ``allocation.csv`` (each group's
+    on-phone agents per queue and interval).
+    """
     import pandas as pd
 
     from wfm.exports import roster_table, write_excel, write_frame_csv, write_icalendar
@@ -122,6 +128,15 @@ def write_outputs(result, outdir: Path, *, excel: bool = True, ics: bool = True)
         written.append(write_frame_csv(result.evaluation.kpis, outdir / "evaluation.csv"))
     if result.requirements is not None:
         written.append(write_frame_csv(result.requirements, outdir / "requirements.csv"))
+    if getattr(result, "queue_kpis", None) is not None:
+        written.append(write_frame_csv(result.queue_kpis, outdir / "queues.csv"))
+    pooled = getattr(result, "pooled_requirements", None)
+    if pooled is not None and len(pooled):
+        written.append(write_frame_csv(pooled, outdir / "pooled_requirements.csv"))
+    plan = result.shift_plan
+    if plan is not None and "allocation" in plan.stats:
+        written.append(write_frame_csv(plan.stats["allocation"], outdir / "allocation.csv"))
+        written.append(write_frame_csv(plan.shifts, outdir / "shift_plan.csv"))
     costs = None
     if result.costs is not None:
         costs = result.costs.by_contract.reset_index()
@@ -224,12 +239,15 @@ def demo_scenario_path() -> Path:
 
 def demo_command(
     outdir: Path | None = typer.Option(None, "-o", "--outdir", help="Also write the outputs here."),
+    multiskill: bool = typer.Option(False, "--multiskill", help="The three-queue centre with "
+                                    "skill groups (data/demo_multiskill.yaml)."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bars."),
 ) -> None:
     """Plan one week of the demo call centre (about a minute) and print a summary."""
     from wfm.scenarios import load_scenario
 
-    scenario = load_scenario(demo_scenario_path())
+    path = demo_scenario_path()
+    scenario = load_scenario(path.with_name("demo_multiskill.yaml") if multiskill else path)
     result = _run(scenario, outdir, no_roster=False, no_simulate=False, quiet=quiet,
                   store=False, db=None)
     if result.costs is not None:
@@ -243,6 +261,19 @@ def demo_command(
             table.add_row(str(name), f"{r['agents']:.0f}", f"{r['paid_h']:,.1f}", f"{r['fte']:.1f}",
                           f"{r['night_premium'] + r['weekend_premium']:,.0f}",
                           f"{r['overtime']:,.0f}", f"{r['total']:,.0f}")
+        Console().print(table)
+    if result.queue_kpis is not None:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"per queue, weekly [{result.costs.currency}]")
+        for col in ("queue", "calls", "target", "SL Erlang", "SL simulated", "ASA sim [s]",
+                    "cost", "cost/call"):
+            table.add_column(col, justify="left" if col == "queue" else "right")
+        for r in result.queue_kpis.itertuples(index=False):
+            table.add_row(str(r.queue), f"{r.calls:,.0f}", f"{r.target:.0%}",
+                          f"{r.service_level:.1%}", f"{r.sim_service_level:.1%}",
+                          f"{r.sim_asa_s:.0f}", f"{r.cost:,.0f}", f"{r.cost_per_call:.2f}")
         Console().print(table)
 
 
