@@ -152,6 +152,14 @@ def repair_roster(
         return RepairResult(status="INFEASIBLE", wall_time_s=time.perf_counter() - t0,
                             message="no repair: " + "; ".join(problems),
                             swaps=pd.DataFrame(swap_rows, columns=list(SWAP_COLUMNS)))
+    return _search(p, pub, published, (absent, free_days, swaps), swap_rows, contracts_now,
+                   price, time_limit_s, num_workers, t0)
+
+
+def _search(p, pub, published, sorted_changes, swap_rows, contracts_now, price, time_limit_s,
+            num_workers, t0) -> RepairResult:
+    """The greedy, then CP-SAT from it, then the repaired roster's frames."""
+    absent, free_days, swaps = sorted_changes
     start = [{d: i for d, i in days.items() if (ai, d) not in absent}
              for ai, days in enumerate(pub.assign)]
     times = {"t_prepare_s": time.perf_counter() - t0}
