@@ -65,7 +65,7 @@ _WEEK_MATCH_SHARE = 0.03
 _COVER_SHIFTS_SHARE = 0.04
 #: Time kept for the frames and report after the last solve [s] (at most: a tenth of
 #: the limit and 0.2 s on a short limit).
-_REPORT_S = 2.0
+_REPORT_S = 1.0
 #: Shares of the limit by which the LP bounds end (those that would not are left out),
 #: and by which the anonymous LP, which the plan needs, must end.
 _LP_SHARE = 0.3
