@@ -10,14 +10,18 @@ agents.  The package has one module per part of the engine:
 ``lp``               LP relaxations of anonymous shift covering, and their rounding
 ``plan_bounds``      the roster's lower bounds and the plan it starts from
 ``meetings``         meeting slots, members, the shifts that hold them, attendance
-``scoring``          how a roster is priced: unmet requirement, lead rules, wages, soft
-                     rules, the legality of a week
+``scoring``          the objective of a roster in one place: wages, unmet requirement,
+                     each soft rule, meeting absences; deltas of a change; week legality
 ``plan_match``       the start: the plan's shifts matched to agents
 ``best_response``    the start built and improved one agent at a time
 ``improve``          moves on the shifts of a legal roster (before breaks)
 ``shift_model``      pass 1, the CP-SAT model of all shifts, and each agent's own model
 ``break_placement``  pass 2, breaks on fixed shifts
 ``unmet_cover``      changes after pass 2 where the placed breaks leave requirement unmet
+``moves``            moves on the roster with its breaks placed (propose / delta / apply)
+                     and the scheduler that shares their time by what they bought
+``lns``              the moves that solve a small CP-SAT: breaks in a window, a meeting
+                     moved, a group of agents freed on a day and solved again
 ``explain``          why there is no roster
 ``history``          what each agent worked before the week (rest, runs of days)
 ``repair``           a published roster mended for absences, new requirement and swaps
@@ -54,6 +58,12 @@ The stages:
 5. **Unmet requirement** (``unmet_cover``).  Shifts are added or moved, and breaks
    moved, where the placed breaks leave requirement unmet; then shifts are added
    where, with the breaks around them placed again, the breaks they let move meet it.
+6. **Moves** (``moves``, ``lns``).  In the time left, moves change shifts, days,
+   breaks and meetings where that lowers the objective, each given a share of the
+   time by what it recently bought.
+
+Every stage prices through :class:`solver.roster.scoring.Scoring`.  ``time_limit_s``
+caps the wall time, model building included.
 
 Before the big solve each distinct agent profile is checked on its own (contract vs
 availability vs time off); an agent who cannot be rostered is named with the rules that

@@ -369,7 +369,7 @@ class RemoveShift(Move):
 @dataclass
 class MoveStats:
     """What one move has cost and bought: in all, and discounted (each try's weight
-    falling by ``Scheduler.memory`` at each later try of the move)."""
+    falling by half in every ``Scheduler.half_life_s`` of the moves' time after it)."""
 
     tries: int = 0
     made: int = 0
@@ -393,8 +393,8 @@ class Scheduler:
     millisecond and one of a second get the time their shares say."""
 
     def __init__(self, moves: list[Move], rng: np.random.Generator, floor: float = 0.05,
-                 memory: float = 0.95, prior_gain: float = 1.0, prior_s: float = 0.01):
-        self.moves, self.rng, self.floor, self.memory = moves, rng, floor, memory
+                 half_life_s: float = 1.0, prior_gain: float = 1.0, prior_s: float = 0.01):
+        self.moves, self.rng, self.floor, self.half_life_s = moves, rng, floor, half_life_s
         self.prior_gain, self.prior_s = prior_gain, prior_s
         self.stats = {m.name: MoveStats() for m in moves}
 
@@ -431,16 +431,25 @@ class Scheduler:
         st.tries += 1
         st.time_s += spent
         st.gain += gain
-        st.recent_gain = self.memory * st.recent_gain + gain
-        st.recent_time_s = self.memory * st.recent_time_s + spent
-        st.recent_tries = self.memory * st.recent_tries + 1
+        keep = 0.5 ** (spent / self.half_life_s)
+        for other in self.stats.values():
+            other.recent_gain *= keep
+            other.recent_time_s *= keep
+            other.recent_tries *= keep
+        st.recent_gain += gain
+        st.recent_time_s += spent
+        st.recent_tries += 1
         return gain
 
-    def run(self, state: RosterState, time_budget_s: float) -> float:
-        """Moves until the budget is spent; the cost saved."""
+    def run(self, state: RosterState, time_budget_s: float, patience_s: float = 1.5) -> float:
+        """Moves until the budget is spent, or no move has saved anything for
+        ``patience_s``; the cost saved."""
         t0 = time.perf_counter()
         state.deadline = t0 + time_budget_s
-        saved = 0.0
-        while time.perf_counter() < state.deadline:
-            saved += self.step(state)
+        saved, last = 0.0, t0
+        while (now := time.perf_counter()) < state.deadline and now - last < patience_s:
+            gain = self.step(state)
+            if gain > 0:
+                saved += gain
+                last = time.perf_counter()
         return saved
