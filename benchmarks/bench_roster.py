@@ -93,6 +93,15 @@ def requirements(scale: float) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def instance(n: int, seed: int):
+    """(agents, contracts, templates, requirement) of the benchmark for ``n`` agents."""
+    agents, contracts = make_agents(n, seed, week_start=WEEK, time_off_share=0.03,
+                                    lead_share=0.10)
+    temps = templates()
+    req, _ = calibrate(agents, contracts, temps)
+    return agents, contracts, temps, req
+
+
 def calibrate(agents, contracts, temps) -> tuple[pd.DataFrame, float]:
     """Scale the requirement so that the anonymous LP pays about the contract minimums."""
     target_h = 1.0 * sum(contracts[a.contract].min_hours_week for a in agents)
@@ -169,10 +178,7 @@ def main(argv=None) -> None:
         return
     n = args.agents or (80 if args.quick else 400)
     limit = args.time_limit or (20.0 if args.quick else 60.0)
-    agents, contracts = make_agents(n, args.seed, week_start=WEEK, time_off_share=0.03,
-                                    lead_share=0.10)
-    temps = templates()
-    req, scale = calibrate(agents, contracts, temps)
+    agents, contracts, temps, req = instance(n, args.seed)
     teams = sorted({a.team for a in agents})
     activities = [] if args.no_meetings else [Activity(f"{t} meeting", 60, team=t) for t in teams]
     print(f"instance: {n} agents ({sum(a.is_lead for a in agents)} leads, "
@@ -221,10 +227,7 @@ def scale_curve(sizes: list[int], limit: float, seed: int, meetings: bool) -> No
     print(f"{'agents':>7}{'feasible s':>12}{'wall s':>9}{'cost':>12}{'own bound':>12}"
           f"{'gap':>8}{'gap to LP':>11}  status")
     for n in sizes:
-        agents, contracts = make_agents(n, seed, week_start=WEEK, time_off_share=0.03,
-                                        lead_share=0.10)
-        temps = templates()
-        req, _ = calibrate(agents, contracts, temps)
+        agents, contracts, temps, req = instance(n, seed)
         teams = sorted({a.team for a in agents})
         acts = [Activity(f"{t} meeting", 60, team=t) for t in teams] if meetings else []
         t0 = time.perf_counter()

@@ -33,10 +33,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench_roster import WEEK, calibrate, templates  # noqa: E402
+from bench_roster import WEEK, instance  # noqa: E402
 
 from solver import build_roster, repair_roster  # noqa: E402
-from wfm.agents import make_agents  # noqa: E402
 from wfm.changes import Absence  # noqa: E402
 from wfm.roster_check import roster_breaches  # noqa: E402
 
@@ -122,10 +121,7 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     n = args.agents or (80 if args.quick else 400)
     limit = args.time_limit or (20.0 if args.quick else 60.0)
-    agents, contracts = make_agents(n, args.seed, week_start=WEEK, time_off_share=0.03,
-                                    lead_share=0.10)
-    temps = templates()
-    req, _ = calibrate(agents, contracts, temps)
+    agents, contracts, temps, req = instance(n, args.seed)
     print(f"instance: {n} agents, 3 queues, 672 intervals of 15 min, {limit:g} s per week")
     c = chained(agents, contracts, temps, req, limit)
     print(f"week 1: {c['week1'].summary()} in {c['week1_s']:.1f} s")
