@@ -39,7 +39,7 @@ from solver.shift_model import (
     shortfall_per_slot,
 )
 from solver.shift_output import extract, plan_message
-from solver.shift_solve import SOLVERS, SolveSettings, solve_plan
+from solver.shift_solve import SOLVERS, Progress, SolveSettings, solve_plan
 from solver.templates import apply_break_policy
 from wfm.errors import InputError
 from wfm.types import BreakPolicy, ServiceTarget, ShiftTemplate, Shrinkage, SkillGroup
@@ -93,7 +93,8 @@ def plan_shifts(
         Wall-clock limit [s]; threads (CP-SAT only: HiGHS runs its branch and bound on
         one thread, which ``stats["threads"]`` records); stop below this relative gap.
     progress : callable, optional
-        ``progress(done, total, message)``.
+        ``progress(done, total, message)``; answering True stops the solve under way
+        (its plan so far is FEASIBLE, else NO_SOLUTION) and starts no other.
     shrinkage : Shrinkage or float, optional
         Off-phone share of scheduled time not planned here.  Default:
         ``1 - max(agents_needed / staff_needed)``, or 0 without ``agents_needed``.
@@ -135,7 +136,7 @@ def plan_shifts(
 
 def _route(requirements, skill_groups, pooled, progress, t0, a: _Args) -> SolveResult:
     """Plan one queue, several queues one by one, or several queues with skill groups."""
-    report = progress or (lambda done, total, message="": None)
+    report = progress if isinstance(progress, Progress) else Progress(progress)
     queues = (list(pd.unique(requirements["queue"].astype(str)))
               if "queue" in requirements.columns else [])
     if skill_groups is not None:
