@@ -175,57 +175,10 @@ def build_demand(requirements: pd.DataFrame, week_start, templates, *, columns) 
     if len(queues) > 1:  # pragma: no cover - plan_shifts splits queues first
         raise DataError(f"requirements hold {len(queues)} queues; plan one at a time",
                         column="queue")
-    times = pd.to_datetime(frame["interval_start"], errors="coerce")
-    if times.isna().any():
-        pos = int(np.flatnonzero(times.isna().to_numpy())[0])
-        raise DataError("unparsable or missing time", row=pos, column="interval_start",
-                        value=frame["interval_start"].iloc[pos])
-    if times.duplicated().any():
-        pos = int(np.flatnonzero(times.duplicated().to_numpy())[0])
-        raise DataError("duplicated interval", row=pos, column="interval_start",
-                        value=str(times.iloc[pos]))
-    order = np.argsort(times.to_numpy(), kind="stable")
-    frame = frame.iloc[order].reset_index(drop=True)
-    times = times.iloc[order].reset_index(drop=True)
-    if len(times) > 1:
-        step = times.diff().dropna().min()
-        interval_min = step.total_seconds() / 60
-    else:
-        interval_min = float(min([t.start_step_min for t in templates] + [15]))
-    if not float(interval_min).is_integer() or (1440 % int(interval_min)):
-        raise DataError("interval length must be whole minutes dividing a day",
-                        column="interval_start", value=interval_min)
-    interval_min = int(interval_min)
-    ws = times.iloc[0].normalize() if week_start is None else pd.Timestamp(week_start)
-    if ws != ws.normalize():
-        raise InputError("week_start", week_start, "a timestamp at midnight")
-    offset_min = (times - ws).dt.total_seconds().to_numpy() / 60
-    bad = (offset_min < 0) | (offset_min + interval_min > WEEK_MIN + 1e-9)
-    if bad.any():
-        pos = int(np.flatnonzero(bad)[0])
-        raise DataError(f"interval outside the planning week starting {ws}", row=int(order[pos]),
-                        column="interval_start", value=str(times.iloc[pos]))
-    off = offset_min % interval_min
-    if (np.abs(off) > 1e-9).any():
-        pos = int(np.flatnonzero(np.abs(off) > 1e-9)[0])
-        raise DataError(f"interval not on the {interval_min}-min grid", row=int(order[pos]),
-                        column="interval_start", value=str(times.iloc[pos]))
-    values = {}
-    for col in columns:
-        v = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
-        nan_ok = col == "aht_s"
-        bad = (np.isnan(v) & (not nan_ok)) | (v < 0) | np.isinf(v)
-        if bad.any():
-            pos = int(np.flatnonzero(bad)[0])
-            raise DataError("must be a finite number >= 0", row=int(order[pos]), column=col,
-                            value=frame[col].iloc[pos])
-        values[col] = v
-    if "aht_s" in values and "calls" in values:
-        bad = (values["calls"] > 0) & ~(values["aht_s"] > 0)
-        if bad.any():
-            pos = int(np.flatnonzero(bad)[0])
-            raise DataError("AHT must be > 0 where calls are expected", row=int(order[pos]),
-                            column="aht_s", value=values["aht_s"][pos])
+    frame, times, order = _sorted_times(frame)
+    interval_min = _interval_minutes(times, templates)
+    ws, offset_min = _week_offsets(times, order, week_start, interval_min)
+    values = _read_values(frame, order, columns)
     slot = slot_minutes(interval_min, templates)
     n_slots = WEEK_MIN // slot
     per = interval_min // slot
@@ -243,6 +196,76 @@ def build_demand(requirements: pd.DataFrame, week_start, templates, *, columns) 
     present[idx] = True
     return Demand(week_start=ws, slot_min=slot, present=present, queue=str(queues[0]),
                   interval_min=interval_min, **arrays)
+
+
+def _sorted_times(frame: pd.DataFrame):
+    """The frame sorted by ``interval_start``, its times, and the original row order."""
+    times = pd.to_datetime(frame["interval_start"], errors="coerce")
+    if times.isna().any():
+        pos = int(np.flatnonzero(times.isna().to_numpy())[0])
+        raise DataError("unparsable or missing time", row=pos, column="interval_start",
+                        value=frame["interval_start"].iloc[pos])
+    if times.duplicated().any():
+        pos = int(np.flatnonzero(times.duplicated().to_numpy())[0])
+        raise DataError("duplicated interval", row=pos, column="interval_start",
+                        value=str(times.iloc[pos]))
+    order = np.argsort(times.to_numpy(), kind="stable")
+    frame = frame.iloc[order].reset_index(drop=True)
+    times = times.iloc[order].reset_index(drop=True)
+    return frame, times, order
+
+
+def _interval_minutes(times: pd.Series, templates) -> int:
+    """Length of the requirement intervals [min] (whole minutes dividing a day)."""
+    if len(times) > 1:
+        step = times.diff().dropna().min()
+        interval_min = step.total_seconds() / 60
+    else:
+        interval_min = float(min([t.start_step_min for t in templates] + [15]))
+    if not float(interval_min).is_integer() or (1440 % int(interval_min)):
+        raise DataError("interval length must be whole minutes dividing a day",
+                        column="interval_start", value=interval_min)
+    return int(interval_min)
+
+
+def _week_offsets(times: pd.Series, order, week_start, interval_min: int):
+    """The week's start and each interval's offset from it [min], checked on the grid."""
+    ws = times.iloc[0].normalize() if week_start is None else pd.Timestamp(week_start)
+    if ws != ws.normalize():
+        raise InputError("week_start", week_start, "a timestamp at midnight")
+    offset_min = (times - ws).dt.total_seconds().to_numpy() / 60
+    bad = (offset_min < 0) | (offset_min + interval_min > WEEK_MIN + 1e-9)
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        raise DataError(f"interval outside the planning week starting {ws}", row=int(order[pos]),
+                        column="interval_start", value=str(times.iloc[pos]))
+    off = offset_min % interval_min
+    if (np.abs(off) > 1e-9).any():
+        pos = int(np.flatnonzero(np.abs(off) > 1e-9)[0])
+        raise DataError(f"interval not on the {interval_min}-min grid", row=int(order[pos]),
+                        column="interval_start", value=str(times.iloc[pos]))
+    return ws, offset_min
+
+
+def _read_values(frame: pd.DataFrame, order, columns) -> dict:
+    """The numeric columns, checked (finite, >= 0; AHT > 0 where calls are expected)."""
+    values = {}
+    for col in columns:
+        v = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
+        nan_ok = col == "aht_s"
+        bad = (np.isnan(v) & (not nan_ok)) | (v < 0) | np.isinf(v)
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            raise DataError("must be a finite number >= 0", row=int(order[pos]), column=col,
+                            value=frame[col].iloc[pos])
+        values[col] = v
+    if "aht_s" in values and "calls" in values:
+        bad = (values["calls"] > 0) & ~(values["aht_s"] > 0)
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            raise DataError("AHT must be > 0 where calls are expected", row=int(order[pos]),
+                            column="aht_s", value=values["aht_s"][pos])
+    return values
 
 
 def _minute_flags(week_start: pd.Timestamp, template: ShiftTemplate):

@@ -211,36 +211,9 @@ def apply_break_policy(
     if deficit <= 0:
         return template
     breaks = list(template.breaks)
-    for i, b in enumerate(breaks):
-        if deficit <= 0:
-            break
-        if b.paid and b.max_length_min is not None and b.max_length_min > b.length_min:
-            extra = min(deficit, b.max_length_min - b.length_min)
-            breaks[i] = dataclasses.replace(b, length_min=b.length_min + extra)
-            deficit -= extra
-    chunk = _round_up(15, slot_min)
-    count = 0
-    while deficit > 0:
-        length = chunk
-        placed = _place_extra_break(template.length_min, breaks, length, slot_min)
-        if placed is None:
-            break
-        index, rule = placed
-        count += 1
-        breaks.insert(index, dataclasses.replace(rule, name=f"policy break {count}"))
-        deficit -= length
-    grown = True
-    while deficit > 0 and grown:
-        grown = False
-        for i, b in enumerate(breaks):
-            longest = (b.max_length_min or b.length_min) + slot_min
-            if deficit <= 0 or not b.paid or b.latest_start_min + longest > template.length_min:
-                continue
-            breaks[i] = dataclasses.replace(
-                b, length_min=b.length_min + slot_min,
-                max_length_min=None if b.max_length_min is None else longest)
-            deficit -= slot_min
-            grown = True
+    deficit = _lengthen_breaks(breaks, deficit)
+    deficit = _add_policy_breaks(breaks, deficit, template.length_min, slot_min)
+    deficit = _grow_breaks(breaks, deficit, template.length_min, slot_min)
     if deficit > 0:
         raise InputError(
             f"template '{template.name}' under break policy "
@@ -251,6 +224,51 @@ def apply_break_policy(
             "no break can grow without running past the end of the shift)",
         )
     return dataclasses.replace(template, breaks=tuple(breaks))
+
+
+def _lengthen_breaks(breaks: list, deficit: int) -> int:
+    """Step 1: lengthen extendable paid breaks in place; returns the minutes still missing."""
+    for i, b in enumerate(breaks):
+        if deficit <= 0:
+            break
+        if b.paid and b.max_length_min is not None and b.max_length_min > b.length_min:
+            extra = min(deficit, b.max_length_min - b.length_min)
+            breaks[i] = dataclasses.replace(b, length_min=b.length_min + extra)
+            deficit -= extra
+    return deficit
+
+
+def _add_policy_breaks(breaks: list, deficit: int, shift_min: int, slot_min: int) -> int:
+    """Step 2: insert "policy break N" where work stretches allow; returns what is missing."""
+    chunk = _round_up(15, slot_min)
+    count = 0
+    while deficit > 0:
+        length = chunk
+        placed = _place_extra_break(shift_min, breaks, length, slot_min)
+        if placed is None:
+            break
+        index, rule = placed
+        count += 1
+        breaks.insert(index, dataclasses.replace(rule, name=f"policy break {count}"))
+        deficit -= length
+    return deficit
+
+
+def _grow_breaks(breaks: list, deficit: int, shift_min: int, slot_min: int) -> int:
+    """Step 3: grow paid breaks a slot at a time in turn; returns the minutes still missing."""
+    grown = True
+    while deficit > 0 and grown:
+        grown = False
+        for i, b in enumerate(breaks):
+            longest = (b.max_length_min or b.length_min) + slot_min
+            if deficit <= 0 or not b.paid or b.latest_start_min + longest > shift_min:
+                continue
+            breaks[i] = dataclasses.replace(
+                b, length_min=b.length_min + slot_min,
+                max_length_min=None if b.max_length_min is None else longest)
+            deficit -= slot_min
+            grown = True
+    return deficit
 
 
 def _round_up(value: float, step: int) -> int:

@@ -546,7 +546,9 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
     for k, ws in enumerate(weeks):
         req = out.requirements[(out.requirements["interval_start"] >= ws)
                                & (out.requirements["interval_start"] < ws + pd.Timedelta(weeks=1))]
-        sub = _sub_progress(cb_s, k, len(weeks))
+        # the shift plan is not told of a stop: a week needs its plan, and HiGHS (the
+        # default) cannot be interrupted in a solve; the stop is honoured after it
+        sub = _sub_progress(cb_s, k, len(weeks), answer=False)
         groups = {}
         if multi:
             pooled = out.pooled_requirements
@@ -745,14 +747,17 @@ def _report_figures(cb, result) -> None:
                  f"bound {result.bound:,.0f}")
 
 
-def _sub_progress(cb, k: int, n: int):
+def _sub_progress(cb, k: int, n: int, *, answer: bool = True):
+    """Week ``k`` of ``n`` of a stage's progress; with ``answer`` the solver is told the
+    stage's answer (True: the user asked to stop)."""
     if cb is None:
         return None
 
     def inner(done, total, message=""):
         frac = 0.0 if total <= 0 else min(max(done / total, 0.0), 1.0)
         prefix = f"week {k + 1}/{n} " if n > 1 else ""
-        cb((k + frac) / n, 1.0, prefix + message)
+        said = cb((k + frac) / n, 1.0, prefix + message)
+        return said if answer else None
 
     return inner
 

@@ -53,3 +53,11 @@ def test_the_solvers_callbacks_answer_the_stop_request():
     assert cb(0.5, 1.0, "x") is False
     flag[0] = True
     assert cb(0.6, 1.0, "x") is True
+
+
+def test_the_roster_is_told_of_a_stop_and_the_shift_plan_is_not():
+    from wfm.pipeline import _stage_progress, _sub_progress
+
+    cb = _stage_progress(None, "roster", 0.0, 0.5, lambda: True)
+    assert _sub_progress(cb, 0, 1)(0.5, 1.0, "x") is True
+    assert _sub_progress(cb, 0, 1, answer=False)(0.5, 1.0, "x") is None
