@@ -16,35 +16,66 @@ _CACHE = "wfm.export_files"
 _PREVIEW = "wfm.export_preview"
 
 
-def _files(exports, plan) -> dict[str, bytes]:
-    """Every download of this plan, made once per plan (kept for the session); one
-    agent's calendar is added as ``<agent>.ics`` when first asked for."""
+class _Files:
+    """The downloads of one plan, each made when it is first asked for (a download button
+    asks on click) and kept for the session: a visit to the page makes none of them."""
+
+    def __init__(self, exports, plan):
+        self.exports, self.plan, self.made = exports, plan, {}
+        final = plan.final
+        self.names = ["roster.csv", "roster.xlsx"]
+        if plan.coverage is not None:
+            self.names.append("coverage.csv")
+        if final.shifts["agent_id"].astype(str).str.len().gt(0).any():
+            self.names.append("calendars.zip")
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.names or name in self.made
+
+    def __getitem__(self, name: str) -> bytes:
+        if name not in self.made:
+            self.made[name] = self._make(name)
+        return self.made[name]
+
+    def __setitem__(self, name: str, data: bytes) -> None:
+        self.made[name] = data
+
+    def get(self, name: str, default=None):
+        return self[name] if name in self else default
+
+    def later(self, name: str):
+        """The file as a callable, for a download button to make it on click."""
+        return lambda: self[name]
+
+    def _make(self, name: str) -> bytes:
+        exports, plan, final = self.exports, self.plan, self.plan.final
+        folder = Path(tempfile.mkdtemp(prefix="wfm-export-"))
+        if name == "roster.csv":
+            return exports.write_roster_csv(final, folder / name).read_bytes()
+        if name == "coverage.csv":
+            return exports.write_frame_csv(plan.coverage, folder / name).read_bytes()
+        if name == "roster.xlsx":
+            kpis = plan.evaluation.kpis if plan.evaluation is not None else plan.kpis
+            costs = plan.costs.summary() if plan.costs is not None else None
+            return exports.write_excel(folder / name, roster=exports.roster_table(final),
+                                       coverage=plan.coverage, kpis=kpis,
+                                       costs=costs).read_bytes()
+        if name == "calendars.zip":
+            paths = exports.write_icalendar(final, folder / "ics")
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+                for path in sorted(paths.values()):
+                    zf.write(path, arcname=path.name)
+            return buffer.getvalue()
+        raise KeyError(name)
+
+
+def _files(exports, plan) -> _Files:
+    """The plan's downloads (made on demand, kept for the session)."""
     cached = st.session_state.get(_CACHE)
     if cached is not None and cached[0] is plan:
         return cached[1]
-    final = plan.final
-    folder = Path(tempfile.mkdtemp(prefix="wfm-export-"))
-    table = exports.roster_table(final)
-    files = {
-        "roster.csv": exports.write_roster_csv(final, folder / "roster.csv").read_bytes(),
-    }
-    coverage = plan.coverage
-    if coverage is not None:
-        files["coverage.csv"] = exports.write_frame_csv(coverage,
-                                                        folder / "coverage.csv").read_bytes()
-    kpis = plan.evaluation.kpis if plan.evaluation is not None else plan.kpis
-    costs = plan.costs.summary() if plan.costs is not None else None
-    files["roster.xlsx"] = exports.write_excel(folder / "roster.xlsx", roster=table,
-                                               coverage=coverage, kpis=kpis,
-                                               costs=costs).read_bytes()
-    named = final.shifts["agent_id"].astype(str).str.len().gt(0).any()
-    if named:
-        paths = exports.write_icalendar(final, folder / "ics")
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-            for path in sorted(paths.values()):
-                zf.write(path, arcname=path.name)
-        files["calendars.zip"] = buffer.getvalue()
+    files = _Files(exports, plan)
     st.session_state[_CACHE] = (plan, files)
     return files
 
@@ -63,26 +94,26 @@ def render() -> None:
     files = _files(exports, plan)
     name = f"{plan.scenario.name}-{pd.Timestamp(plan.scenario.horizon.week_start):%Y-%m-%d}"
     c1, c2, c3 = st.columns(3)
-    c1.download_button("Roster (CSV)", files["roster.csv"], file_name=f"{name}-roster.csv",
-                       mime="text/csv", key="export.csv", type="primary",
+    c1.download_button("Roster (CSV)", files.later("roster.csv"), file_name=f"{name}-roster.csv",
+                       mime="text/csv", key="export.csv", on_click="ignore", type="primary",
                        help="One row per shift: agent, date, start, end, paid hours, cost, "
                        "breaks and activities spelled out.")
-    c2.download_button("Workbook (Excel)", files["roster.xlsx"], file_name=f"{name}.xlsx",
+    c2.download_button("Workbook (Excel)", files.later("roster.xlsx"), file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key="export.xlsx", help="Sheets: roster, coverage, KPIs, costs.")
+                       key="export.xlsx", on_click="ignore", help="Sheets: roster, coverage, KPIs, costs.")
     if "coverage.csv" in files:
-        c3.download_button("Coverage (CSV)", files["coverage.csv"],
+        c3.download_button("Coverage (CSV)", files.later("coverage.csv"),
                            file_name=f"{name}-coverage.csv", mime="text/csv",
-                           key="export.coverage")
+                           key="export.coverage", on_click="ignore")
 
     st.subheader("Calendars")
     if "calendars.zip" not in files:
         st.info("The plan has no named agents (no roster was built): calendars need a named "
                 "roster.")
     else:
-        st.download_button("Every agent's calendar (ZIP of .ics)", files["calendars.zip"],
+        st.download_button("Every agent's calendar (ZIP of .ics)", files.later("calendars.zip"),
                            file_name=f"{name}-calendars.zip", mime="application/zip",
-                           key="export.ics_zip")
+                           key="export.ics_zip", on_click="ignore")
         agents = sorted(a for a in plan.final.shifts["agent_id"].astype(str).unique() if a)
         agent = st.selectbox("One agent", agents, key="export.agent")
         ics = files.get(f"{agent}.ics")
