@@ -618,14 +618,7 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
         if simulate and stopped():
             simulate = False
             left_out.append("no simulation")
-        skills = {}
-        if multi:
-            skills["queue_priority"] = {q: p for q, p in scenario.queue_priority().items()
-                                        if q in set(out.forecast["queue"])}
-            if out.roster is not None:
-                skills["agent_skills"] = {a.id: set(a.skills) for a in out.agents}
-            else:
-                skills["skill_groups"] = scenario.skill_groups
+        skills = _routing(scenario, out) if multi else {}
         out.evaluation = evaluate(
             out.final, out.forecast, scenario.target,
             patience_s=scenario.staffing.patience_s,
@@ -722,6 +715,19 @@ def _plan_split(plan) -> pd.DataFrame:
     cov = plan.coverage
     return pd.DataFrame({"queue": cov["queue"], "interval_start": cov["interval_start"],
                          "staff_needed": np.round(cov["on_phone"].to_numpy(float))})
+
+
+def _routing(scenario: Scenario, out: PlanResult) -> dict:
+    """How a multi-skill plan's calls are routed in simulation: the queues' priorities,
+    and the named agents' skills (or, for an anonymous plan, the skill groups)."""
+    queues = set(out.forecast["queue"])
+    routing = {"queue_priority": {q: p for q, p in scenario.queue_priority().items()
+                                  if q in queues}}
+    if out.roster is not None:
+        routing["agent_skills"] = {a.id: set(a.skills) for a in out.agents}
+    else:
+        routing["skill_groups"] = scenario.skill_groups
+    return routing
 
 
 def _with_partial(error: Exception, out: PlanResult) -> Exception:
@@ -917,11 +923,7 @@ def repair_plan(plan: PlanResult, changes: Sequence, *, time_limit_s: float = 15
         return None, res
     out = dataclasses.replace(plan, roster=res, kpis=dict(plan.kpis), timings=dict(plan.timings))
     out.weeks = [{**plan.weeks[0], "roster": res}] if plan.weeks else []
-    skills = {}
-    if multi:
-        skills = {"queue_priority": {q: pr for q, pr in s.queue_priority().items()
-                                     if q in set(out.forecast["queue"])},
-                  "agent_skills": {a.id: set(a.skills) for a in out.agents}}
+    skills = _routing(s, out) if multi else {}
     out.evaluation = evaluate(res, out.forecast, s.target, patience_s=s.staffing.patience_s,
                               simulate=simulate, replications=s.simulation.replications,
                               rng=s.simulation.seed, shrinkage=s.shrinkage, **skills)
