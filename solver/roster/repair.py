@@ -45,10 +45,10 @@ from solver.roster.report import _coverage_frame, _frames
 from solver.roster.scoring import (
     _FLUID_SCALE,
     _crew_breach,
-    _fluid_on,
     _on_phone_units,
     _serve,
 )
+from solver.roster.shift_model import _count_classes
 from wfm.changes import Absence, RequirementUpdate, ShiftSwap
 from wfm.errors import DataError, InputError
 from wfm.roster_diff import roster_changes
@@ -487,16 +487,10 @@ class _RepairModel:
         return terms
 
     def _crew(self, crew, groups) -> None:
-        for (ci, oi), xs in groups.items():
-            o = self.p.options[oi]
-            n = self.m.new_int_var(0, len(xs), f"class {ci} on {o.label}")
-            self.m.add(n == sum(v for v, _ in xs))
-            self.m.add_hint(n, sum(h for _, h in xs))
-            for t, u in o.cover:
-                crew.sched[ci][t].append((u, n))
-            for t, k in _fluid_on(o, crew.scale).items():
-                if k:
-                    crew.on[ci][t].append((k, n))
+        counts = _count_classes(self.m, self.p, crew,
+                                {key: [v for v, _ in xs] for key, xs in groups.items()})
+        for key, n in counts.items():
+            self.m.add_hint(n, sum(h for _, h in groups[key]))
 
     solution: list | None = None  # set when the greedy's roster stands in for a solve
 

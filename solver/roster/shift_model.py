@@ -27,6 +27,24 @@ class _Pass1:
     handles: dict = field(default_factory=dict)
 
 
+def _count_classes(m: cp_model.CpModel, p: _Problem, crew, groups: dict) -> dict:
+    """One count per class and shift of the agents' booleans ``groups[(class, option)]``,
+    entered in the crew's coverage; returns the counts by (class, option).  Breaks enter
+    as their expected share (every position of each break equally likely); pass 2
+    places them exactly."""
+    counts = {}
+    for (ci, oi), xs in groups.items():
+        o = p.options[oi]
+        n = counts[(ci, oi)] = m.new_int_var(0, len(xs), f"class {ci} on {o.label}")
+        m.add(n == sum(xs))
+        for t, u in o.cover:
+            crew.sched[ci][t].append((u, n))
+        for t, k in _fluid_on(o, crew.scale).items():
+            if k:
+                crew.on[ci][t].append((k, n))
+    return counts
+
+
 def _build_pass1(p: _Problem, plan: dict[int, int], crew_lits: bool = False) -> _Pass1:
     m = cp_model.CpModel()
     w = p.weights
@@ -59,17 +77,7 @@ def _build_pass1(p: _Problem, plan: dict[int, int], crew_lits: bool = False) -> 
         for o, v in zip(opts, av.x, strict=True):
             cost_terms.append((_cents(p.shift_cost(ai, o)), v))
             groups[(p.class_of[ai], o.index)].append(v)
-    # aggregated counts per class and shift.  Breaks enter as their expected share
-    # (every position of each break equally likely); pass 2 places them exactly.
-    for (ci, oi), xs in groups.items():
-        o = p.options[oi]
-        n = m.new_int_var(0, len(xs), f"class {ci} on {o.label}")
-        m.add(n == sum(xs))
-        for t, u in o.cover:
-            crew.sched[ci][t].append((u, n))
-        for t, k in _fluid_on(o, crew.scale).items():
-            if k:
-                crew.on[ci][t].append((k, n))
+    _count_classes(m, p, crew, groups)
     # meetings
     meetings = []
     for act in p.activities:
