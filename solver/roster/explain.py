@@ -44,16 +44,24 @@ def _describe_rule(name: str, a: Agent, c: Contract, week: Week,
     return name
 
 
-def _agent_feasible(p: _Problem, ai: int, options: list[ShiftOption], names) -> bool | None:
+def _agent_feasible(p: _Problem, ai: int, options: list[ShiftOption], names, *,
+                    contract: Contract | None = None, forced: int = 0,
+                    time_limit_s: float = 5.0) -> bool | None:
+    """Whether agent ``ai`` has a week among ``options`` (the first ``forced`` of them
+    worked) that keeps the hard rules ``names`` of ``contract`` (its own by default);
+    None if the solve could not tell in ``time_limit_s``."""
     a = p.agents[ai]
     m = cp_model.CpModel()
-    av = rules.AgentVars.create(m, a, p.contracts[a.contract], p.week, options, p.history_of(ai))
+    av = rules.AgentVars.create(m, a, contract or p.contracts[a.contract], p.week, options,
+                                p.history_of(ai))
     rules.one_shift_per_day(m, av)
+    for v in av.x[:forced]:
+        m.add(v == 1)
     for name in names:
         rules.AGENT_HARD_RULES[name](m, av)
     s = cp_model.CpSolver()
     s.parameters.num_workers = 1
-    s.parameters.max_time_in_seconds = 5.0
+    s.parameters.max_time_in_seconds = time_limit_s
     st = s.solve(m)
     if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return True

@@ -39,6 +39,7 @@ from solver.roster import rules
 from solver.roster.break_placement import _place_breaks_among
 from solver.roster.cpsat import _STATUS, _solve
 from solver.roster.data import BreakSlot, ShiftOption
+from solver.roster.explain import _agent_feasible
 from solver.roster.problem import _candidates, _cents, _prepare, _Problem
 from solver.roster.repair_greedy import greedy_repair
 from solver.roster.report import _coverage_frame, _frames
@@ -333,18 +334,9 @@ def _week_breaks(p: _Problem, ai: int, week: dict, contract: Contract | None = N
     broken = []
     if any(i not in p.allowed[ai] for i in week.values()):
         broken.append("availability, time off or rest after the week before")
-    for name, rule in rules.AGENT_HARD_RULES.items():
-        m = cp_model.CpModel()
-        av = rules.AgentVars.create(m, a, c, p.week, opts, p.history_of(ai))
-        rules.one_shift_per_day(m, av)
-        for v in av.x:
-            m.add(v == 1)
-        rule(m, av)
-        s = cp_model.CpSolver()
-        s.parameters.num_workers = 1
-        s.parameters.max_time_in_seconds = 2.0
-        if s.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            broken.append(name)
+    broken += [name for name in rules.AGENT_HARD_RULES
+               if _agent_feasible(p, ai, opts, [name], contract=c, forced=len(opts),
+                                  time_limit_s=2.0) is not True]
     return broken
 
 
@@ -405,18 +397,9 @@ def _infeasible_agents(p, pub, absent, free, contracts_now, who) -> list[str]:
     for ai in sorted(who):
         a = p.agents[ai]
         fixed, cand = _agent_options(p, pub, ai, absent, free)
-        m = cp_model.CpModel()
         opts = [p.options[i] for i in fixed + cand]
-        av = rules.AgentVars.create(m, a, contracts_now[ai], p.week, opts, p.history_of(ai))
-        rules.one_shift_per_day(m, av)
-        for v in av.x[: len(fixed)]:
-            m.add(v == 1)
-        for rule in rules.AGENT_HARD_RULES.values():
-            rule(m, av)
-        s = cp_model.CpSolver()
-        s.parameters.num_workers = 1
-        s.parameters.max_time_in_seconds = 2.0
-        if s.solve(m) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if _agent_feasible(p, ai, opts, list(rules.AGENT_HARD_RULES), contract=contracts_now[ai],
+                           forced=len(fixed), time_limit_s=2.0):
             continue
         week = {p.options[i].day: i for i in fixed}
         broken = _week_breaks(p, ai, week, contracts_now[ai]) or ["its rules together"]
