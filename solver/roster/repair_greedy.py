@@ -80,16 +80,12 @@ class _GreedyRepair:
                     out.append((ai, i, o.day))
         return out
 
-    def _replaced(self, ai: int, i: int, e: int) -> int | None:
-        """The option that shift ``i`` replaces: the agent's shift on day ``e``."""
-        return self.assign[ai].get(e)
-
     def value(self, ai: int, i: int, e: int) -> float | None:
         """What giving agent ``ai`` shift ``i`` in place of its shift on day ``e`` is worth
         now; None if it breaks a rule or no longer applies."""
         p = self.p
         o = p.options[i]
-        j = self._replaced(ai, i, e)
+        j = self.assign[ai].get(e)  # the shift that shift i replaces
         if self.assign[ai].get(o.day) == i or (e != o.day and (j is None or o.day in self.assign[ai])):
             return None
         week = {d: p.options[k] for d, k in self.assign[ai].items() if d != e}
@@ -149,7 +145,7 @@ class _GreedyRepair:
     def make(self, ai: int, i: int, e: int) -> None:
         p = self.p
         o = p.options[i]
-        j = self._replaced(ai, i, e)
+        j = self.assign[ai].get(e)  # the shift that shift i replaces
         for t, u in self._delta_on(i, j).items():
             self.on[p.class_of[ai], t] += u
         crew = self.lead if p.agents[ai].is_lead else self.other
