@@ -78,10 +78,10 @@ def _by_agent_day(shifts: pd.DataFrame, breaks: pd.DataFrame | None, which: str)
         raise DataError(f"{which} shifts: missing column(s) {missing}", column=missing[0])
     inner: dict = {}
     if breaks is not None and len(breaks):
-        for sid, g in breaks.sort_values("start").groupby("shift_id"):
-            inner[str(sid)] = ", ".join(
-                f"{r.name} {pd.Timestamp(r.start):%H:%M}-{pd.Timestamp(r.end):%H:%M}"
-                for r in g.itertuples())
+        b = breaks.sort_values("start")
+        text = (b["name"].astype(str) + " " + pd.to_datetime(b["start"]).dt.strftime("%H:%M")
+                + "-" + pd.to_datetime(b["end"]).dt.strftime("%H:%M"))
+        inner = text.groupby(b["shift_id"].astype(str), sort=False).agg(", ".join).to_dict()
     out: dict = {}
     for pos, r in enumerate(shifts.itertuples(index=False)):
         start, end = pd.Timestamp(r.start), pd.Timestamp(r.end)

@@ -26,30 +26,35 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from ortools.sat.python import cp_model
 
 from solver.result import SolveResult
 from solver.roster import rules
 from solver.roster.break_placement import _place_breaks_among
-from solver.roster.cpsat import _STATUS, _solve
+from solver.roster.cpsat import _STATUS
 from solver.roster.data import BreakSlot, ShiftOption
 from solver.roster.explain import _agent_feasible
-from solver.roster.problem import _candidates, _cents, _prepare, _Problem
+from solver.roster.problem import _candidates, _prepare, _Problem
 from solver.roster.repair_greedy import greedy_repair
+from solver.roster.repair_model import (
+    GROUP_SIZE,
+    _agent_options,
+    _repair_lns,
+    _RepairModel,
+    _solve_from_published,
+)
 from solver.roster.report import _coverage_frame, _frames
 from solver.roster.scoring import (
-    _FLUID_SCALE,
+    Scoring,
     _crew_breach,
     _on_phone_units,
     _serve,
 )
-from solver.roster.shift_model import _count_classes
 from wfm.changes import Absence, RequirementUpdate, ShiftSwap
 from wfm.errors import DataError, InputError
 from wfm.roster_diff import roster_changes
@@ -61,7 +66,10 @@ __all__ = ["RepairResult", "repair_roster", "SWAP_COLUMNS"]
 SWAP_COLUMNS = ("agent_a", "agent_b", "day", "accepted", "reason")
 
 _MEETING_KINDS = ("meeting", "training")
+_REPLAN = ("named days", "rest of week")
 _RESERVE_S = 3.0  # kept from the solve for the new shifts' breaks and the result frames
+#: Above this many agents the repair's CP-SAT frees a group of agents at a time.
+_WHOLE_MAX = 2 * GROUP_SIZE
 
 
 @dataclass
@@ -81,6 +89,16 @@ class RepairResult(SolveResult):
     swaps: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(SWAP_COLUMNS)))
 
 
+@dataclass(frozen=True)
+class _Pricing:
+    """What a change costs: ``price`` per changed agent-day, at most ``max_changes`` of
+    them, and the soft rules of each agent's week as ``scoring`` prices them."""
+
+    price: float
+    max_changes: int | None
+    scoring: Scoring
+
+
 @dataclass
 class _Published:
     """The published roster read onto the problem's shift options."""
@@ -95,7 +113,8 @@ class _Published:
 def repair_roster(
     published, changes: Sequence, agents, contracts, templates, requirements: pd.DataFrame, *,
     week_start=None, previous: pd.DataFrame | None = None, weights=None,
-    change_cost: float | None = None, cover: str = "staff_needed",
+    change_cost: float | None = None, max_changes: int | None = None,
+    replan: str = "named days", cover: str = "staff_needed",
     target: ServiceTarget | None = None, lead_ratio: int = 15, time_limit_s: float = 15.0,
     num_workers: int = 2,
 ) -> RepairResult:
@@ -117,10 +136,21 @@ def repair_roster(
     previous : DataFrame, optional
         Shifts worked before the week, as for :func:`solver.build_roster`.
     weights : mapping, optional
-        Soft-rule prices (``"unmet requirement"`` per agent-hour is the one used).
+        Prices of the unmet requirement and the soft rules, as for
+        :func:`solver.build_roster`.  The soft rules (preferences, start consistency,
+        evening and weekend fairness at the published roster's fair shares, overtime)
+        are priced on each agent's whole week, as :class:`solver.roster.scoring.Scoring`
+        prices them.
     change_cost : float, optional
         Price of changing one agent's day [currency]; by default two agent-hours of
         unmet requirement.  Higher keeps more of the published roster.
+    max_changes : int, optional
+        At most this many agent-days changed (the absent days themselves not counted);
+        with a low ``change_cost`` the budget, not the price, sets how much changes.
+    replan : {"named days", "rest of week"}
+        The days every agent's shift may change on: the days an absence or an update
+        names, or every day from the first of them to the end of the week (the days
+        before it, already worked, stay as published).
     cover, target, lead_ratio, time_limit_s, num_workers
         As for :func:`solver.build_roster`; ``time_limit_s`` caps the whole repair.
 
@@ -140,9 +170,16 @@ def repair_roster(
     price = 2 * p.weights["unmet requirement"] if change_cost is None else float(change_cost)
     if not (math.isfinite(price) and price >= 0):
         raise InputError("change_cost", change_cost, "a price >= 0")
+    if max_changes is not None and (isinstance(max_changes, bool) or int(max_changes) != max_changes
+                                    or max_changes < 0):
+        raise InputError("max_changes", max_changes, "a whole number of agent-days >= 0")
+    if replan not in _REPLAN:
+        raise InputError("replan", replan, " or ".join(repr(r) for r in _REPLAN))
     pub = _read_published(p, published)
     _candidates(p, {i for days in pub.assign for i in days.values()}, grid_min=60)
     absent, free_days, swaps = _sort_changes(p, changes)
+    if replan == "rest of week" and free_days:
+        free_days = set(range(min(free_days), 7))
     swap_rows = [_apply_swap(p, pub, s) for s in swaps]
     contracts_now = _relaxed_contracts(p, pub, absent)
     suspects = {ai for ai, _ in absent} | {
@@ -153,11 +190,13 @@ def repair_roster(
         return RepairResult(status="INFEASIBLE", wall_time_s=time.perf_counter() - t0,
                             message="no repair: " + "; ".join(problems),
                             swaps=pd.DataFrame(swap_rows, columns=list(SWAP_COLUMNS)))
+    pricing = _Pricing(price, max_changes, Scoring(p, Counter(
+        i for days in pub.assign for i in days.values())))
     return _search(p, pub, published, (absent, free_days, swaps), swap_rows, contracts_now,
-                   price, time_limit_s, num_workers, t0)
+                   pricing, time_limit_s, num_workers, t0)
 
 
-def _search(p, pub, published, sorted_changes, swap_rows, contracts_now, price, time_limit_s,
+def _search(p, pub, published, sorted_changes, swap_rows, contracts_now, pricing, time_limit_s,
             num_workers, t0) -> RepairResult:
     """The greedy, then CP-SAT from it, then the repaired roster's frames."""
     absent, free_days, swaps = sorted_changes
@@ -165,20 +204,23 @@ def _search(p, pub, published, sorted_changes, swap_rows, contracts_now, price, 
              for ai, days in enumerate(pub.assign)]
     times = {"t_prepare_s": time.perf_counter() - t0}
     start, moved = greedy_repair(p, start, pub.assign, pub.breaks, pub.meeting_times, free_days,
-                                 absent, price, 0.25 * time_limit_s)
+                                 absent, pricing, 0.25 * time_limit_s)
     times["t_greedy_s"] = time.perf_counter() - t0
     free_of = [free_days | m for m in moved]  # each agent's days that may change
-    model = _RepairModel(p, pub, absent, free_of, contracts_now, price, start)
+    if len(p.agents) > _WHOLE_MAX:
+        return _search_by_groups(p, pub, published, (absent, free_of, swaps), swap_rows,
+                                 contracts_now, pricing, start, time_limit_s, num_workers, t0,
+                                 times)
+    model = _RepairModel(p, pub, absent, free_of, contracts_now, pricing, start)
     times["t_model_s"] = time.perf_counter() - t0
     # the rest of the time to the solve, less what placing breaks and the frames take
     left = time_limit_s - (time.perf_counter() - t0)
-    s, st = _solve_from_published(model.m, max(0.5, left - _RESERVE_S), num_workers)
+    s, st = _solve_from_published(model.m, max(0.5, left - _reserve_s(time_limit_s)),
+                                  num_workers)
     times["t_solve_s"] = time.perf_counter() - t0
     status = _STATUS.get(st, "NO_SOLUTION")
     if status not in ("OPTIMAL", "FEASIBLE") and _crew_breach(p, start) == 0:
-        # CP-SAT found nothing in its time; the greedy's roster keeps every rule
-        model.solution = start
-        status = "GREEDY"
+        status = "GREEDY"  # CP-SAT found nothing in its time; the greedy's roster keeps every rule
     if status not in ("OPTIMAL", "FEASIBLE", "GREEDY"):
         why = ("every agent's week can be kept legal, so the team-lead rules cannot be met "
                "on the free days" if status == "INFEASIBLE"
@@ -186,53 +228,62 @@ def _search(p, pub, published, sorted_changes, swap_rows, contracts_now, price, 
         return RepairResult(status=status, wall_time_s=time.perf_counter() - t0,
                             message=f"no repair ({status}): {why}",
                             swaps=pd.DataFrame(swap_rows, columns=list(SWAP_COLUMNS)))
-    out = _solved(p, pub, published, model, s, status, (absent, free_of, swaps), swap_rows,
-                  time_limit_s - (time.perf_counter() - t0), num_workers, price, t0)
+    solved = ((start, None) if status == "GREEDY" else
+              (model.assignment(s), s.best_objective_bound / 100 + model.fixed_cost))
+    out = _solved(p, pub, published, solved, status, (absent, free_of, swaps), swap_rows,
+                  time_limit_s - (time.perf_counter() - t0), num_workers, pricing, t0)
+    out.stats["variables"] = len(model.m.proto.variables)
     out.stats.update(times, t_result_s=out.wall_time_s)
     return out
 
 
-def _solved(p, pub, published, model, s, status, sorted_changes, swap_rows, time_left,
-            num_workers, price, t0) -> RepairResult:
-    """The repaired roster from a solved repair model."""
+def _search_by_groups(p, pub, published, sorted_changes, swap_rows, contracts_now, pricing,
+                      start, time_limit_s, num_workers, t0, times) -> RepairResult:
+    """CP-SAT a group of agents at a time from the greedy's roster (:func:`_repair_lns`);
+    a roster that still breaks the lead rules is no repair."""
+    absent, free_of, _ = sorted_changes
+    left = time_limit_s - (time.perf_counter() - t0) - _reserve_s(time_limit_s)
+    assign, lns = _repair_lns(p, pub, absent, free_of, contracts_now, pricing, start,
+                              max(0.5, left), num_workers)
+    times["t_solve_s"] = time.perf_counter() - t0
+    if _crew_breach(p, assign) > 0:
+        return RepairResult(status="INFEASIBLE", wall_time_s=time.perf_counter() - t0,
+                            message="no repair (INFEASIBLE): the team-lead rules are not met "
+                                    f"on the free days after {lns['rounds']} rounds",
+                            swaps=pd.DataFrame(swap_rows, columns=list(SWAP_COLUMNS)))
+    out = _solved(p, pub, published, (assign, None), "GROUPS", sorted_changes, swap_rows,
+                  time_limit_s - (time.perf_counter() - t0), num_workers, pricing, t0)
+    out.stats.update(times, t_result_s=out.wall_time_s, search=lns)
+    out.stats["repaired_by"] = (f"CP-SAT over groups of {GROUP_SIZE} agents ({lns['rounds']} "
+                                f"rounds, {lns['improved']} improved)")
+    return out
+
+
+def _reserve_s(time_limit_s: float) -> float:
+    """Time kept from the solve for the new shifts' breaks and the result frames [s]."""
+    return max(_RESERVE_S, 0.25 * time_limit_s)
+
+
+def _solved(p, pub, published, solved, status, sorted_changes, swap_rows, time_left,
+            num_workers, pricing, t0) -> RepairResult:
+    """The repaired roster from ``solved``: (the roster, the model's bound with its fixed
+    wages, or None when there is none)."""
     absent, free_of, _ = sorted_changes
     free_days = set().union(*free_of) if free_of else set()
     greedy = status == "GREEDY"
-    assign = model.solution if greedy else model.assignment(s)
-    out = _result(p, pub, published, assign, sorted_changes, time_left, num_workers, price)
-    out.status = "FEASIBLE" if greedy else status
+    assign, model_bound = solved
+    out = _result(p, pub, published, assign, sorted_changes, time_left, num_workers, pricing)
+    out.status = "FEASIBLE" if status in ("GREEDY", "GROUPS") else status
     out.stats["repaired_by"] = "greedy (CP-SAT found no solution in its time)" if greedy else "CP-SAT"
     # the model's bound, with the fixed wages and the unmet requirement of the days it
     # does not re-plan; its coverage takes breaks at their expected share
     fixed_unmet = out.stats.pop("_fixed_unmet")
-    out.bound = (math.nan if greedy
-                 else s.best_objective_bound / 100 + model.fixed_cost + fixed_unmet)
+    out.bound = math.nan if model_bound is None else model_bound + fixed_unmet
     out.swaps = pd.DataFrame(swap_rows, columns=list(SWAP_COLUMNS))
-    out.stats.update({"free_days": sorted(free_days), "absent_agent_days": len(absent),
-                      "variables": len(model.m.proto.variables)})
+    out.stats.update({"free_days": sorted(free_days), "absent_agent_days": len(absent)})
     out.wall_time_s = time.perf_counter() - t0
     out.message = _message(out, status, absent)
     return out
-
-
-def _solve_from_published(m: cp_model.CpModel, time_limit_s: float, num_workers: int):
-    """Solve from the published roster: first with the hinted (published) shifts fixed,
-    which is quick and gives a whole solution, then the full model hinted with it.
-
-    CP-SAT does not turn a hint of the shift variables alone into a first solution on
-    these models in the time a repair has; a complete hint it takes at once.
-    """
-    t0 = time.perf_counter()
-    first = cp_model.CpSolver()
-    first.parameters.fix_variables_to_their_hinted_value = True
-    first.parameters.max_time_in_seconds = max(0.2, 0.25 * time_limit_s)
-    first.parameters.num_workers = int(num_workers)
-    first.parameters.cp_model_probing_level = 0
-    if first.solve(m) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        m.clear_hints()
-        m.proto.solution_hint.vars.extend(range(len(m.proto.variables)))
-        m.proto.solution_hint.values.extend(first.response_proto.solution)
-    return _solve(m, time_limit_s - (time.perf_counter() - t0), num_workers)
 
 
 def _read_published(p: _Problem, published) -> _Published:
@@ -379,17 +430,6 @@ def _relaxed_contracts(p: _Problem, pub: _Published, absent: dict) -> list[Contr
     return out
 
 
-def _agent_options(p: _Problem, pub: _Published, ai: int, absent: dict, free: set) -> tuple:
-    """(fixed option indices, free candidate indices) of one agent, ``free`` its days
-    that may change."""
-    fixed = [i for d, i in pub.assign[ai].items() if d not in free]
-    cand = {i for i in p.cand[ai] if p.options[i].day in free and (ai, p.options[i].day) not in absent}
-    for d, i in pub.assign[ai].items():
-        if d in free and (ai, d) not in absent and i in p.allowed[ai]:
-            cand.add(i)
-    return fixed, sorted(cand)
-
-
 def _infeasible_agents(p, pub, absent, free, contracts_now, who) -> list[str]:
     """One sentence per agent of ``who`` whose week no choice on the free days makes
     legal (the others can keep their published week)."""
@@ -408,84 +448,8 @@ def _infeasible_agents(p, pub, absent, free, contracts_now, who) -> list[str]:
     return out
 
 
-class _RepairModel:
-    """The CP-SAT of the free agent-days: keep, drop or change each agent's day.
-    ``free_of`` gives each agent's days that may change."""
-
-    def __init__(self, p, pub, absent, free_of, contracts_now, price, start):
-        self.p, self.m = p, cp_model.CpModel()
-        self.vars: list[list[tuple[int, cp_model.IntVar]]] = []
-        days = set().union(*free_of) if free_of else set()
-        mask = np.zeros(p.week.n_intervals, bool)
-        mask[[t for t in range(p.week.n_intervals) if (t * p.week.step_min) // 1440 in days]] = True
-        crew = rules.Crew(p.week, p.queues, np.where(mask, p.req_units, 0), p.classes,
-                          scale=_FLUID_SCALE)
-        groups: dict = defaultdict(list)
-        cost, self.fixed_cost = [], 0.0
-        for ai, a in enumerate(p.agents):
-            free = free_of[ai]
-            fixed, cand = _agent_options(p, pub, ai, absent, free)
-            opts = [p.options[i] for i in fixed + cand]
-            av = rules.AgentVars.create(self.m, a, contracts_now[ai], p.week, opts,
-                                        p.history_of(ai))
-            rules.one_shift_per_day(self.m, av)
-            for rule in rules.AGENT_HARD_RULES.values():
-                rule(self.m, av)
-            hinted = start[ai]
-            for k, (o, v) in enumerate(zip(opts, av.x, strict=True)):
-                if k < len(fixed):
-                    self.m.add(v == 1)
-                    self.fixed_cost += p.shift_cost(ai, o)
-                else:
-                    cost.append((_cents(p.shift_cost(ai, o)), v))
-                self.m.add_hint(v, int(hinted.get(o.day) == o.index))
-                groups[(p.class_of[ai], o.index)].append((v, int(hinted.get(o.day) == o.index)))
-            for d, w in enumerate(av.work):
-                self.m.add_hint(w, int(d in hinted))
-            self.vars.append(list(zip((o.index for o in opts), av.x, strict=True)))
-            cost += self._change_terms(ai, av, opts, pub, free, absent, price, hinted)
-        self._crew(crew, groups)
-        pen, _ = rules.coverage(self.m, crew, p.weights["unmet requirement"])
-        if p.lead_ratio > 0:
-            rules.lead_on_shift(self.m, crew)
-            rules.lead_ratio(self.m, crew, p.lead_ratio)
-        obj = cost + [(_cents(x.weight * x.per_unit), x.var) for x in pen]
-        self.m.minimize(sum(c * v for c, v in obj))
-
-    def _change_terms(self, ai, av, opts, pub, free, absent, price, hinted) -> list:
-        """A price for each free day whose shift is not the published one."""
-        terms = []
-        for d in sorted(free):
-            if (ai, d) in absent:
-                continue
-            old = pub.assign[ai].get(d)
-            changed = self.m.new_bool_var(f"{self.p.agents[ai].id} day {d} changed")
-            self.m.add_hint(changed, int(hinted.get(d) != pub.assign[ai].get(d)))
-            keep = [v for o, v in zip(opts, av.x, strict=True) if o.index == old]
-            if old is None:
-                self.m.add(changed >= av.work[d])
-            else:
-                self.m.add(changed >= 1 - keep[0]) if keep else self.m.add(changed == 1)
-            terms.append((_cents(price), changed))
-        return terms
-
-    def _crew(self, crew, groups) -> None:
-        counts = _count_classes(self.m, self.p, crew,
-                                {key: [v for v, _ in xs] for key, xs in groups.items()})
-        for key, n in counts.items():
-            self.m.add_hint(n, sum(h for _, h in groups[key]))
-
-    solution: list | None = None  # set when the greedy's roster stands in for a solve
-
-    def assignment(self, s: cp_model.CpSolver) -> list[dict[int, int]]:
-        out = []
-        for xs in self.vars:
-            out.append({self.p.options[i].day: i for i, v in xs if s.value(v)})
-        return out
-
-
 def _result(p, pub, published, assign, sorted_changes, time_left, num_workers,
-            price) -> RepairResult:
+            pricing: _Pricing) -> RepairResult:
     """Frames of the repaired roster: kept rows as published, new shifts with new breaks."""
     absent, free_of, swaps = sorted_changes
     kept = [{d: i for d, i in days.items() if pub.assign[ai].get(d) == i and (ai, d) in pub.rows}
@@ -511,14 +475,37 @@ def _result(p, pub, published, assign, sorted_changes, time_left, num_workers,
     fixed_u = sum(u for (_q, t), u in short.items() if not free_t[t])
     h = p.week.unit_min / 60
     w = p.weights["unmet requirement"]
+    soft = _soft_rows(p, pricing.scoring, assign)
     pen = pd.DataFrame([("unmet requirement", "all queues", unmet_u * h, "agent-h", unmet_u * h * w),
-                        ("changed shift", "agent-days", len(repaired), "days", len(repaired) * price)],
+                        ("changed shift", "agent-days", len(repaired), "days",
+                         len(repaired) * pricing.price)] + soft,
                        columns=["rule", "subject", "amount", "unit", "cost"])
     return RepairResult(status="FEASIBLE", objective=float(shifts["cost"].sum() + pen["cost"].sum()),
                         shifts=shifts, breaks=breaks, coverage=_coverage_frame(p, assign, served),
                         penalties=pen, changes=changes,
                         stats={"changed_agent_days": len(repaired), "unmet_h": unmet_u * h,
-                               "_fixed_unmet": fixed_u * h * w})
+                               "_fixed_unmet": fixed_u * h * w,
+                               **_soft_stats(p, pricing.scoring, pub.assign, soft)})
+
+
+def _soft_rows(p: _Problem, scoring: Scoring, assign) -> list[tuple]:
+    """Penalty rows of every soft rule each agent's week bends (:meth:`Scoring.soft_terms`)."""
+    return [(x.rule, x.subject, round(x.amount, 4), x.unit, round(x.cost, 2))
+            for ai, days in enumerate(assign)
+            for x in scoring.soft_terms(ai, [p.options[i] for i in days.values()])]
+
+
+def _soft_stats(p: _Problem, scoring: Scoring, published_assign, soft_after: list) -> dict:
+    """The soft-rule cost of the published roster and of the repaired one, in all and by
+    rule [currency]."""
+    before = _soft_rows(p, scoring, published_assign)
+    by_rule = {}
+    for k, rows in enumerate((before, soft_after)):
+        for rule, _s, _a, _u, cost in rows:
+            by_rule.setdefault(rule, [0.0, 0.0])[k] += cost
+    return {"soft_cost_before": round(sum(r[4] for r in before), 2),
+            "soft_cost_after": round(sum(r[4] for r in soft_after), 2),
+            "soft_cost_by_rule": {r: (round(b, 2), round(a, 2)) for r, (b, a) in sorted(by_rule.items())}}
 
 
 def _repaired_breaks(p, pub, kept, new, time_left, num_workers) -> dict:
@@ -551,8 +538,12 @@ def _changes_with_cause(p, published, shifts, breaks, absent, swaps) -> pd.DataF
 
 def _message(out: RepairResult, status: str, absent: dict) -> str:
     limit = {"OPTIMAL": "", "FEASIBLE": " (time limit: best repair found, not proven best)",
-             "GREEDY": " (the greedy's: CP-SAT found no solution in its time, no bound)"}[status]
+             "GREEDY": " (the greedy's: CP-SAT found no solution in its time, no bound)",
+             "GROUPS": " (time limit: best repair found a group of agents at a time, no bound)",
+             }[status]
     rep = out.changes[out.changes["cause"] == "repair"] if len(out.changes) else out.changes
     return (f"repair{limit}: {len(absent)} agent-days absent, {len(rep)} agent-days of "
             f"{rep['agent_id'].nunique() if len(rep) else 0} agents changed to cover them; "
-            f"{out.stats['unmet_h']:.2f} agent-h of requirement unmet")
+            f"{out.stats['unmet_h']:.2f} agent-h of requirement unmet; soft rules (preferences, "
+            f"fairness) cost {out.stats['soft_cost_after']:,.2f}, "
+            f"{out.stats['soft_cost_before']:,.2f} as published")

@@ -43,9 +43,10 @@ class _GreedyRepair:
     """The roster being repaired: its shifts, on-phone units per class, leads on shift."""
 
     def __init__(self, p: _Problem, assign, published, placed, meeting_times, free, absent,
-                 price):
+                 pricing):
         self.p, self.assign, self.published = p, [dict(d) for d in assign], published
-        self.free, self.absent, self.price = free, absent, price
+        self.free, self.absent, self.price = free, absent, pricing.price
+        self.scoring, self.left = pricing.scoring, pricing.max_changes  # changes still allowed
         self.on = _on_phone_units(p, self.assign, placed, meeting_times).astype(float)
         self.req_s, self.serve = _hall_sets(p)
         self.unit_price = p.weights["unmet requirement"] * p.week.unit_min / 60
@@ -105,9 +106,22 @@ class _GreedyRepair:
         met = (_hall_short(self.req_s[:, cols], self.serve, before).sum()
                - _hall_short(self.req_s[:, cols], self.serve, after).sum())
         wages = p.shift_cost(ai, o) - (p.shift_cost(ai, p.options[j]) if j is not None else 0.0)
-        changed = sum(self._differs(ai, d, week) - self._differs(ai, d, self.assign[ai])
-                      for d in {o.day, e})
-        return met * self.unit_price - wages - self.price * changed - _BREACH_PRICE * breach
+        changed = self.changed(ai, i, e)
+        if self.left is not None and changed > self.left:
+            return None
+        soft = (self.scoring.soft(ai, week.values())
+                - self.scoring.soft(ai, (p.options[k] for k in self.assign[ai].values())))
+        return (met * self.unit_price - wages - soft - self.price * changed
+                - _BREACH_PRICE * breach)
+
+    def changed(self, ai: int, i: int, e: int) -> int:
+        """Change in the number of the agent's days that differ from the published roster
+        if shift ``i`` replaces its shift of day ``e``."""
+        o = self.p.options[i]
+        week = {d: k for d, k in self.assign[ai].items() if d != e}
+        week[o.day] = i
+        return sum(self._differs(ai, d, week) - self._differs(ai, d, self.assign[ai])
+                   for d in {o.day, e})
 
     def _differs(self, ai: int, d: int, week: dict) -> int:
         got = week.get(d)
@@ -145,6 +159,8 @@ class _GreedyRepair:
     def make(self, ai: int, i: int, e: int) -> None:
         p = self.p
         o = p.options[i]
+        if self.left is not None:
+            self.left -= self.changed(ai, i, e)
         j = self.assign[ai].get(e)  # the shift that shift i replaces
         for t, u in self._delta_on(i, j).items():
             self.on[p.class_of[ai], t] += u
@@ -161,7 +177,7 @@ class _GreedyRepair:
 
 
 def greedy_repair(p: _Problem, assign, published, placed, meeting_times, free, absent,
-                  price: float, budget_s: float) -> tuple[list[dict[int, int]], list[set[int]]]:
+                  pricing, budget_s: float) -> tuple[list[dict[int, int]], list[set[int]]]:
     """The roster with the changes that pay made, lazily, within ``budget_s``, and per
     agent the later days whose shift moved to a free day.
 
@@ -177,11 +193,12 @@ def greedy_repair(p: _Problem, assign, published, placed, meeting_times, free, a
         Days that may change.
     absent : dict
         (agent, day) pairs that stay off.
-    price : float
-        Price of one changed agent-day.
+    pricing : solver.roster.repair._Pricing
+        Price of one changed agent-day, the most days that may change, and the
+        :class:`~solver.roster.scoring.Scoring` that prices each week's soft rules.
     """
     t0 = time.perf_counter()
-    g = _GreedyRepair(p, assign, published, placed, meeting_times, free, absent, price)
+    g = _GreedyRepair(p, assign, published, placed, meeting_times, free, absent, pricing)
     heap = []
     for ai, i, e in g.candidates():
         v = g.value(ai, i, e)

@@ -186,3 +186,29 @@ def test_a_sick_lead_is_replaced_by_another_lead():
     assert res.success, res.message
     wed = set(res.shifts.loc[res.shifts["day"] == WED, "agent_id"])
     assert "L2" in wed and "L1" not in wed
+
+
+def test_the_change_budget_binds_and_soft_rules_are_reported(published):
+    wed = published.shifts[published.shifts["day"] == WED]
+    sick = list(wed["agent_id"].iloc[:2])
+    free = repair(published, [Absence(a, [WED]) for a in sick], change_cost=0.0)
+    capped = repair(published, [Absence(a, [WED]) for a in sick], change_cost=0.0, max_changes=0)
+    assert capped.success and capped.stats["changed_agent_days"] == 0
+    assert free.stats["changed_agent_days"] >= 1
+    for res in (free, capped):
+        by_rule = res.stats["soft_cost_by_rule"]
+        assert res.stats["soft_cost_after"] == pytest.approx(sum(a for _, a in by_rule.values()))
+        assert "soft rules" in res.message
+
+
+def test_rest_of_week_frees_the_days_after_the_first_absence(published):
+    sick = published.shifts[published.shifts["day"] == WED]["agent_id"].iloc[0]
+    res = repair(published, [Absence(sick, [WED])], replan="rest of week")
+    assert res.success
+    assert res.stats["free_days"] == [2, 3, 4, 5, 6]
+    assert set(res.changes["day"]) >= {WED} and min(res.changes["day"]) >= WED
+    assert roster_breaches(res.shifts, team(), C, week_start=WS).empty
+    with pytest.raises(InputError):
+        repair(published, [Absence(sick, [WED])], replan="all")
+    with pytest.raises(InputError):
+        repair(published, [Absence(sick, [WED])], max_changes=-1)
