@@ -170,11 +170,7 @@ def repair_roster(
     price = 2 * p.weights["unmet requirement"] if change_cost is None else float(change_cost)
     if not (math.isfinite(price) and price >= 0):
         raise InputError("change_cost", change_cost, "a price >= 0")
-    if max_changes is not None and (isinstance(max_changes, bool) or int(max_changes) != max_changes
-                                    or max_changes < 0):
-        raise InputError("max_changes", max_changes, "a whole number of agent-days >= 0")
-    if replan not in _REPLAN:
-        raise InputError("replan", replan, " or ".join(repr(r) for r in _REPLAN))
+    _check_options(max_changes, replan)
     pub = _read_published(p, published)
     _candidates(p, {i for days in pub.assign for i in days.values()}, grid_min=60)
     absent, free_days, swaps = _sort_changes(p, changes)
@@ -194,6 +190,14 @@ def repair_roster(
         i for days in pub.assign for i in days.values())))
     return _search(p, pub, published, (absent, free_days, swaps), swap_rows, contracts_now,
                    pricing, time_limit_s, num_workers, t0)
+
+
+def _check_options(max_changes, replan) -> None:
+    if max_changes is not None and (isinstance(max_changes, bool) or int(max_changes) != max_changes
+                                    or max_changes < 0):
+        raise InputError("max_changes", max_changes, "a whole number of agent-days >= 0")
+    if replan not in _REPLAN:
+        raise InputError("replan", replan, " or ".join(repr(r) for r in _REPLAN))
 
 
 def _search(p, pub, published, sorted_changes, swap_rows, contracts_now, pricing, time_limit_s,
