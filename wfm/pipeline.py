@@ -566,9 +566,9 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
             **groups,
         )
         week = {"week_start": ws, "shift_plan": plan, "roster": None}
+        req = req.reset_index(drop=True)
         if multi and plan.success and scenario.solver.check_rounds:
-            plan, week["checks"] = _check_by_simulation(
-                plan, req.reset_index(drop=True), groups, scenario, ws, sub)
+            plan, week["checks"], req = _check_by_simulation(plan, req, groups, scenario, ws, sub)
             week["shift_plan"] = plan
         _report_figures(sub, plan)
         if not plan.success:
@@ -581,7 +581,11 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
             left_out.append("roster not built")
         if want_roster:
             t1 = time.perf_counter()
-            cover = {"requirements": _plan_split(plan)} if multi else {}
+            cover = {}
+            if multi:  # the requirement the plan was made for, and the pooled sets'
+                week["requirements"] = req
+                cover = {"requirements": req,
+                         "pooled_requirements": groups["pooled_requirements"]}
             roster = _build_roster()(
                 plan, out.agents, scenario.contracts, scenario.templates,
                 activities=scenario.activities, week_start=ws,
@@ -661,9 +665,10 @@ def _queue_requirements(out: PlanResult, scenario: Scenario) -> None:
 def _check_by_simulation(plan, req, groups, scenario: Scenario, ws, progress):
     """Simulate the week's plan; where a queue misses its target, raise and plan again.
 
-    Returns the last plan that solved and one row per round and queue (``round``,
+    Returns the last plan that solved, one row per round and queue (``round``,
     ``queue``, ``sim_service_level``, ``target``, ``intervals_raised``,
-    ``replan_status`` of the plan made after the raise).
+    ``replan_status`` of the plan made after the raise) and the requirement that plan
+    was made for.
     """
     import solver
     from wfm.evaluate import evaluate
@@ -674,6 +679,7 @@ def _check_by_simulation(plan, req, groups, scenario: Scenario, ws, progress):
     fc = req[["queue", "interval_start", "calls", "aht_s"]]
     prio = {q: p for q, p in scenario.queue_priority().items() if q in goals}
     rows = []
+    planned = req
     for k in range(scenario.solver.check_rounds):
         ev = evaluate(plan, fc, scenario.target, patience_s=scenario.staffing.patience_s,
                       replications=sim.replications, rng=sim.seed, shrinkage=scenario.shrinkage,
@@ -697,24 +703,8 @@ def _check_by_simulation(plan, req, groups, scenario: Scenario, ws, progress):
             row["replan_status"] = again.status
         if not again.success:
             break  # the last plan that solved stands; its rows say the re-plan failed
-        plan = again
-    return plan, pd.DataFrame(rows)
-
-
-def _plan_split(plan) -> pd.DataFrame:
-    """Per-queue requirement for the roster: the plan's own split of its agents.
-
-    A multi-skill plan covers each queue with the share of the shared agents the
-    split gives it; the roster is asked for that share, to the nearest whole agent,
-    which the plan's shifts can meet when the agents' skills are the groups'.  (The
-    roster knows queues, not skill groups: it may cover a queue's share with agents
-    trained on fewer queues than the plan's, and the simulation of the roster then
-    shows less pooling than the plan's; on the demo, premium 0.62 against 0.81.
-    Rounding down instead asked for less still: 0.56.)
-    """
-    cov = plan.coverage
-    return pd.DataFrame({"queue": cov["queue"], "interval_start": cov["interval_start"],
-                         "staff_needed": np.round(cov["on_phone"].to_numpy(float))})
+        plan, planned = again, req
+    return plan, pd.DataFrame(rows), planned
 
 
 def _routing(scenario: Scenario, out: PlanResult) -> dict:
@@ -913,10 +903,15 @@ def repair_plan(plan: PlanResult, changes: Sequence, *, time_limit_s: float = 15
         raise InputError("plan", f"{plan.scenario.horizon.weeks} weeks", "a one-week plan")
     s = plan.scenario
     multi = bool(s.skill_groups) and plan.forecast["queue"].nunique() > 1
-    # the requirement the roster covered: per queue, the plan's split when groups share them
-    req = _plan_split(plan.shift_plan) if multi else plan.requirements
+    # the requirement the roster covered: per queue, and of the queue sets groups share
+    req = plan.requirements
+    pooled = {}
+    if multi:
+        planned = plan.weeks[0].get("requirements") if plan.weeks else None
+        req = planned if planned is not None else req
+        pooled = {"pooled_requirements": plan.pooled_requirements}
     res = repair_roster(plan.roster, changes, plan.agents, s.contracts, s.templates,
-                        req, week_start=s.horizon.week_start,
+                        req, week_start=s.horizon.week_start, **pooled,
                         change_cost=change_cost, target=s.target, time_limit_s=time_limit_s,
                         num_workers=s.solver.num_workers)
     if not res.success:

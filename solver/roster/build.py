@@ -86,7 +86,7 @@ def build_roster(
     num_workers: int = 2, progress: Progress | None = None,
     requirements: pd.DataFrame | None = None, cover: str = "staff_needed",
     target: ServiceTarget | None = None, lead_ratio: int = 15,
-    previous: pd.DataFrame | None = None,
+    previous: pd.DataFrame | None = None, pooled_requirements: pd.DataFrame | None = None,
 ) -> SolveResult:
     """Assign a week of shifts, breaks and meetings to named agents.
 
@@ -130,6 +130,15 @@ def build_roster(
         the previous published roster, or last week's shifts from a file
         (:func:`wfm.io.load_shifts`).  The minimum rest after each agent's last shift
         and its run of working days carry into the week.
+    pooled_requirements : DataFrame, optional
+        The requirement of the queue sets that skill groups share (``queue_set`` with
+        the queues joined by "+", ``interval_start`` and the ``cover`` column:
+        :func:`wfm.multiskill.pooled_requirements`), with the per-queue
+        ``requirements`` of the same plan.  The roster's coverage is then measured as a
+        skill-group plan's is (:func:`solver.plan_shifts` with ``skill_groups``): each
+        queue's requirement against the on-phone agents trained on it, and each set's
+        pooled requirement against the agents trained on some queue of the set, instead
+        of the sums of the queues' requirements.
 
     Returns
     -------
@@ -153,7 +162,8 @@ def build_roster(
         raise InputError("num_workers", num_workers, "an integer >= 1")
     (progress or (lambda done, total, message="": None))(0.0, 1.0, "preparing")
     p = _prepare(plan_or_requirements, agents, contracts, templates, activities, weights,
-                 week_start, requirements, cover, target or ServiceTarget(), previous)
+                 week_start, requirements, cover, target or ServiceTarget(), previous,
+                 pooled=pooled_requirements)
     p.lead_ratio = int(lead_ratio)
     return _roster(p, time_limit_s, num_workers, progress, t_start)
 

@@ -110,7 +110,7 @@ def _meeting_fits(p: _Problem) -> dict[int, set[int]]:
     """
     if p.meeting_fits is not None:
         return p.meeting_fits
-    total = p.req_units.sum(axis=0)
+    total = p.total_units()
     fits_of: dict[int, set[int]] = defaultdict(set)
     for act in p.activities:
         members = _meeting_members(p, act)

@@ -133,7 +133,7 @@ def _plan_and_bounds(p: _Problem, prog, deadline: float = math.inf,
     the anonymous LP itself cannot be solved by ``anonymous_deadline``."""
     ratemin, option_cost = _cheapest_rates(p)
     upi_price = p.weights["unmet requirement"] * p.week.unit_min / 60
-    total_req = p.req_units.sum(axis=0)
+    total_req = p.total_units()
     prog(0.02, 1.0, "LP bound")
     # LP bound over every shift of the templates, priced at the cheapest agent rate
     lp = lp_bound(p.options, p.week, total_req, option_cost, upi_price,

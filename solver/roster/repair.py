@@ -97,7 +97,7 @@ def repair_roster(
     week_start=None, previous: pd.DataFrame | None = None, weights=None,
     change_cost: float | None = None, cover: str = "staff_needed",
     target: ServiceTarget | None = None, lead_ratio: int = 15, time_limit_s: float = 15.0,
-    num_workers: int = 2,
+    num_workers: int = 2, pooled_requirements: pd.DataFrame | None = None,
 ) -> RepairResult:
     """Mend a published roster for absences, time off, new requirement and swaps.
 
@@ -112,6 +112,9 @@ def repair_roster(
     requirements : DataFrame
         The week's requirement as it now stands (``queue``, ``interval_start``, the
         ``cover`` column): only the days an absence or an update names are re-planned.
+    pooled_requirements : DataFrame, optional
+        The requirement of the queue sets skill groups share, as for
+        :func:`solver.build_roster`: coverage is then measured as the plan's is.
     week_start : Timestamp, optional
         Midnight starting the week (by default the requirement's first day).
     previous : DataFrame, optional
@@ -135,7 +138,7 @@ def repair_roster(
     if time_limit_s <= 0:
         raise InputError("time_limit_s", time_limit_s, "seconds > 0")
     p = _prepare(requirements, agents, contracts, templates, (), weights, week_start, None,
-                 cover, target or ServiceTarget(), previous)
+                 cover, target or ServiceTarget(), previous, pooled=pooled_requirements)
     p.lead_ratio = int(lead_ratio)
     price = 2 * p.weights["unmet requirement"] if change_cost is None else float(change_cost)
     if not (math.isfinite(price) and price >= 0):
@@ -418,8 +421,7 @@ class _RepairModel:
         days = set().union(*free_of) if free_of else set()
         mask = np.zeros(p.week.n_intervals, bool)
         mask[[t for t in range(p.week.n_intervals) if (t * p.week.step_min) // 1440 in days]] = True
-        crew = rules.Crew(p.week, p.queues, np.where(mask, p.req_units, 0), p.classes,
-                          scale=_FLUID_SCALE)
+        crew = p.crew(mask, scale=_FLUID_SCALE)
         groups: dict = defaultdict(list)
         cost, self.fixed_cost = [], 0.0
         for ai, a in enumerate(p.agents):

@@ -101,7 +101,7 @@ def test_check_by_simulation_raises_the_queue_that_misses_and_plans_again(tmp_pa
     ws = s.horizon.week_start
     short = solver.plan_shifts(req, s.templates, week_start=ws, target=s.target,
                                shrinkage=s.shrinkage, time_limit_s=10, num_workers=1, **groups)
-    plan, checks = _check_by_simulation(short, req, groups, s, ws, None)
+    plan, checks, raised = _check_by_simulation(short, req, groups, s, ws, None)
     first = checks[checks["round"] == 1].set_index("queue")
     assert first.loc["care", "sim_service_level"] < 0.9
     assert first.loc["care", "intervals_raised"] > 0 and first.loc["sales", "intervals_raised"] == 0
