@@ -51,7 +51,8 @@ def plan_by_group(requirements, queues, groups, pooled, report, t0, a) -> SolveR
     agents can be split across their queues to cover each queue (a flow per
     interval); pooled requirements are smaller than the sums of their parts, which
     is the economy of scale that shared agents buy.  In mode "service_level" each set
-    has its own service curve (of its pooled traffic) and weekly target.
+    has its own service curve (of its pooled traffic) and weekly target: a queue's own
+    (``service_level_target`` per queue), a shared set's the strictest of its queues'.
 
     Once the shifts are chosen, a flow ``y[group, queue, slot]`` splits each group's
     on-phone agents across its queues, each queue taking its share of its pool (by
@@ -170,11 +171,11 @@ def _build_group_objective(pm, gi: _GroupInputs, group_of, a) -> dict:
                              f"a skill group trained on a queue of '{name}'")
     objective: dict = {}
     merge(objective, cost)
-    for name, (_qs, d) in gi.sets.items():
+    for name, (qs, d) in gi.sets.items():
         sub = _SetModel(model=pm.model, demand=d, cand=cand, integer_slack=pm.integer_slack,
                         set_name=name, on_phone_terms=_sum_terms(by_group, adjacent[name]))
         add_requirement(objective, sub, d, mode=a.mode, keep=gi.keep, target=target,
-                        sl_target=a.sl_target, ub=ub, per_slot=per_slot,
+                        sl_target=a.sl_target_of(qs), ub=ub, per_slot=per_slot,
                         dearest=dearest_shift(cand))
         for rule_name, slacks in sub.slacks.items():
             for subject, var in slacks.items():

@@ -559,7 +559,8 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
         plan = solver.plan_shifts(
             req.reset_index(drop=True), scenario.templates, mode=scenario.solver.mode,
             target=scenario.target, break_policy=scenario.break_policy, week_start=ws,
-            service_level_target=scenario.solver.service_level_target,
+            service_level_target=_sl_targets(scenario, req) if multi
+            else scenario.solver.service_level_target,
             budget=scenario.solver.budget, shortfall_penalty=scenario.solver.shortfall_penalty,
             time_limit_s=scenario.solver.plan_time_limit_s,
             num_workers=scenario.solver.num_workers, progress=sub, shrinkage=scenario.shrinkage,
@@ -662,6 +663,19 @@ def _queue_requirements(out: PlanResult, scenario: Scenario) -> None:
         model=scenario.staffing.model, patience_s=scenario.staffing.patience_s)
 
 
+def _sl_targets(scenario: Scenario, req: pd.DataFrame) -> dict[str, float]:
+    """Weekly service level per queue for a multi-skill plan in mode "service_level": a
+    queue's own target (``queue_settings``), else the solver's
+    ``service_level_target``, else the scenario's."""
+    default = scenario.solver.service_level_target or scenario.target.service_level
+    out = {}
+    for q in pd.unique(req["queue"].astype(str)):
+        own = scenario.queue_settings.get(q)
+        out[q] = own.service_level if own is not None and own.service_level is not None \
+            else default
+    return out
+
+
 def _check_by_simulation(plan, req, groups, scenario: Scenario, ws, progress):
     """Simulate the week's plan; where a queue misses its target, raise and plan again.
 
@@ -694,7 +708,7 @@ def _check_by_simulation(plan, req, groups, scenario: Scenario, ws, progress):
         again = solver.plan_shifts(
             req, scenario.templates, mode=scenario.solver.mode, target=scenario.target,
             break_policy=scenario.break_policy, week_start=ws,
-            service_level_target=scenario.solver.service_level_target,
+            service_level_target=_sl_targets(scenario, req),
             shortfall_penalty=scenario.solver.shortfall_penalty,
             time_limit_s=scenario.solver.plan_time_limit_s,
             num_workers=scenario.solver.num_workers, progress=progress,
