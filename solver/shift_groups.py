@@ -163,6 +163,9 @@ def _build_group_objective(pm, gi: _GroupInputs, group_of, a) -> dict:
     by_group = rules.group_on_phone_terms(pm, group_of, len(groups))
     rules.add_group_shares(pm, group_of, [g.max_share for g in groups],
                            [g.name for g in groups])
+    if a.skill_supply:
+        rules.add_group_supply(pm, group_of, [gi.served[g.name] for g in groups],
+                               _supply(a.skill_supply))
     adjacent = {name: [k for k, g in enumerate(groups) if qs & set(gi.served[g.name])]
                 for name, (qs, _) in gi.sets.items()}
     for name, ks in adjacent.items():
@@ -251,6 +254,17 @@ class _SetModel(rules.PlanModel):
 
     def week_label(self) -> str:
         return f"{self.set_name}|week"
+
+
+def _supply(supply) -> dict:
+    """``skill_supply`` checked: frozenset of queues -> paid hours >= 0."""
+    out = {}
+    for k, h in dict(supply).items():
+        key = frozenset([k] if isinstance(k, str) else k)
+        if not (isinstance(h, int | float) and math.isfinite(h) and h >= 0):
+            raise InputError(f"skill_supply[{sorted(key)}]", h, "paid hours a week >= 0")
+        out[key] = out.get(key, 0.0) + float(h)
+    return out
 
 
 def _check_groups(groups, queues) -> None:

@@ -63,6 +63,7 @@ def plan_shifts(
     shrinkage: Shrinkage | float | None = None, solver: str = DEFAULT_SOLVER, relative_gap: float = 1e-3,
     method: str = "lp_rounding", skill_groups: Sequence[SkillGroup] | None = None,
     pooled_requirements: pd.DataFrame | None = None,
+    skill_supply: Mapping | None = None,
 ) -> SolveResult:
     """Choose how many agents start each shift and where each agent's breaks go.
 
@@ -115,6 +116,11 @@ def plan_shifts(
     pooled_requirements : DataFrame, optional
         Requirements of the queue sets that groups share (``queue_set`` such as "a+b"),
         from :func:`wfm.multiskill.pooled_requirements`.
+    skill_supply : mapping frozenset of str -> float, optional
+        With ``skill_groups``: the paid hours a week the named agents trained on each
+        set of queues can work at most (the sum of their contracts' maximum hours).  The
+        groups' shifts then stay within what the agents able to work them can give
+        (:func:`solver.shift_rules.add_group_supply`), so the plan can be rostered.
 
     Returns
     -------
@@ -178,6 +184,7 @@ class _Args:
     solver: str
     relative_gap: float
     method: str
+    skill_supply: Mapping | None = None
 
     @property
     def sl_target(self) -> float:

@@ -556,6 +556,8 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
                        & (pooled["interval_start"] < ws + pd.Timedelta(weeks=1)))
             groups = {"skill_groups": scenario.skill_groups,
                       "pooled_requirements": pooled[in_week].reset_index(drop=True)}
+            if want_roster:  # the plan within the hours the named agents can give
+                groups["skill_supply"] = _skill_supply(out.agents, scenario, req)
         plan = solver.plan_shifts(
             req.reset_index(drop=True), scenario.templates, mode=scenario.solver.mode,
             target=scenario.target, break_policy=scenario.break_policy, week_start=ws,
@@ -661,6 +663,19 @@ def _queue_requirements(out: PlanResult, scenario: Scenario) -> None:
     out.pooled_requirements = pooled_requirements(
         fc, scenario.skill_groups, scenario.target, scenario.shrinkage, targets=targets,
         model=scenario.staffing.model, patience_s=scenario.staffing.patience_s)
+
+
+def _skill_supply(agents, scenario: Scenario, req: pd.DataFrame) -> dict:
+    """Paid hours a week the named agents trained on each set of the plan's queues can
+    work at most (their contracts' maximum hours), for the shift plan's group rules."""
+    queues = set(req["queue"].astype(str))
+    supply: dict = {}
+    for a in agents:
+        key = frozenset(str(q) for q in a.skills) & queues
+        if key:
+            supply[key] = supply.get(key, 0.0) + float(
+                scenario.contracts[a.contract].max_hours_week)
+    return supply
 
 
 def _sl_targets(scenario: Scenario, req: pd.DataFrame) -> dict[str, float]:

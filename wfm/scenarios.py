@@ -56,6 +56,7 @@ __all__ = [
     "ScenarioError",
     "OVERRIDE_KEYS",
     "load_scenario",
+    "load_skill_groups",
     "scenario_from_dict",
     "scenario_from_text",
     "apply_overrides",
@@ -890,6 +891,47 @@ def load_scenario(path: str | Path) -> Scenario:
     fmt = "toml" if path.suffix.lower() == ".toml" else "yaml"
     return scenario_from_text(text, fmt=fmt, file=path.name, base_dir=path.resolve().parent,
                               source=str(path))
+
+
+def load_skill_groups(path: str | Path) -> tuple[tuple[SkillGroup, ...], dict[str, QueueSettings]]:
+    """Read skill groups (and the queues' settings) from a YAML or TOML file.
+
+    The file is a scenario (its ``skill_groups``, ``queue_settings`` and ``queues``
+    are read, the rest ignored) or holds only those sections; a bare list is the list
+    of groups.  Fields as in a scenario (``docs/scenario.md``).
+
+    Returns
+    -------
+    (tuple of SkillGroup, dict queue -> QueueSettings)
+
+    Raises
+    ------
+    ScenarioError
+        A missing file, no group, or a bad field (named with its key path and value).
+    """
+    path = Path(path)
+    ctx = _Ctx(path.name, path.resolve().parent)
+    if not path.is_file():
+        ctx.fail("(file)", str(path), "an existing skill-group file")
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix.lower() == ".toml":
+            raw = tomllib.loads(text)
+        else:
+            import yaml
+
+            raw = yaml.safe_load(text)
+    except Exception as exc:  # noqa: BLE001 - the parser's own message is the useful part
+        ctx.fail("(file)", str(exc).replace("\n", " "), "valid YAML or TOML")
+    if isinstance(raw, list):
+        raw = {"skill_groups": raw}
+    if not isinstance(raw, Mapping) or not raw.get("skill_groups"):
+        ctx.fail("skill_groups", None, "a list of skill groups (name, queues, max_share)")
+    queues = raw.get("queues")
+    if queues is None:  # the queues the groups name
+        queues = sorted({str(q) for g in raw["skill_groups"] if isinstance(g, Mapping)
+                         for q in (g.get("queues") or [])})
+    return _skills(raw, [str(q) for q in queues], ctx)
 
 
 def scenario_from_text(

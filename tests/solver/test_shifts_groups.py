@@ -189,3 +189,30 @@ def test_a_per_queue_service_level_target_out_of_range_is_refused():
     with pytest.raises(InputError, match=r"service_level_target\['b'\]"):
         plan(fc, dedicated_groups(["a", "b"]), mode="service_level",
              service_level_target={"a": 0.8, "b": 1.5})
+
+
+def _flat(name, n, column="queue", slots=4):
+    times = WS + pd.to_timedelta(480 + 15 * np.arange(slots), unit="min")
+    return pd.DataFrame({column: name, "interval_start": times, "staff_needed": float(n)})
+
+
+def test_skill_supply_keeps_each_group_within_its_agents_hours():
+    # a and b need 2 each, their pool 3: three cross-trained agents would do
+    req = pd.concat([_flat("a", 2), _flat("b", 2)], ignore_index=True)
+    pooled = _flat("a+b", 3, column="queue_set")
+    groups = [SkillGroup("a", frozenset({"a"})), SkillGroup("b", frozenset({"b"})),
+              SkillGroup("ab", frozenset({"a", "b"}))]
+
+    def counts(**kw):
+        r = plan_shifts(req, one_hour(), week_start=WS, skill_groups=groups,
+                        pooled_requirements=pooled, time_limit_s=10, num_workers=1, **kw)
+        assert r.success and r.penalties.empty, r.message
+        return r.shifts["skill_group"].value_counts().to_dict()
+
+    assert counts() == {"ab": 3}
+    # one cross-trained agent-hour in the team: by hand, one shift of ab, and a and b
+    # each need one of their own (a: 1 + 1 >= 2, b: 1 + 1 >= 2, pool: 3 >= 3)
+    supply = {frozenset({"a", "b"}): 1.0, frozenset({"a"}): 40.0, frozenset({"b"}): 40.0}
+    assert counts(skill_supply=supply) == {"ab": 1, "a": 1, "b": 1}
+    with pytest.raises(InputError, match="skill_supply"):
+        counts(skill_supply={frozenset({"a"}): -1.0})
