@@ -82,3 +82,20 @@ def test_a_coarser_requirement_fills_every_interval_of_the_finer_week():
     eight, four = 8 * 4, 16 * 4  # 08:00 and 16:00 in 15-min intervals
     assert (req[0, eight:four] == 2).all()
     assert req[0].sum() == pytest.approx(2 * 8 * 4)  # 8 h of 2 agents in 15-min intervals
+
+
+def test_repair_covers_the_queue_sets_of_an_absent_cross_trained_agent():
+    from solver import repair_roster
+    from wfm.changes import Absence
+
+    agents = [Agent("AB", "any", skills={"a", "b"}), Agent("A", "any", skills={"a"}),
+              Agent("B", "any", skills={"b"})]
+    res = solve(agents, pooled_requirements=POOLED)
+    assert list(res.shifts["agent_id"]) == ["AB"]
+    fixed = repair_roster(res, [Absence("AB", (WS.date(),))], agents, {"any": ANY}, [DAY],
+                          PER_QUEUE, pooled_requirements=POOLED, lead_ratio=0,
+                          time_limit_s=5, num_workers=1)
+    assert fixed.success
+    # no one else trained on both: a and b each need their own agent (a + b pool: 2 >= 1)
+    assert sorted(fixed.shifts["agent_id"]) == ["A", "B"]
+    assert unmet_h(fixed) == pytest.approx(0.0)
