@@ -146,9 +146,10 @@ class PlanResult:
                 ab = row.sim_abandon_rate if simulated else row.abandon_rate
                 lines.append(f"  queue {row.queue}: {row.calls:,.0f} calls, service level "
                              f"{row.service_level:.1%} (Erlang on its share){sim}; target "
-                             f"{row.target:.0%}; ASA {num(asa, '.1f')} s, abandoned {pct(ab)} "
-                             f"({how}); cost {row.cost:,.0f} {cur}, "
-                             f"{num(row.cost_per_call, '.2f')} {cur} per call")
+                             f"{row.target:.0%}")
+                lines.append(f"    ASA {num(asa, '.1f')} s, abandoned {pct(ab)} ({how}); "
+                             f"cost {row.cost:,.0f} {cur}, {num(row.cost_per_call, '.2f')} "
+                             f"{cur} per call offered")
         return "\n".join(lines)
 
 

@@ -400,7 +400,8 @@ def _print_compare_queues(table) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    show = [("target", "target", "{:.0%}"), ("service_level", "SL Erlang", "{:.1%}"),
+    show = [("calls", "calls", "{:,.0f}"), ("target", "target", "{:.0%}"),
+            ("service_level", "SL Erlang", "{:.1%}"),
             ("sim_service_level", "SL sim", "{:.1%}"), ("sim_asa_s", "ASA sim s", "{:.1f}"),
             ("sim_abandon_rate", "abandon sim", "{:.1%}"), ("cost", "cost/week", "{:,.0f}"),
             ("cost_per_call", "cost/call", "{:.2f}")]
