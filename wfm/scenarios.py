@@ -1250,24 +1250,7 @@ def apply_overrides(scenario: Scenario, **overrides: Any) -> Scenario:
     s = scenario
     rec = s.overrides
     changes: dict[str, Any] = {}
-    if "queue_service_level" in clean and not s.skill_groups:
-        raise InputError("queue_service_level", clean["queue_service_level"],
-                         "a scenario with skill groups (this one pools its queues under "
-                         "one target: change 'service_level' instead)")
-    for k in ("queue_volume_factor", "queue_service_level"):
-        for q in clean.get(k, {}):
-            _check_queue(s, k, q)
-    if "queue_volume_factor" in clean:
-        factors = dict(rec.queue_volume_factor)
-        for q, f in clean.pop("queue_volume_factor").items():
-            factors[q] = factors.get(q, 1.0) * f
-        rec = dataclasses.replace(rec, queue_volume_factor=factors)
-    if "queue_service_level" in clean:
-        settings = dict(s.queue_settings)
-        for q, sl in clean["queue_service_level"].items():
-            settings[q] = dataclasses.replace(settings.get(q, QueueSettings()), service_level=sl)
-        changes["queue_settings"] = settings
-        clean["queue_service_level"] = {**rec.queue_service_level, **clean["queue_service_level"]}
+    rec = _queue_changes(s, rec, clean, changes)
     if "volume_factor" in clean:
         rec = dataclasses.replace(rec, volume_factor=rec.volume_factor * clean["volume_factor"])
     if "aht_delta_s" in clean:
@@ -1298,6 +1281,31 @@ def apply_overrides(scenario: Scenario, **overrides: Any) -> Scenario:
     rec = dataclasses.replace(rec, **{k: v for k, v in clean.items()
                                       if k not in ("volume_factor", "aht_delta_s")})
     return dataclasses.replace(s, overrides=rec, **changes)
+
+
+def _queue_changes(s: Scenario, rec: Overrides, clean: dict, changes: dict) -> Overrides:
+    """Apply the per-queue changes of ``clean`` (checked, then taken out of it): a queue's
+    volume goes into the record ``rec`` (returned), its target into ``changes``."""
+    if "queue_service_level" in clean and not s.skill_groups:
+        raise InputError("queue_service_level", clean["queue_service_level"],
+                         "a scenario with skill groups (this one pools its queues under "
+                         "one target: change 'service_level' instead)")
+    for k in ("queue_volume_factor", "queue_service_level"):
+        for q in clean.get(k, {}):
+            _check_queue(s, k, q)
+    if "queue_volume_factor" in clean:
+        factors = dict(rec.queue_volume_factor)
+        for q, f in clean.pop("queue_volume_factor").items():
+            factors[q] = factors.get(q, 1.0) * f
+        rec = dataclasses.replace(rec, queue_volume_factor=factors)
+    if "queue_service_level" in clean:
+        levels = clean.pop("queue_service_level")
+        settings = dict(s.queue_settings)
+        for q, sl in levels.items():
+            settings[q] = dataclasses.replace(settings.get(q, QueueSettings()), service_level=sl)
+        changes["queue_settings"] = settings
+        rec = dataclasses.replace(rec, queue_service_level={**rec.queue_service_level, **levels})
+    return rec
 
 
 def _check_queue(s: Scenario, key: str, queue: str) -> None:
