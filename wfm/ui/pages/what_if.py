@@ -256,12 +256,21 @@ def _queue_comparison(scenarios, results: dict, baseline: str) -> None:
     label, percent = QUEUE_MEASURES[measure]
     st.plotly_chart(charts.queue_compare_figure(table, measure, label, percent=percent),
                     key="whatif.queue_chart")
+    how = "sim_" if simulated else ""
+    measures = ["calls", "target", "service_level", *(["sim_service_level"] if simulated else []),
+                f"{how}asa_s", f"{how}abandon_rate", "cost", "cost_per_call"]
+    deltas = [f"{m}_delta" for m in measures if m != "target"]
+    shown = table[["scenario", "queue", *measures, *deltas]]
     pct = st.column_config.NumberColumn(format="percent")
-    config = {c: pct for c in ("target", "service_level", "sim_service_level", "abandon_rate",
-                               "sim_abandon_rate", "target_delta", "service_level_delta",
-                               "sim_service_level_delta", "abandon_rate_delta",
-                               "sim_abandon_rate_delta")}
-    show_frame(table, key="whatif.queue_table", column_config=config)
+    config = {c: pct for c in shown.columns if "service_level" in c or "abandon" in c
+              or c == "target"}
+    config.update({c: st.column_config.NumberColumn(format="%,.0f") for c in
+                   ("calls", "calls_delta", "cost", "cost_delta")})
+    config.update({c: st.column_config.NumberColumn(format="%.2f") for c in
+                   ("cost_per_call", "cost_per_call_delta")})
+    config.update({c: st.column_config.NumberColumn(format="%.1f") for c in
+                   (f"{how}asa_s", f"{how}asa_s_delta")})
+    show_frame(shown, key="whatif.queue_table", column_config=config)
     st.caption(f"Each queue beside the same queue in **{baseline}** (Δ columns). A plan that "
                "pools its queues has no rows here.")
 
