@@ -159,3 +159,19 @@ def test_data_page_loads_the_multiskill_demo(app, open_page):
     assert set(data.history["queue"]) == {"retail", "premium", "new_customers"}
     rules = at.session_state[state.SCENARIO]
     assert rules.source == "multi-skill demo scenario" and rules.scenario.skill_groups
+
+
+def test_export_offers_the_queue_table(app, open_page, inject, solved_multi):
+    import io
+
+    data, run, plan_run, _ = solved_multi
+    at = open_page(inject(app, data, run, plan_run), "export")
+    files = at.session_state["wfm.export_files"][1]
+    table = pd.read_csv(io.BytesIO(files["queues.csv"]))
+    assert list(table["queue"]) == [*plan_run.plan.queue_kpis["queue"], "centre"]
+    assert table["cost"].iloc[-1] == pytest.approx(plan_run.plan.costs.total)
+
+
+def test_one_queue_export_has_no_queue_table(app, open_page, inject, solved):
+    at = open_page(inject(app, *solved), "export")
+    assert "queues.csv" not in at.session_state["wfm.export_files"][1]
