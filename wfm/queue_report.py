@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["CENTRE", "queue_table", "queue_intervals", "group_table", "shared_requirements",
-           "COST_SPLIT"]
+__all__ = ["CENTRE", "queue_table", "queue_intervals", "group_table", "group_allocation",
+           "shared_requirements", "COST_SPLIT"]
 
 #: Name of the centre-wide row of :func:`queue_table`.
 CENTRE = "centre"
@@ -170,8 +170,7 @@ def group_table(plan) -> pd.DataFrame | None:
     """
     if getattr(plan, "queue_kpis", None) is None or plan.shift_plan is None:
         return None
-    weeks = [w["shift_plan"].stats for w in plan.weeks if w.get("shift_plan") is not None] \
-        or [plan.shift_plan.stats]
+    weeks = _week_stats(plan)
     rows: dict[str, dict] = {}
     for stats in weeks:
         for name, g in (stats.get("groups") or {}).items():
@@ -188,6 +187,33 @@ def group_table(plan) -> pd.DataFrame | None:
     total = out["cost"].sum()
     out["share"] = out["cost"] / total if total > 0 else np.nan
     return out
+
+
+def _week_stats(plan) -> list[dict]:
+    """The shift plan's stats, one per planned week."""
+    weeks = [w["shift_plan"].stats for w in plan.weeks if w.get("shift_plan") is not None]
+    return weeks or [plan.shift_plan.stats]
+
+
+def group_allocation(plan, queue: str) -> pd.DataFrame | None:
+    """Who answers ``queue``: each skill group's on-phone agents for it, per plan slot.
+
+    Returns
+    -------
+    DataFrame or None
+        ``skill_group``, ``interval_start``, ``on_phone`` (the shift plan's split of the
+        group's agents that goes to ``queue``); groups not trained on it are absent.
+        None for a plan without skill groups.
+    """
+    if getattr(plan, "queue_kpis", None) is None or plan.shift_plan is None:
+        return None
+    parts = [st["allocation"] for st in _week_stats(plan) if "allocation" in st]
+    if not parts:
+        return None
+    alloc = pd.concat(parts, ignore_index=True)
+    mine = alloc[alloc["queue"].astype(str) == str(queue)]
+    return (mine.groupby(["skill_group", "interval_start"], as_index=False)["on_phone"].sum()
+            .sort_values(["skill_group", "interval_start"]).reset_index(drop=True))
 
 
 def shared_requirements(plan) -> pd.DataFrame | None:

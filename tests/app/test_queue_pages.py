@@ -57,6 +57,13 @@ def test_schedule_shows_each_queue_beside_the_centre(app, open_page, inject, sol
     care = req[req["queue"] == "care"].sort_values("interval_start")
     assert np.allclose(np.asarray(_trace(line, "required on phones")["y"], float),
                        care["agents_needed"].to_numpy(float))
+    # who answers care: the care-only group and the cross-trained one, never sales-only
+    who = _figure(figures(at), "Who answers care")
+    assert sorted(t["name"] for t in who["data"]) == ["both", "care"]
+    alloc = plan_run.plan.shift_plan.stats["allocation"]
+    care_alloc = alloc[(alloc["queue"] == "care") & (alloc["skill_group"] == "both")]
+    assert np.allclose(np.asarray(_trace(who, "both")["y"], float),
+                       care_alloc.sort_values("interval_start")["on_phone"].to_numpy(float))
     # the skill groups and the shared queue set
     groups = _frame(at, "skill_group")
     assert set(groups["skill_group"]) == {"sales", "care", "both"}

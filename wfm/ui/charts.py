@@ -38,6 +38,7 @@ __all__ = [
     "queue_service_figure",
     "queue_interval_figure",
     "queue_compare_figure",
+    "group_allocation_figure",
 ]
 
 _COLORS = {
@@ -695,3 +696,15 @@ def queue_compare_figure(table: pd.DataFrame, measure: str, label: str, *,
     fig = _layout(fig, f"{label} per queue", height=340)
     fig.update_layout(barmode="group", hovermode="closest")
     return fig
+
+
+def group_allocation_figure(alloc: pd.DataFrame, queue: str) -> go.Figure:
+    """Who answers a queue: on-phone agents of each skill group for it, stacked
+    (``alloc``: :func:`wfm.queue_report.group_allocation`)."""
+    fig = go.Figure()
+    for group, part in alloc.groupby(alloc["skill_group"].astype(str), sort=True):
+        fig.add_trace(go.Scatter(x=part["interval_start"], y=part["on_phone"].to_numpy(float),
+                                 name=str(group), mode="lines", stackgroup="groups",
+                                 line=dict(shape="hv", width=0.6)))
+    fig.update_yaxes(title_text="agents on the phones", rangemode="tozero")
+    return _layout(fig, f"Who answers {queue}: agents by skill group (plan's split)", height=320)

@@ -75,6 +75,9 @@ def service_section(plan, key: str) -> None:
     names = queues["queue"].astype(str).tolist()
     queue = st.radio("Queue per interval", names, horizontal=True, key=f"{key}.queue_pick")
     st.plotly_chart(charts.queue_interval_figure(intervals, queue), key=f"{key}.queue_interval")
+    alloc = queue_report.group_allocation(plan, queue)
+    if alloc is not None and len(alloc):
+        st.plotly_chart(charts.group_allocation_figure(alloc, queue), key=f"{key}.queue_groups")
     with st.expander("Each queue per interval"):
         show_frame(intervals[intervals["queue"] == queue], key=f"{key}.queue_intervals")
 
