@@ -1443,7 +1443,6 @@ def compare(results: Mapping[str, Any], baseline: str | None = None) -> pd.DataF
     return table
 
 
-
 #: Measures of :func:`compare_queues` (each also gets ``<name>_delta``).
 QUEUE_COMPARE_COLUMNS = ("calls", "target", "service_level", "sim_service_level", "asa_s",
                          "sim_asa_s", "abandon_rate", "sim_abandon_rate", "cost",
