@@ -139,10 +139,17 @@ class PlanResult:
             lines.append(f"  {short:.0f} intervals with calls have fewer agents available than needed")
         if self.queue_kpis is not None:
             for row in self.queue_kpis.itertuples(index=False):
-                sim = "" if not np.isfinite(row.sim_service_level) else f", {row.sim_service_level:.1%} (simulated)"
+                simulated = np.isfinite(row.sim_service_level)
+                sim = f", {row.sim_service_level:.1%} (simulated)" if simulated else ""
+                how = "simulated" if simulated else "Erlang"
+                asa = row.sim_asa_s if simulated else row.asa_s
+                ab = row.sim_abandon_rate if simulated else row.abandon_rate
                 lines.append(f"  queue {row.queue}: {row.calls:,.0f} calls, service level "
                              f"{row.service_level:.1%} (Erlang on its share){sim}; target "
-                             f"{row.target:.0%}, cost {row.cost:,.0f} {cur}")
+                             f"{row.target:.0%}")
+                lines.append(f"    ASA {num(asa, '.1f')} s, abandoned {pct(ab)} ({how}); "
+                             f"cost {row.cost:,.0f} {cur}, {num(row.cost_per_call, '.2f')} "
+                             f"{cur} per call offered")
         return "\n".join(lines)
 
 
@@ -307,16 +314,29 @@ def adjusted_forecast(forecast: pd.DataFrame, scenario: Scenario, *,
                       pool: bool = True) -> pd.DataFrame:
     """The forecast with the scenario's volume factor and AHT change, queues pooled.
 
-    Calls (and their bounds) are multiplied by ``volume_factor``; ``aht_delta_s`` is
-    added to the AHT of every interval with calls, which must stay > 0.  With
-    ``pool=False`` the queues stay apart.
+    Calls (and their bounds) are multiplied by ``volume_factor``, and a queue's by its
+    ``queue_volume_factor`` (before the queues are pooled); ``aht_delta_s`` is added to
+    the AHT of every interval with calls, which must stay > 0.  With ``pool=False`` the
+    queues stay apart.
+
+    Raises
+    ------
+    InputError
+        A ``queue_volume_factor`` for a queue the forecast does not have, or an AHT
+        change leaving an AHT ≤ 0.
     """
     fc = validate_forecast(forecast)
     ov = scenario.overrides
+    cols = [c for c in ("calls", "calls_low", "calls_high") if c in fc.columns]
     if ov.volume_factor != 1.0:
-        for col in ("calls", "calls_low", "calls_high"):
-            if col in fc.columns:
-                fc[col] = fc[col] * ov.volume_factor
+        fc[cols] = fc[cols] * ov.volume_factor
+    known = set(fc["queue"].astype(str))
+    for q, factor in ov.queue_volume_factor.items():
+        if q not in known:
+            raise InputError("queue_volume_factor: queue", q,
+                             "a queue of the forecast: " + ", ".join(sorted(known)))
+        mine = fc["queue"].astype(str) == q
+        fc.loc[mine, cols] = fc.loc[mine, cols] * factor
     if ov.aht_delta_s:
         busy = fc["calls"] > 0
         fc.loc[busy, "aht_s"] = fc.loc[busy, "aht_s"] + ov.aht_delta_s
