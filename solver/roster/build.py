@@ -86,7 +86,7 @@ def build_roster(
     num_workers: int = 2, progress: Progress | None = None,
     requirements: pd.DataFrame | None = None, cover: str = "staff_needed",
     target: ServiceTarget | None = None, lead_ratio: int = 15,
-    previous: pd.DataFrame | None = None,
+    previous: pd.DataFrame | None = None, horizon_carry: Sequence | None = None,
 ) -> SolveResult:
     """Assign a week of shifts, breaks and meetings to named agents.
 
@@ -130,6 +130,11 @@ def build_roster(
         the previous published roster, or last week's shifts from a file
         (:func:`wfm.io.load_shifts`).  The minimum rest after each agent's last shift
         and its run of working days carry into the week.
+    horizon_carry : sequence of (int, int), optional
+        Per agent, the evening shifts and weekend days it is owed (> 0) or worked
+        above its share (< 0) on the weeks of the horizon so far
+        (:meth:`solver.roster.horizon.HorizonLedger.week_inputs`): they move its fair
+        shares of the week.
 
     Returns
     -------
@@ -155,6 +160,11 @@ def build_roster(
     p = _prepare(plan_or_requirements, agents, contracts, templates, activities, weights,
                  week_start, requirements, cover, target or ServiceTarget(), previous)
     p.lead_ratio = int(lead_ratio)
+    if horizon_carry is not None:
+        if len(horizon_carry) != len(p.agents):
+            raise InputError("horizon_carry", f"{len(horizon_carry)} pairs",
+                             f"one (evenings, weekend days) pair per agent ({len(p.agents)})")
+        p.fair_carry = [(int(e), int(w)) for e, w in horizon_carry]
     return _roster(p, time_limit_s, num_workers, progress, t_start)
 
 
