@@ -91,7 +91,7 @@ class HorizonLedger:
 
     def __init__(self, agents: Sequence[Agent], contracts: Mapping[str, Contract], n_weeks: int,
                  *, mode: str = "chained", week_weights: Sequence[float] | None = None,
-                 pace_slack_h: float = 4.0):
+                 pace_slack_h: float = 2.0):
         if mode not in MODES:
             raise InputError("horizon mode", mode, "one of " + ", ".join(MODES))
         if not isinstance(n_weeks, int) or n_weeks < 1:
@@ -143,8 +143,8 @@ class HorizonLedger:
         return any(self.contracts[a.contract].hours_over_weeks for a in self.agents)
 
     def cap_min(self, a: Agent, k: int) -> int | None:
-        """Agent ``a``'s most paid minutes in week ``k`` under its averaged hours; None
-        if its contract has none."""
+        """Agent ``a``'s most paid minutes in week ``k``: its weekly maximum, lowered by
+        its averaged hours; None if its contract has none."""
         c = self.contracts[a.contract]
         h = c.hours_over_weeks
         if h is None:
@@ -159,7 +159,7 @@ class HorizonLedger:
             weights = [self.week_weights[j] for j in block if j >= k]
             share = weights[0] / sum(weights) if sum(weights) > 0 else 1 / len(weights)
             cap = min(cap, max(min_week, math.floor(left * share) + self.pace_slack_min))
-        return max(0, cap)
+        return max(0, min(cap, math.floor(c.max_hours_week * 60 + 1e-9)))
 
     def carry(self) -> list[tuple[int, int]]:
         """Per agent (evening shifts, weekend days) owed (> 0) or worked above its share
