@@ -19,7 +19,8 @@ Reported, in the same run:
 * **Horizon** (``--horizon``, instead of the two cases above).  ``--weeks`` (4) weeks
   of the same instance, the requirement of each week scaled by :data:`WEEK_FACTORS`,
   and contracts with hours averaged over 4 weeks (:func:`averaged_contracts`: the
-  weekly limits widened, the 4-week total at the old weekly maximum).  Rostered
+  weekly limits of hours and days widened, the 4-week total at the old weekly
+  maximum).  Rostered
   ``chained`` and ``joint`` (``solver.roster.horizon.roster_horizon``).  Reported per
   mode: rule breaks of the whole horizon by the independent checker (averaged hours
   among them), the cost and unmet requirement, the time per week, and the spread of
@@ -128,13 +129,19 @@ def _sick_view(w1, agents, contracts, sick, days):
 
 
 def averaged_contracts(contracts, weeks: int = 4):
-    """The contracts with hours averaged over ``weeks`` weeks: the weekly maximum raised
-    by a fifth, the minimum lowered by a fifth, and at most the old weekly maximum on
-    average over the block."""
-    return {name: dataclasses.replace(
-        c, min_hours_week=0.8 * c.min_hours_week, max_hours_week=1.2 * c.max_hours_week,
-        hours_over_weeks=HoursOverWeeks(weeks, weeks * c.max_hours_week))
-        for name, c in contracts.items()}
+    """The contracts with hours averaged over ``weeks`` weeks: the weekly hours from
+    0.8x the old minimum to 1.2x the old maximum, one working day more or less a week
+    (at most 6, then without two days off in a row), and at most the old weekly
+    maximum on average over the block."""
+    out = {}
+    for name, c in contracts.items():
+        days = min(6, c.max_days_week + 1)
+        out[name] = dataclasses.replace(
+            c, min_hours_week=0.8 * c.min_hours_week, max_hours_week=1.2 * c.max_hours_week,
+            min_days_week=max(0, c.min_days_week - 1), max_days_week=days,
+            two_consecutive_days_off=c.two_consecutive_days_off and days <= 5,
+            hours_over_weeks=HoursOverWeeks(weeks, weeks * c.max_hours_week))
+    return out
 
 
 def horizon(agents, contracts, temps, req, limit, weeks: int) -> dict:

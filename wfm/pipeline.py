@@ -753,7 +753,7 @@ def _horizon_ledger(scenario: Scenario, out: PlanResult, weeks: Sequence[pd.Time
                              & (req["interval_start"] < ws + pd.Timedelta(weeks=1)),
                              "staff_needed"].sum()) for ws in weeks]
     return HorizonLedger(out.agents, scenario.contracts, len(weeks), mode=scenario.horizon.mode,
-                         week_weights=weights)
+                         week_weights=weights, templates=scenario.templates)
 
 
 def _build_roster():

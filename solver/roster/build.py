@@ -126,15 +126,12 @@ def build_roster(
         One team lead on shift per this many other agents on shift; 0 switches both
         supervision rules off.
     previous : DataFrame, optional
-        Shifts the agents worked before the week (``agent_id``, ``start``, ``end``):
-        the previous published roster, or last week's shifts from a file
-        (:func:`wfm.io.load_shifts`).  The minimum rest after each agent's last shift
-        and its run of working days carry into the week.
+        Shifts the agents worked before the week (``agent_id``, ``start``, ``end``): the
+        previous published roster, or last week's shifts from a file (:func:`wfm.io.load_shifts`).
+        The minimum rest after each agent's last shift and its run of days carry on.
     horizon_carry : sequence of (int, int), optional
-        Per agent, the evening shifts and weekend days it is owed (> 0) or worked
-        above its share (< 0) on the weeks of the horizon so far
-        (:meth:`solver.roster.horizon.HorizonLedger.week_inputs`): they move its fair
-        shares of the week.
+        Per agent, evenings and weekend days owed (> 0) or worked above its share (< 0)
+        so far on a horizon (:mod:`solver.roster.horizon`); they move its fair shares.
 
     Returns
     -------
@@ -160,12 +157,18 @@ def build_roster(
     p = _prepare(plan_or_requirements, agents, contracts, templates, activities, weights,
                  week_start, requirements, cover, target or ServiceTarget(), previous)
     p.lead_ratio = int(lead_ratio)
-    if horizon_carry is not None:
-        if len(horizon_carry) != len(p.agents):
-            raise InputError("horizon_carry", f"{len(horizon_carry)} pairs",
-                             f"one (evenings, weekend days) pair per agent ({len(p.agents)})")
-        p.fair_carry = [(int(e), int(w)) for e, w in horizon_carry]
+    p.fair_carry = _carry(horizon_carry, len(p.agents))
     return _roster(p, time_limit_s, num_workers, progress, t_start)
+
+
+def _carry(horizon_carry, n_agents: int) -> list[tuple[int, int]]:
+    """The checked ``horizon_carry`` of :func:`build_roster` ([] for none)."""
+    if horizon_carry is None:
+        return []
+    if len(horizon_carry) != n_agents:
+        raise InputError("horizon_carry", f"{len(horizon_carry)} pairs",
+                         f"one (evenings, weekend days) pair per agent ({n_agents})")
+    return [(int(e), int(w)) for e, w in horizon_carry]
 
 
 def _roster(p: _Problem, time_limit_s: float, num_workers: int, progress, t_start: float

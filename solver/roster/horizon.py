@@ -79,6 +79,12 @@ class HorizonLedger:
         averaging block's hours out in these proportions (equal by default).
     pace_slack_h : float
         Hours a week may go above its paced share [h] (joint mode).
+    templates : sequence of ShiftTemplate, optional
+        The shifts the weeks are built of.  With them a cap is one a week can reach
+        exactly (a sum of ``min_days_week`` to ``max_days_week`` shifts' paid hours),
+        and the later weeks of a block keep the least such sum at or above their
+        minimum: three shifts of 4 and 6 h cannot make a week of 12.8-13 h.  The joint
+        pace goes to the nearest such week.
 
     Examples
     --------
@@ -91,7 +97,7 @@ class HorizonLedger:
 
     def __init__(self, agents: Sequence[Agent], contracts: Mapping[str, Contract], n_weeks: int,
                  *, mode: str = "chained", week_weights: Sequence[float] | None = None,
-                 pace_slack_h: float = 2.0):
+                 pace_slack_h: float = 2.0, templates: Sequence = ()):
         if mode not in MODES:
             raise InputError("horizon mode", mode, "one of " + ", ".join(MODES))
         if not isinstance(n_weeks, int) or n_weeks < 1:
@@ -111,6 +117,8 @@ class HorizonLedger:
         self.evenings = {a.id: 0 for a in self.agents}
         self.weekend_days = {a.id: 0 for a in self.agents}
         self._original: dict[str, str] = {}  # week contract name -> contract name
+        paid = sorted({t.paid_min for t in templates})
+        self._weeks = {n: _reachable_weeks(c, paid) for n, c in self.contracts.items()}
 
     # ------------------------------------------------------------------ one week's inputs
     def week_inputs(self, k: int) -> tuple[list[Agent], dict[str, Contract], list | None]:
@@ -137,11 +145,6 @@ class HorizonLedger:
             agents.append(dataclasses.replace(a, contract=mine.name))
         return agents, contracts, (self.carry() if self.mode == "joint" else None)
 
-    @property
-    def averaged(self) -> bool:
-        """Whether any agent's contract averages its hours over weeks."""
-        return any(self.contracts[a.contract].hours_over_weeks for a in self.agents)
-
     def cap_min(self, a: Agent, k: int) -> int | None:
         """Agent ``a``'s most paid minutes in week ``k``: its weekly maximum, lowered by
         its averaged hours; None if its contract has none."""
@@ -153,13 +156,21 @@ class HorizonLedger:
         done = sum(self.paid_min[a.id][j] for j in block if j < k)
         left = math.floor(h.cap_h(len(block)) * 60 + 1e-9) - done
         later = [j for j in block if j > k]
+        weeks = self._weeks[a.contract]  # paid minutes a week can reach, or None
         min_week = math.ceil(c.min_hours_week * 60 - 1e-9)
-        cap = left - min_week * len(later)
+        if weeks:
+            min_week = next((w for w in weeks if w >= min_week), min_week)
+        cap = min(left - min_week * len(later), math.floor(c.max_hours_week * 60 + 1e-9))
+        if weeks:  # the most a week can make within the budget
+            cap = max((w for w in weeks if w <= cap), default=cap)
         if self.mode == "joint":
             weights = [self.week_weights[j] for j in block if j >= k]
             share = weights[0] / sum(weights) if sum(weights) > 0 else 1 / len(weights)
-            cap = min(cap, max(min_week, math.floor(left * share) + self.pace_slack_min))
-        return max(0, min(cap, math.floor(c.max_hours_week * 60 + 1e-9)))
+            pace = max(min_week, math.floor(left * share) + self.pace_slack_min)
+            if weeks:  # the week nearest the pace (above it on a tie)
+                pace = min(weeks, key=lambda w: (abs(w - pace), -w))
+            cap = min(cap, pace)
+        return max(0, cap)
 
     def carry(self) -> list[tuple[int, int]]:
         """Per agent (evening shifts, weekend days) owed (> 0) or worked above its share
@@ -252,7 +263,7 @@ def roster_horizon(
     frames = [requirements[(requirements["interval_start"] >= s)
                            & (requirements["interval_start"] < s + pd.Timedelta(weeks=1))]
               for s in starts]
-    ledger = HorizonLedger(agents, contracts, weeks, mode=mode,
+    ledger = HorizonLedger(agents, contracts, weeks, mode=mode, templates=templates,
                            week_weights=[float(f[cover].sum()) for f in frames])
     out, worked = [], previous
     for k, (ws, req) in enumerate(zip(starts, frames, strict=True)):
@@ -268,3 +279,17 @@ def roster_horizon(
         res = ledger.record(k, res)
         worked = res.shifts
     return out
+
+
+def _reachable_weeks(c: Contract, paid: Sequence[int]) -> list[int] | None:
+    """Paid minutes of the weeks of ``min_days_week`` to ``max_days_week`` shifts of the
+    paid lengths ``paid`` [min], up to the weekly maximum, sorted; None without shifts."""
+    if not paid:
+        return None
+    top = math.floor(c.max_hours_week * 60 + 1e-9)
+    sums, out = {0}, set()
+    for d in range(c.max_days_week + 1):
+        if d >= c.min_days_week:
+            out |= sums
+        sums = {x + y for x in sums for y in paid if x + y <= top}
+    return sorted(out)

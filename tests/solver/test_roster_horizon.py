@@ -138,3 +138,26 @@ def test_rotation_carry_by_hand():
     # 4 weekend days split 5:5:2:5 over all four: 20/17 each, 8/17 for P
     assert [carry[x][1] for x in "ABPE"] == [-1, 1, 0, -1]
     assert HorizonLedger(agents, c, 3, mode="chained").week_inputs(0)[2] is None
+
+
+def test_caps_are_weeks_the_shifts_can_make():
+    # 3-5 days of 4 h or 6 h shifts: 12, 14, 16 ... h; a 12.8 h minimum needs 14 h
+    c = {"p": Contract("p", 12.8, 28.8, 3, 5, hours_over_weeks=HoursOverWeeks(4, 96))}
+    a = Agent("P", "p")
+    temps = [ShiftTemplate("4h", 240, 7 * 60, 19 * 60, 15), ShiftTemplate("6h", 360, 7 * 60, 17 * 60, 15)]
+    ledger = HorizonLedger([a], c, 4, mode="chained", templates=temps)
+    assert ledger.cap_min(a, 0) == 28 * 60  # 28.8 h is not a sum of 4s and 6s
+    ledger.paid_min["P"][:2] = [28 * 60, 28 * 60]
+    # 40 h left for weeks 3 and 4: week 4 keeps 14 h (not 12.8), so week 3 may take 26 h
+    assert ledger.cap_min(a, 2) == 26 * 60
+    ledger.paid_min["P"][2] = 26 * 60
+    assert ledger.cap_min(a, 3) == 14 * 60
+    joint = HorizonLedger([a], c, 4, mode="joint", templates=temps)
+    assert joint.cap_min(a, 0) == 26 * 60  # 96 h / 4 + 2 h slack, a week of 4-h and 6-h shifts
+    joint.pace_slack_min = 3 * 60  # 27 h: between 26 and 28, the tie goes up
+    assert joint.cap_min(a, 0) == 28 * 60
+    without = HorizonLedger([a], c, 4, mode="chained")
+    without.paid_min["P"][:3] = [28 * 60, 28 * 60, 26 * 60]
+    assert without.cap_min(a, 3) == 14 * 60  # the same budget, no shifts to round to
+    without.paid_min["P"][2] = 27.2 * 60
+    assert without.cap_min(a, 3) == 12.8 * 60
