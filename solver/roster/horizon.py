@@ -133,7 +133,7 @@ class HorizonLedger:
         for a in self.agents:
             c = self.contracts[a.contract]
             cap = self.cap_min(a, k)
-            if cap is None or cap >= math.floor(c.max_hours_week * 60 + 1e-9):
+            if cap is None or cap >= self._top_min(c):
                 agents.append(a)
                 continue
             mine = dataclasses.replace(
@@ -144,6 +144,12 @@ class HorizonLedger:
             self._original[mine.name] = c.name
             agents.append(dataclasses.replace(a, contract=mine.name))
         return agents, contracts, (self.carry() if self.mode == "joint" else None)
+
+    def _top_min(self, c: Contract) -> int:
+        """The most paid minutes a week of the contract can make [min]."""
+        top = math.floor(c.max_hours_week * 60 + 1e-9)
+        weeks = self._weeks[c.name]
+        return max((w for w in weeks if w <= top), default=top) if weeks else top
 
     def cap_min(self, a: Agent, k: int) -> int | None:
         """Agent ``a``'s most paid minutes in week ``k``: its weekly maximum, lowered by
