@@ -107,3 +107,27 @@ def test_bad_horizon_settings_name_the_key(tmp_path, change, key):
     with pytest.raises(ScenarioError) as exc:
         scenario_from_dict(raw, base_dir=tmp_path)
     assert exc.value.key == key, str(exc.value)
+
+
+def test_wfm_plan_horizon_option_overrides_the_mode(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from wfm.cli import app
+
+    path = tmp_path / "two.yaml"
+    path.write_text(yaml.safe_dump(_raw(tmp_path, mode="chained"), sort_keys=False))
+    seen = []
+
+    class Stop(Exception):
+        pass
+
+    def fake_run_plan(scenario, **kw):
+        seen.append(scenario.horizon.mode)
+        raise Stop
+
+    monkeypatch.setattr(pipeline, "run_plan", fake_run_plan)
+    runner = CliRunner()
+    res = runner.invoke(app, ["plan", str(path), "--horizon", "joint", "-q", "--no-simulate"])
+    assert isinstance(res.exception, Stop) and seen == ["joint"]
+    res = runner.invoke(app, ["plan", str(path), "--horizon", "together", "-q"])
+    assert res.exit_code != 0 and "--horizon" in res.output and seen == ["joint"]
