@@ -25,7 +25,8 @@ Reported, in the same run:
   mode: rule breaks of the whole horizon by the independent checker (averaged hours
   among them), the cost and unmet requirement, the time per week, and the spread of
   evening shifts and weekend days per agent (``wfm.roster_check.rotation_spread``: the
-  standard deviation and range within each contract).
+  standard deviation and range within each contract).  ``--fairness-weight W`` adds a
+  joint run with evening and weekend fairness priced at W per shift (4 by default).
 
 Run ``python benchmarks/bench_weeks.py`` (400 agents, 60 s per week) or ``--quick``
 (80 agents, 20 s); add ``--horizon`` for the horizon case.
@@ -139,18 +140,24 @@ def averaged_contracts(contracts, weeks: int = 4):
         for name, c in contracts.items()}
 
 
-def horizon(agents, contracts, temps, req, limit, weeks: int) -> dict:
-    """The horizon case, chained and joint (see the module docstring)."""
+def horizon(agents, contracts, temps, req, limit, weeks: int, fairness: float | None = None
+            ) -> dict:
+    """The horizon case, chained and joint (see the module docstring); with
+    ``fairness``, joint once more with evening and weekend fairness at that price."""
     frames = [req.assign(interval_start=req["interval_start"] + pd.Timedelta(weeks=k),
                          staff_needed=np.ceil(req["staff_needed"] * WEEK_FACTORS[k] - 1e-9))
               for k in range(weeks)]
     horizon_req = pd.concat(frames, ignore_index=True)
     avg = averaged_contracts(contracts)
     out = {}
-    for mode in ("chained", "joint"):
+    runs = [("chained", "chained", None), ("joint", "joint", None)]
+    if fairness is not None:
+        runs.append((f"joint, fairness at {fairness:g}", "joint",
+                     {"evening fairness": fairness, "weekend fairness": fairness}))
+    for label, mode, weights in runs:
         t0 = time.perf_counter()
         res = roster_horizon(horizon_req, agents, avg, temps, week_start=WEEK, weeks=weeks,
-                             mode=mode, time_limit_s=limit, num_workers=2)
+                             mode=mode, time_limit_s=limit, num_workers=2, weights=weights)
         wall = time.perf_counter() - t0
         row = {"weeks_solved": sum(r.success for r in res), "status": [r.status for r in res],
                "s_per_week": wall / len(res)}
@@ -162,7 +169,7 @@ def horizon(agents, contracts, temps, req, limit, weeks: int) -> dict:
                        cost=sum(r.objective for r in res),
                        wages=float(shifts["cost"].sum()),
                        unmet_h=sum(_unmet_h(r) for r in res))
-        out[mode] = row
+        out[label] = row
     return out
 
 
@@ -173,7 +180,7 @@ def _print_horizon(h: dict, weeks: int) -> None:
             continue
         br = row["breaches"]
         kinds = br["rule"].value_counts().to_dict() if len(br) else {}
-        print(f"{mode:<8}: {weeks} weeks {row['status']}, {row['s_per_week']:.1f} s per week; "
+        print(f"{mode}: {weeks} weeks {row['status']}, {row['s_per_week']:.1f} s per week; "
               f"cost {row['cost']:,.0f} (wages {row['wages']:,.0f}, unmet "
               f"{row['unmet_h']:.2f} agent-h); independent check: {len(br)} rule breaks {kinds}, "
               f"{int((br['rule'] == 'hours over weeks').sum()) if len(br) else 0} "
@@ -193,6 +200,8 @@ def main(argv=None) -> None:
     ap.add_argument("--horizon", action="store_true",
                     help="the horizon case (chained vs joint) instead of the others")
     ap.add_argument("--weeks", type=int, default=4, help="weeks of the horizon case (2-6)")
+    ap.add_argument("--fairness-weight", type=float, default=None,
+                    help="horizon case: also joint with evening and weekend fairness at this price")
     args = ap.parse_args(argv)
     n = args.agents or (80 if args.quick else 400)
     limit = args.time_limit or (20.0 if args.quick else 60.0)
@@ -203,7 +212,8 @@ def main(argv=None) -> None:
             ap.error(f"--weeks {args.weeks}: 2 to {len(WEEK_FACTORS)}")
         print(f"horizon: {args.weeks} weeks, requirement x {WEEK_FACTORS[:args.weeks]}, "
               "hours averaged over 4 weeks")
-        _print_horizon(horizon(agents, contracts, temps, req, limit, args.weeks), args.weeks)
+        _print_horizon(horizon(agents, contracts, temps, req, limit, args.weeks,
+                               args.fairness_weight), args.weeks)
         return
     c = chained(agents, contracts, temps, req, limit)
     print(f"week 1: {c['week1'].summary()} in {c['week1_s']:.1f} s")
