@@ -447,7 +447,9 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
         Shifts the agents worked before the horizon (``agent_id``, ``start``, ``end``;
         e.g. :func:`wfm.io.load_shifts` of last week's roster): the first week's rest
         and runs of working days continue from them.  Weeks are chained: each week's
-        roster starts from the one before it.
+        roster starts from the one before it, and the horizon's accounts (hours
+        averaged over weeks; with ``horizon.mode: joint`` also the evenings and weekend
+        days worked so far) go from week to week (:mod:`solver.roster.horizon`).
 
     Returns
     -------
@@ -563,6 +565,7 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
     cb_r, _ = step("roster") if want_roster else (None, None)
     t_roster = 0.0
     worked = previous
+    ledger = _horizon_ledger(scenario, out, weeks) if want_roster else None
     for k, ws in enumerate(weeks):
         req = out.requirements[(out.requirements["interval_start"] >= ws)
                                & (out.requirements["interval_start"] < ws + pd.Timedelta(weeks=1))]
@@ -609,8 +612,11 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
                 week["requirements"] = req
                 cover = {"requirements": req,
                          "pooled_requirements": groups["pooled_requirements"]}
+            agents_k, contracts_k, carry = ledger.week_inputs(k)
+            if carry is not None:
+                cover["horizon_carry"] = carry
             roster = _build_roster()(
-                plan, out.agents, scenario.contracts, scenario.templates,
+                plan, agents_k, contracts_k, scenario.templates,
                 activities=scenario.activities, week_start=ws,
                 time_limit_s=scenario.solver.roster_time_limit_s,
                 num_workers=scenario.solver.num_workers, progress=_sub_progress(cb_r, k, len(weeks)),
@@ -625,6 +631,7 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
                 out.timings["shifts"] = time.perf_counter() - t_s - t_roster
                 raise _with_partial(SolveError(
                     f"roster, week of {ws:%Y-%m-%d}: {roster.status}: {roster.message}"), out)
+            roster = ledger.record(k, roster)
             worked = roster.shifts
         out.weeks.append(week)
     out.shift_plan = combine_results([w["shift_plan"] for w in out.weeks])
@@ -773,6 +780,19 @@ def _with_partial(error: Exception, out: PlanResult) -> Exception:
     """``error`` carrying the result of the stages done before it (``error.partial``)."""
     error.partial = out
     return error
+
+
+def _horizon_ledger(scenario: Scenario, out: PlanResult, weeks: Sequence[pd.Timestamp]):
+    """The accounts the weeks' rosters share (:class:`solver.roster.horizon.HorizonLedger`),
+    the joint pacing weighed by each week's requirement [agent-intervals]."""
+    from solver.roster.horizon import HorizonLedger
+
+    req = out.requirements
+    weights = [float(req.loc[(req["interval_start"] >= ws)
+                             & (req["interval_start"] < ws + pd.Timedelta(weeks=1)),
+                             "staff_needed"].sum()) for ws in weeks]
+    return HorizonLedger(out.agents, scenario.contracts, len(weeks), mode=scenario.horizon.mode,
+                         week_weights=weights, templates=scenario.templates)
 
 
 def _build_roster():

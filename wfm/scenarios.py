@@ -147,11 +147,18 @@ class Horizon:
     week_start : Timestamp
         Midnight at which the first planning week starts.
     weeks : int
-        Number of weeks planned, each solved on its own.
+        Number of weeks planned, rostered one after the other, each seeing the week
+        before it (rest and runs of working days across the boundary).
+    mode : {"chained", "joint"}
+        How the weeks' rosters share the horizon (:mod:`solver.roster.horizon`):
+        ``"chained"`` spends hours averaged over weeks greedily, week by week;
+        ``"joint"`` paces them by each week's requirement and rotates evenings and
+        weekends across the weeks.
     """
 
     week_start: pd.Timestamp
     weeks: int = 1
+    mode: str = "chained"
 
     @property
     def end(self) -> pd.Timestamp:
@@ -625,6 +632,27 @@ def _agent_cell(value) -> str:
     return str(value)
 
 
+def _hours_over_weeks(v, key, ctx):
+    """``{weeks: 4, max_hours: 160}``: paid hours averaged over a block of weeks."""
+    from wfm.types import HoursOverWeeks
+
+    if not isinstance(v, Mapping):
+        ctx.fail(key, v, "a mapping with weeks and max_hours, e.g. {weeks: 4, max_hours: 160}")
+    for k in ("weeks", "max_hours"):
+        if k not in v:
+            ctx.fail(f"{key}.{k}", None, "a value (this key is required)")
+    for k in v:
+        if k not in ("weeks", "max_hours"):
+            ctx.fail(f"{key}.{k}", v[k], "one of the keys weeks, max_hours")
+    weeks = _int(v["weeks"], f"{key}.weeks", ctx)
+    if not _is_num(v["max_hours"]):
+        ctx.fail(f"{key}.max_hours", v["max_hours"], "hours > 0")
+    try:
+        return HoursOverWeeks(weeks, float(v["max_hours"]))
+    except InputError as exc:
+        ctx.fail(f"{key}.{str(exc.parameter).split('.')[-1]}", exc.value, exc.expected)
+
+
 def _mix(v, key, ctx):
     if not isinstance(v, Mapping) or not v:
         ctx.fail(key, v, "a mapping contract name -> share")
@@ -687,6 +715,7 @@ DATA_SPEC: dict[str, tuple[str, Conv]] = {
 HORIZON_SPEC = {
     "week_start": ("week_start", _timestamp),
     "weeks": ("weeks", _pos_int),
+    "mode": ("mode", _choice("chained", "joint")),
 }
 FORECAST_SPEC = {
     "model": ("model", _str),
@@ -745,6 +774,7 @@ CONTRACT_SPEC = {
     "cost_per_hour": ("cost_per_hour", _opt(_nonneg)),
     "overtime_after_h": ("overtime_after_h", _opt(_nonneg)),
     "overtime_premium": ("overtime_premium", _nonneg),
+    "hours_over_weeks": ("hours_over_weeks", _opt(_hours_over_weeks)),
 }
 AGENTS_SPEC = {
     "file": ("file", _opt(_path)),
@@ -877,9 +907,10 @@ def _construct(cls, kwargs: dict[str, Any], key: str, spec, ctx):
         return cls(**kwargs)
     except InputError as exc:
         param = str(exc.parameter)
-        file_key = next((k for k, (name, _) in spec.items() if name == param), None)
+        head, dot, rest = param.partition(".")  # "hours_over_weeks.max_hours"
+        file_key = next((k for k, (name, _) in spec.items() if name == head), None)
         if file_key is not None:
-            ctx.fail(f"{key}.{file_key}", exc.value, exc.expected)
+            ctx.fail(f"{key}.{file_key}{dot}{rest}", exc.value, exc.expected)
         ctx.fail(key, exc.value, f"{exc.expected} ({param})")
 
 
@@ -1171,6 +1202,8 @@ def _dump(obj, spec) -> dict[str, Any]:
             value = dict(value)
         elif isinstance(value, pd.Timestamp):
             value = value.strftime("%Y-%m-%d")
+        elif dataclasses.is_dataclass(value):
+            value = dataclasses.asdict(value)
         out[file_key] = value
     return out
 

@@ -87,6 +87,7 @@ def build_roster(
     requirements: pd.DataFrame | None = None, cover: str = "staff_needed",
     target: ServiceTarget | None = None, lead_ratio: int = 15,
     previous: pd.DataFrame | None = None, pooled_requirements: pd.DataFrame | None = None,
+    horizon_carry: Sequence | None = None,
 ) -> SolveResult:
     """Assign a week of shifts, breaks and meetings to named agents.
 
@@ -139,6 +140,9 @@ def build_roster(
         queue's requirement against the on-phone agents trained on it, and each set's
         pooled requirement against the agents trained on some queue of the set, instead
         of the sums of the queues' requirements.
+    horizon_carry : sequence of (int, int), optional
+        Per agent, evenings and weekend days owed (> 0) or worked above its share (< 0)
+        so far on a horizon (:mod:`solver.roster.horizon`); they move its fair shares.
 
     Returns
     -------
@@ -165,7 +169,18 @@ def build_roster(
                  week_start, requirements, cover, target or ServiceTarget(), previous,
                  pooled=pooled_requirements)
     p.lead_ratio = int(lead_ratio)
+    p.fair_carry = _carry(horizon_carry, len(p.agents))
     return _roster(p, time_limit_s, num_workers, progress, t_start)
+
+
+def _carry(horizon_carry, n_agents: int) -> list[tuple[int, int]]:
+    """The checked ``horizon_carry`` of :func:`build_roster` ([] for none)."""
+    if horizon_carry is None:
+        return []
+    if len(horizon_carry) != n_agents:
+        raise InputError("horizon_carry", f"{len(horizon_carry)} pairs",
+                         f"one (evenings, weekend days) pair per agent ({n_agents})")
+    return [(int(e), int(w)) for e, w in horizon_carry]
 
 
 def _roster(p: _Problem, time_limit_s: float, num_workers: int, progress, t_start: float

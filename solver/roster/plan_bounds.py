@@ -284,7 +284,9 @@ def _weekend_bound(p: _Problem, contract_lp: _ContractLP, base_plan: dict[int, i
     None when no pattern bends it, or the LP fails (the bound without it stays: valid,
     only weaker)."""
     _, fair_w = _fair_shares(p, base_plan)
-    share = {p.agents[ai].contract: fair_w[ai] for ai in range(len(p.agents))}
+    share: dict[str, int] = {}  # the largest share of a contract's agents keeps the bound
+    for ai in range(len(p.agents)):
+        share[p.agents[ai].contract] = max(share.get(p.agents[ai].contract, 0), fair_w[ai])
     priced = [
         (*group, [
             p.weights["weekend fairness"] * max(0, sum(pat[d] for d in wk) - share[cname])

@@ -82,6 +82,9 @@ class _Problem:
         return rules.Crew(self.week, self.queues, keep(self.req_units), self.classes,
                           scale=scale, sets=self.sets,
                           set_req=None if self.sets is None else keep(self.set_units))
+    # per agent: (evening shifts, weekend days) owed (> 0) or worked above the share (< 0)
+    # on the horizon so far (solver.roster.horizon); moves the week's fair shares
+    fair_carry: list = field(default_factory=list)
 
     def history_of(self, ai: int) -> AgentHistory:
         return self.history[ai] if self.history else NO_HISTORY
@@ -431,4 +434,7 @@ def _fair_shares(p: _Problem, plan: dict[int, int]) -> tuple[list[int], list[int
     tot_w = sum(c for c, ok in zip(cap, can_w, strict=True) if ok) or 1
     fe = [math.ceil(evening * c / tot_e) for c in cap]
     fw = [math.ceil(weekend_total * c / tot_w) for c in cap]
+    if p.fair_carry:  # the horizon's rotation: shares moved by what was worked so far
+        fe = [max(0, f + ce) for f, (ce, _) in zip(fe, p.fair_carry, strict=True)]
+        fw = [max(0, f + cw) for f, (_, cw) in zip(fw, p.fair_carry, strict=True)]
     return fe, fw

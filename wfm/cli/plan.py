@@ -105,6 +105,18 @@ def _load(path: Path, sets: list[str] | None):
     return apply_overrides(scenario, **changes) if changes else scenario
 
 
+def _with_horizon_mode(scenario, mode: str):
+    import dataclasses
+
+    from solver.roster.horizon import MODES
+
+    if mode not in MODES:
+        raise typer.BadParameter(f"{mode!r}: expected one of " + ", ".join(MODES),
+                                 param_hint="--horizon")
+    return dataclasses.replace(scenario,
+                               horizon=dataclasses.replace(scenario.horizon, mode=mode))
+
+
 def _stages(no_roster: bool, no_simulate: bool, scenario):
     import dataclasses
 
@@ -236,6 +248,10 @@ def plan_command(
     previous_roster: str | None = typer.Option(
         None, "--previous-roster", help="Name of a stored roster whose published version "
         "(else latest) the horizon continues."),
+    horizon: str | None = typer.Option(
+        None, "--horizon", help="How the weeks share the horizon: 'chained' or 'joint' "
+        "(hours averaged over weeks paced by demand, evenings and weekends rotated); "
+        "default: the scenario's horizon.mode."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bars."),
 ) -> None:
     """Run a scenario end to end and write roster, coverage, KPIs and costs.
@@ -243,6 +259,8 @@ def plan_command(
     With several weeks (horizon.weeks), each week's roster continues the one before.
     """
     scenario = _load(scenario_path, sets)
+    if horizon is not None:
+        scenario = _with_horizon_mode(scenario, horizon)
     _run(scenario, outdir, no_roster=no_roster, no_simulate=no_simulate, quiet=quiet,
          store=store, db=db, excel=excel, ics=ics,
          previous=previous_shifts(previous, previous_roster, db))
