@@ -84,28 +84,21 @@ def plan_shifts(
     break_policy : BreakPolicy
         Floor of paid break minutes per paid hour (:func:`solver.templates.apply_break_policy`).
     week_start : Timestamp, optional
-        Midnight starting the planning week; default midnight of the first interval.
+        Midnight starting the week; default midnight of the first interval.
     service_level_target : float or mapping str -> float, optional
-        Weekly service level (fraction) in mode "service_level": one for every queue, or
-        one per queue (``queue -> fraction``; a queue left out takes
-        ``target.service_level``).  Planned by skill group, a queue set shared by groups
-        takes the strictest target of its queues.
-    budget : float, optional
-        Cost ceiling [currency] in mode "budget".
+        Weekly service level in mode "service_level", or one per queue (a queue left out
+        takes ``target.service_level``; a shared queue set its queues' strictest).
+    budget : float, optional, the cost ceiling [currency] in mode "budget".
     shortfall_penalty : float, optional
         Cost of one agent missing for one hour [currency/agent-h].  Default: 1.2 x the
         dearest shift per slot, so a requirement is unmet only where no shift meets it.
     time_limit_s, num_workers, relative_gap : float, int, float
-        Wall-clock limit [s]; threads (CP-SAT only: HiGHS runs its branch and bound on
-        one thread, which ``stats["threads"]`` records); stop below this relative gap.
+        Wall-clock limit [s]; threads (HiGHS uses one); stop below this relative gap.
     progress : callable, optional
-        ``progress(done, total, message)``; answering True stops the solve under way
-        (its plan so far is FEASIBLE, else NO_SOLUTION) and starts no other.
+        ``progress(done, total, message)``; True stops the solve (plan so far FEASIBLE).
     shrinkage : Shrinkage or float, optional
-        Off-phone share of scheduled time not planned here.  Default:
-        ``1 - max(agents_needed / staff_needed)``, or 0 without ``agents_needed``.
-    solver : {"highs", "scip", "cp-sat"}
-        Back end through OR-Tools MathOpt.
+        Off-phone share not planned here (default ``1 - max(agents/staff_needed)`` or 0).
+    solver : {"highs", "scip", "cp-sat"}, the back end through OR-Tools MathOpt.
     method : {"lp_rounding", "direct"}
         "lp_rounding": LP relaxation (the bound), then the MIP with shift counts between
         the floor and ceiling of their LP values (RENS), "direct" if the LP does not
@@ -114,13 +107,10 @@ def plan_shifts(
         Plan the queues together, each shift in one group that answers its queues
         (:func:`solver.shift_groups.plan_by_group`); without, queue by queue.
     pooled_requirements : DataFrame, optional
-        Requirements of the queue sets that groups share (``queue_set`` such as "a+b"),
-        from :func:`wfm.multiskill.pooled_requirements`.
+        Requirements of queue sets groups share (``queue_set`` "a+b"; wfm.multiskill).
     skill_supply : mapping frozenset of str -> float, optional
-        With ``skill_groups``: the paid hours a week the named agents trained on each
-        set of queues can work at most (the sum of their contracts' maximum hours).  The
-        groups' shifts then stay within what the agents able to work them can give
-        (:func:`solver.shift_rules.add_group_supply`), so the plan can be rostered.
+        With ``skill_groups``: most paid hours a week the agents trained on each set of
+        queues can work; the groups' shifts stay within it (rosterable).
 
     Returns
     -------

@@ -113,33 +113,23 @@ def build_roster(
     time_limit_s : float
         Wall-clock limit of the whole solve [s].
     num_workers : int
-        CP-SAT worker threads.
-    progress : callable (done, total, message), optional
+        CP-SAT worker threads.  ``progress``: optional callable (done, total, message).
     requirements : DataFrame, optional
-        Per-queue requirement to cover when a plan is given (by default the plan's
-        coverage frame, or the plan's own on-phone agents).
+        Per-queue requirement to cover when a plan is given (default: the plan's).
     cover : str
         Requirement column to cover with agents on the phones (breaks are planned, so
         ``staff_needed``, which adds shrinkage, is the default).
     target : ServiceTarget, optional
         For the service level of the coverage frame (default 80/20).
     lead_ratio : int
-        One team lead on shift per this many other agents on shift; 0 switches both
-        supervision rules off.
+        One team lead on shift per this many others; 0 switches both lead rules off.
     previous : DataFrame, optional
-        Shifts the agents worked before the week (``agent_id``, ``start``, ``end``):
-        the previous published roster, or last week's shifts from a file
-        (:func:`wfm.io.load_shifts`).  The minimum rest after each agent's last shift
-        and its run of working days carry into the week.
+        Shifts worked before the week (``agent_id``, ``start``, ``end``; a published
+        roster or :func:`wfm.io.load_shifts`): rest and the run of days carry on.
     pooled_requirements : DataFrame, optional
-        The requirement of the queue sets that skill groups share (``queue_set`` with
-        the queues joined by "+", ``interval_start`` and the ``cover`` column:
-        :func:`wfm.multiskill.pooled_requirements`), with the per-queue
-        ``requirements`` of the same plan.  The roster's coverage is then measured as a
-        skill-group plan's is (:func:`solver.plan_shifts` with ``skill_groups``): each
-        queue's requirement against the on-phone agents trained on it, and each set's
-        pooled requirement against the agents trained on some queue of the set, instead
-        of the sums of the queues' requirements.
+        Requirements of the queue sets skill groups share (``queue_set`` "a+b",
+        :func:`wfm.multiskill.pooled_requirements`), beside the per-queue ones:
+        coverage is then counted per queue and per set, as a skill-group plan's.
     horizon_carry : sequence of (int, int), optional
         Per agent, evenings and weekend days owed (> 0) or worked above its share (< 0)
         so far on a horizon (:mod:`solver.roster.horizon`); they move its fair shares.
@@ -154,10 +144,8 @@ def build_roster(
 
     Notes
     -----
-    Week boundaries: with ``previous``, the minimum rest and the consecutive working
-    days run on from the week before; weekly hours, days, two days off in a row and
-    the weekend limit are counted inside the week.  Coverage wraps (a Sunday-night
-    shift covers Monday morning).
+    Weekly hours, days, days off and the weekend limit count inside the week (rest and
+    the run of days across it, with ``previous``).  Coverage wraps round the week.
     """
     t_start = time.perf_counter()
     if time_limit_s <= 0:
