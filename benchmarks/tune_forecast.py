@@ -1,15 +1,17 @@
 """Choose the forecasting settings on January-June 1999 only.
 
-The settings of ``daily_profile`` and ``daily_profile_month`` and those of ``auto``
-(weekly origins of its backtest; strength and recency half-life of the intraday
-update) are chosen on the Israeli bank's arrivals of January-June 1999 at
+The settings of ``daily_profile`` and ``daily_profile_month``, those of ``auto``
+(weekly origins of its backtest; the intraday level update's prior scale, recency and
+persistence half-lives and normal/unusual-day mixture; the shape update's rank and
+noise scale, or rank 0) and the benchmark's holiday calendar are chosen on the Israeli bank's arrivals of January-June 1999 at
 30 min: the history is cut at 1999-07-01 before anything is computed, and every choice
 is the lowest WAPE over one-week-ahead forecasts from the weekly (Sunday) origins
 1999-03-07 .. 1999-06-20.  ``benchmarks/bench_forecast.py`` reports on the last 13
 weeks of 1999, which play no part here.  The values printed are the defaults in
 ``forecasting/models.py`` and ``forecasting/core.py``.
 
-Run: ``python benchmarks/tune_forecast.py`` (a few minutes on 2 cores).
+Run: ``python benchmarks/tune_forecast.py [calendar] [models] [auto] [intraday]`` (all
+four without arguments; a few minutes each on 2 cores).
 """
 
 from __future__ import annotations
