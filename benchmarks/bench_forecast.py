@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import forecasting  # noqa: E402
+from forecasting.calendar import HOLIDAY_KINDS, SpecialDay  # noqa: E402
 from forecasting.models import BASELINES  # noqa: E402
 
 DATA = ROOT / ".." / "shared" / "data" / "israeli_bank_1999" / "arrivals_6min_1999.csv"
@@ -42,6 +43,35 @@ MODELS_30 = [*SIMPLE, "daily_profile", "daily_profile_month", "mstl_daily", "mst
              "auto"]
 MODELS_OTHER = ["seasonal_naive", "week_mean", "week_median", "auto"]
 INTRADAY_FROM = pd.Timedelta(hours=10)
+
+
+def chol_hamoed(years) -> list:
+    """The intermediate days of Pesach and Sukkot as special days of one name, so that
+    a factor learned on those of Pesach is used on those of Sukkot."""
+    import holidays
+
+    table = holidays.country_holidays("IL", years=list(years), categories=("optional",))
+    return [SpecialDay(day, None, "chol hamoed") for day, name in sorted(table.items())
+            if name in HOLIDAY_KINDS]
+
+
+#: Holiday calendars tried by ``benchmarks/tune_forecast.py calendar`` (Israeli public
+#: holidays; with the package's "optional" ones too: intermediate days of Pesach and
+#: Sukkot, Purim, Remembrance and Jerusalem Day, Tisha B'Av; or with the intermediate
+#: days alone, as one kind of day).
+CALENDARS = {
+    "public": {"holiday_categories": ("public",)},
+    "public + optional": {"holiday_categories": ("public", "optional")},
+    "public + chol hamoed": {"holiday_categories": ("public",),
+                             "special_days": chol_hamoed([1999])},
+}
+#: The calendar chosen on January-June by ``benchmarks/tune_forecast.py calendar``.
+CALENDAR = "public"
+
+
+def calendar_kw(name: str | None = None) -> dict:
+    """Keyword arguments of ``forecast`` / ``backtest`` for calendar ``name``."""
+    return {"holidays_country": "IL", **CALENDARS[name or CALENDAR]}
 
 
 def load(minutes: int) -> pd.DataFrame:
@@ -61,7 +91,7 @@ def load(minutes: int) -> pd.DataFrame:
 def accuracy(minutes: int, models: list[str]) -> pd.DataFrame:
     history = load(minutes)
     t0 = time.perf_counter()
-    rows = forecasting.backtest(history, models, origins=list(WEEKS), holidays_country="IL")
+    rows = forecasting.backtest(history, models, origins=list(WEEKS), **calendar_kw())
     elapsed = time.perf_counter() - t0
     table = rows.groupby("model", sort=False)[["wape", "bias", "mape", "coverage"]].mean()
     table["vs_naive"] = table["wape"] / table.loc["seasonal_naive", "wape"]
@@ -99,7 +129,7 @@ def intraday_pairs(history: pd.DataFrame, days, prior: float | None = None) -> d
         actual = history.loc[(t >= start) & (t < end), ["interval_start", "calls"]]
         if actual["calls"].sum() <= 0:
             continue
-        kw = {"holidays_country": "IL", "intraday_prior": prior}
+        kw = {"intraday_prior": prior, **calendar_kw()}
         updated = forecasting.forecast(history[t < start], start, end, "auto", **kw)
         morning = forecasting.forecast(history[t < day], start, end, "auto", **kw)
         keys = actual["interval_start"]
@@ -146,7 +176,7 @@ def timed(history, model, repeat=1):
     best = np.inf
     for _ in range(repeat):
         t0 = time.perf_counter()
-        forecasting.forecast(history, "1999-12-26", "2000-01-02", model, holidays_country="IL")
+        forecasting.forecast(history, "1999-12-26", "2000-01-02", model, **calendar_kw())
         best = min(best, time.perf_counter() - t0)
     return best
 

@@ -16,8 +16,20 @@ Reported, in the same run:
   1).  Reported: the repair's time, whether it is legal (checker), the agent-days it
   changes against the agent-days lost, and its unmet requirement against the re-solve's.
 
+* **Horizon** (``--horizon``, instead of the two cases above).  ``--weeks`` (4) weeks
+  of the same instance, the requirement of each week scaled by :data:`WEEK_FACTORS`,
+  and contracts with hours averaged over 4 weeks (:func:`averaged_contracts`: the
+  weekly limits of hours widened, the 4-week total at the old weekly maximum; the
+  full-time weeks, five shifts of at most 7.5 paid hours, never reach it).  Rostered
+  ``chained`` and ``joint`` (``solver.roster.horizon.roster_horizon``).  Reported per
+  mode: rule breaks of the whole horizon by the independent checker (averaged hours
+  among them), the cost and unmet requirement, the time per week, and the spread of
+  evening shifts and weekend days per agent (``wfm.roster_check.rotation_spread``: the
+  standard deviation and range within each contract).  ``--fairness-weight W`` adds a
+  joint run with evening and weekend fairness priced at W per shift (4 by default).
+
 Run ``python benchmarks/bench_weeks.py`` (400 agents, 60 s per week) or ``--quick``
-(80 agents, 20 s).
+(80 agents, 20 s); add ``--horizon`` for the horizon case.
 """
 
 from __future__ import annotations
@@ -36,8 +48,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench_roster import WEEK, instance  # noqa: E402
 
 from solver import build_roster, repair_roster  # noqa: E402
+from solver.roster.horizon import roster_horizon  # noqa: E402
 from wfm.changes import Absence  # noqa: E402
-from wfm.roster_check import roster_breaches  # noqa: E402
+from wfm.roster_check import roster_breaches, rotation_counts, rotation_spread  # noqa: E402
+from wfm.types import HoursOverWeeks  # noqa: E402
+
+#: Requirement of each week of the horizon case, against the benchmark week's.
+WEEK_FACTORS = (0.95, 1.0, 1.1, 1.05, 0.9, 1.0)
 
 
 def _unmet_h(res) -> float:
@@ -113,6 +130,68 @@ def _sick_view(w1, agents, contracts, sick, days):
     return out_agents, out_contracts
 
 
+def averaged_contracts(contracts, weeks: int = 4):
+    """The contracts with hours averaged over ``weeks`` weeks: the weekly hours from
+    0.8x the old minimum to 1.2x the old maximum, and at most the old weekly maximum on
+    average over the block.  (Working days stay: with a sixth day and no two days off
+    in a row, week 2 of the 400-agent horizon found no roster in 60 s.)"""
+    return {name: dataclasses.replace(
+        c, min_hours_week=0.8 * c.min_hours_week, max_hours_week=1.2 * c.max_hours_week,
+        hours_over_weeks=HoursOverWeeks(weeks, weeks * c.max_hours_week))
+        for name, c in contracts.items()}
+
+
+def horizon(agents, contracts, temps, req, limit, weeks: int, fairness: float | None = None
+            ) -> dict:
+    """The horizon case, chained and joint (see the module docstring); with
+    ``fairness``, joint once more with evening and weekend fairness at that price."""
+    frames = [req.assign(interval_start=req["interval_start"] + pd.Timedelta(weeks=k),
+                         staff_needed=np.ceil(req["staff_needed"] * WEEK_FACTORS[k] - 1e-9))
+              for k in range(weeks)]
+    horizon_req = pd.concat(frames, ignore_index=True)
+    avg = averaged_contracts(contracts)
+    out = {}
+    runs = [("chained", "chained", None), ("joint", "joint", None)]
+    if fairness is not None:
+        runs.append((f"joint, fairness at {fairness:g}", "joint",
+                     {"evening fairness": fairness, "weekend fairness": fairness}))
+    for label, mode, weights in runs:
+        t0 = time.perf_counter()
+        res = roster_horizon(horizon_req, agents, avg, temps, week_start=WEEK, weeks=weeks,
+                             mode=mode, time_limit_s=limit, num_workers=2, weights=weights)
+        wall = time.perf_counter() - t0
+        row = {"weeks_solved": sum(r.success for r in res), "status": [r.status for r in res],
+               "s_per_week": wall / len(res)}
+        if row["weeks_solved"] == weeks:
+            shifts = pd.concat([r.shifts for r in res], ignore_index=True)
+            br = roster_breaches(shifts, agents, avg, week_start=WEEK, weeks=weeks)
+            spread = rotation_spread(rotation_counts(shifts, agents, avg))
+            row.update(breaches=br, spread=spread,
+                       cost=sum(r.objective for r in res),
+                       wages=float(shifts["cost"].sum()),
+                       unmet_h=sum(_unmet_h(r) for r in res))
+        out[label] = row
+    return out
+
+
+def _print_horizon(h: dict, weeks: int) -> None:
+    for mode, row in h.items():
+        if row["weeks_solved"] < weeks:
+            print(f"{mode:<8}: only {row['weeks_solved']} of {weeks} weeks: {row['status']}")
+            continue
+        br = row["breaches"]
+        kinds = br["rule"].value_counts().to_dict() if len(br) else {}
+        print(f"{mode}: {weeks} weeks {row['status']}, {row['s_per_week']:.1f} s per week; "
+              f"cost {row['cost']:,.0f} (wages {row['wages']:,.0f}, unmet "
+              f"{row['unmet_h']:.2f} agent-h); independent check: {len(br)} rule breaks {kinds}, "
+              f"{int((br['rule'] == 'hours over weeks').sum()) if len(br) else 0} "
+              f"averaged-hours breaches")
+        sp = row["spread"].set_index(["contract", "measure"])
+        for (contract, measure), r in sp.iterrows():
+            print(f"    {contract:<14} {measure:<12} mean {r['mean']:5.2f}  std {r['std']:4.2f}  "
+                  f"range {r['min']:g}-{r['max']:g}")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="80 agents, 20 s per week")
@@ -121,11 +200,24 @@ def main(argv=None) -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--repair-only", action="store_true",
                     help="week 1 and its repair only (no chained week 2)")
+    ap.add_argument("--horizon", action="store_true",
+                    help="the horizon case (chained vs joint) instead of the others")
+    ap.add_argument("--weeks", type=int, default=4, help="weeks of the horizon case (2-6)")
+    ap.add_argument("--fairness-weight", type=float, default=None,
+                    help="horizon case: also joint with evening and weekend fairness at this price")
     args = ap.parse_args(argv)
     n = args.agents or (80 if args.quick else 400)
     limit = args.time_limit or (20.0 if args.quick else 60.0)
     agents, contracts, temps, req = instance(n, args.seed)
     print(f"instance: {n} agents, 3 queues, 672 intervals of 15 min, {limit:g} s per week")
+    if args.horizon:
+        if not 2 <= args.weeks <= len(WEEK_FACTORS):
+            ap.error(f"--weeks {args.weeks}: 2 to {len(WEEK_FACTORS)}")
+        print(f"horizon: {args.weeks} weeks, requirement x {WEEK_FACTORS[:args.weeks]}, "
+              "hours averaged over 4 weeks")
+        _print_horizon(horizon(agents, contracts, temps, req, limit, args.weeks,
+                               args.fairness_weight), args.weeks)
+        return
     if args.repair_only:
         t0 = time.perf_counter()
         c = {"week1": build_roster(req, agents, contracts, temps, time_limit_s=limit,

@@ -7,6 +7,9 @@ a special day, the normal forecast is multiplied by a factor:
 
 * the user's factor for a special day that gives one;
 * otherwise the factor learned from the same holiday (by name) earlier in the history;
+* otherwise the median factor of earlier holidays of the same kind (:data:`HOLIDAY_KINDS`:
+  the intermediate days of Pesach inform those of Sukkot);
+* otherwise the median factor of earlier holidays of the same category;
 * otherwise the median factor of all earlier holidays and special days in the history;
 * otherwise 1 (no earlier example), which the forecast report says.
 
@@ -25,7 +28,12 @@ import pandas as pd
 
 from wfm.errors import InputError
 
-__all__ = ["SpecialDay", "DayCalendar", "build_calendar"]
+__all__ = ["SpecialDay", "DayCalendar", "build_calendar", "HOLIDAY_KINDS"]
+
+#: Holidays (names of the ``holidays`` package) that behave alike and share a learned
+#: factor when one of them has no earlier day of its own name in the history: the
+#: intermediate days (chol hamoed) of Pesach and Sukkot, half-working days in Israel.
+HOLIDAY_KINDS = {"Pesach holiday": "chol hamoed", "Sukkot holiday": "chol hamoed"}
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,7 @@ class DayCalendar:
             around it), NaN where unknown.
         """
         learned: dict[str, list[float]] = {}
+        by_kind: dict[str, list[float]] = {}
         by_category: dict[str, list[float]] = {}
         for day, total, ref in zip(history_days.date, history_totals, reference, strict=True):
             name = self.names.get(day)
@@ -100,6 +109,8 @@ class DayCalendar:
                 continue
             if np.isfinite(total) and np.isfinite(ref) and ref > 0:
                 learned.setdefault(name, []).append(total / ref)
+                if name in HOLIDAY_KINDS:
+                    by_kind.setdefault(HOLIDAY_KINDS[name], []).append(total / ref)
                 by_category.setdefault(self.categories.get(day, ""), []).append(total / ref)
         everything = [r for ratios in learned.values() for r in ratios]
         out = np.ones(len(days))
@@ -115,6 +126,11 @@ class DayCalendar:
                 out[i] = float(np.median(learned[name]))
                 notes.append(f"{day} {name}: factor {out[i]:.2f} (learned from "
                              f"{len(learned[name])} earlier day(s) of the same name)")
+            elif HOLIDAY_KINDS.get(name) in by_kind:
+                same = by_kind[HOLIDAY_KINDS[name]]
+                out[i] = float(np.median(same))
+                notes.append(f"{day} {name}: factor {out[i]:.2f} (median of {len(same)} "
+                             f"earlier {HOLIDAY_KINDS[name]} day(s))")
             elif self.categories.get(day, "") in by_category and len(self.categories) > 0:
                 same = by_category[self.categories.get(day, "")]
                 out[i] = float(np.median(same))
@@ -204,6 +220,7 @@ def build_calendar(years: Iterable[int], holidays_country: str | None = None,
                              "a country code known to the holidays package, e.g. 'IL', 'US'"
                              ) from exc
         names.update({day: str(name) for day, name in table.items()})
+        kinds.update({day: cats[0] for day in table})
         if len(cats) > 1:
             for cat in cats:
                 one = holidays.country_holidays(country.upper(), subdiv=subdiv or None,

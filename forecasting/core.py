@@ -11,6 +11,7 @@ import pandas as pd
 from forecasting._matrix import DayMatrix, Training, _neighbour_median, day_matrix, prepare
 from forecasting.aht import aht_profile
 from forecasting.calendar import DayCalendar, build_calendar
+from forecasting.intraday import shape_update, slot_covariance
 from forecasting.metrics import bias, coverage, mape, wape
 from forecasting.models import AUTO_CANDIDATES, BASELINES, Combination, Model, get_model
 from forecasting.uncertainty import calibrate_dispersion, count_quantiles
@@ -42,11 +43,21 @@ MIN_HISTORY_DAYS = 14
 SELECTION_WEEKS = 10
 #: Scale of the prior strength of the intraday level update (1: as estimated; chosen
 #: on January-June 1999 by benchmarks/tune_forecast.py).
-INTRADAY_PRIOR = 1.0
+INTRADAY_PRIOR = 8.0
 #: Half-life [h] of the recency weights of the day's intervals so far (None: equal).
-INTRADAY_HALF_LIFE_H: float | None = 0.5
+INTRADAY_HALF_LIFE_H: float | None = 0.25
 #: Half-life [h] of the update's effect over the rest of the day (None: all of it).
 INTRADAY_PERSISTENCE_H: float | None = None
+#: Prior probability that a day is unusual (its level far off the forecast) in the
+#: intraday level update, and the relative variance of such a day's level
+#: (:func:`intraday_factor`; 0: one Gamma prior).
+INTRADAY_UNUSUAL_SHARE = 0.05
+INTRADAY_UNUSUAL_VARIANCE = 1.0
+#: Principal components of the backtest's slot covariance the intraday shape update
+#: keeps (0: the level update alone; :mod:`forecasting.intraday`).
+INTRADAY_RANK = 0
+#: Scale of the morning's noise in the intraday shape update.
+INTRADAY_SHAPE_PRIOR = 1.0
 _DAY = pd.Timedelta(days=1)
 
 
@@ -71,6 +82,9 @@ class QueueReport:
     day_variance : float
         Relative variance of a day's level around the forecast, beyond Poisson noise,
         in the backtest (:func:`day_level_variance`).
+    slot_covariance : ndarray (slots, slots) or None
+        Covariance of the relative errors between the slots of a backtest day
+        (:func:`forecasting.intraday.slot_covariance`), behind the intraday update.
     history_start, history_end : Timestamp
         First and last interval of the history.
     missing_days : tuple of date
@@ -93,6 +107,7 @@ class QueueReport:
     dispersion: float = float("nan")
     intraday_factor: float = float("nan")
     day_variance: float = float("nan")
+    slot_covariance: np.ndarray | None = field(default=None, repr=False, compare=False)
     history_start: pd.Timestamp | None = None
     history_end: pd.Timestamp | None = None
     missing_days: tuple = ()
@@ -245,6 +260,8 @@ class _Rolling:
     day: np.ndarray
     forecasts: dict
     scores: dict
+    slot: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=int))
+    normal: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
 
 
 def _rolling(matrix: DayMatrix, calendar: DayCalendar, flags: np.ndarray,
@@ -253,7 +270,8 @@ def _rolling(matrix: DayMatrix, calendar: DayCalendar, flags: np.ndarray,
     end = _complete_days(matrix)
     origins = [end - 7 * k for k in range(weeks, 0, -1)
                if end - 7 * k > 0 and _two_weeks(matrix.head(end - 7 * k))]
-    actuals, day_ids = [], []
+    actuals, day_ids, slot_ids, normal = [], [], [], []
+    usable = prepare(matrix, flags).usable if origins else np.empty(0, dtype=bool)
     per_model: dict[str, list] = {m.name: [] for m in models}
     for n, origin in enumerate(origins):
         head = matrix.head(origin)
@@ -263,6 +281,8 @@ def _rolling(matrix: DayMatrix, calendar: DayCalendar, flags: np.ndarray,
         known = np.isfinite(actual)
         actuals.append(actual[known])
         day_ids.append((7 * n + np.arange(len(days)))[:, None].repeat(matrix.slots, 1)[known])
+        slot_ids.append(np.broadcast_to(np.arange(matrix.slots), known.shape)[known])
+        normal.append(np.broadcast_to(usable[origin:origin + 7, None], known.shape)[known])
         for model in models:
             try:
                 mean = _predict(model, training, calendar, days).mean
@@ -281,7 +301,9 @@ def _rolling(matrix: DayMatrix, calendar: DayCalendar, flags: np.ndarray,
     return _Rolling(
         actual=np.concatenate(actuals) if actuals else np.empty(0),
         day=np.concatenate(day_ids) if day_ids else np.empty(0, dtype=int),
-        forecasts=forecasts, scores=scores)
+        forecasts=forecasts, scores=scores,
+        slot=np.concatenate(slot_ids) if slot_ids else np.empty(0, dtype=int),
+        normal=np.concatenate(normal) if normal else np.empty(0, dtype=bool))
 
 
 def combination_weights(actual, forecasts, prior: int, origin=None) -> np.ndarray:
@@ -402,6 +424,7 @@ class _Fit:
     dispersion: float
     day_variance: float
     notes: tuple
+    slot_covariance: np.ndarray | None = None
 
 
 def select_model(matrix: DayMatrix, calendar: DayCalendar, model: str | Model = "auto",
@@ -444,11 +467,15 @@ def select_model(matrix: DayMatrix, calendar: DayCalendar, model: str | Model = 
     if actual.size:
         phi = calibrate_dispersion(actual, combined)
         day_var = day_level_variance(actual, combined, rolling.day)
+        normal = rolling.normal  # no holiday, gap or abnormal day
+        cov = slot_covariance(actual[normal], combined[normal], rolling.day[normal],
+                              rolling.slot[normal], matrix.slots)
     else:
         phi = 1e-6
         day_var = float("nan")
+        cov = None
         notes.append("no backtest to calibrate prediction intervals: Poisson noise only")
-    return _Fit(chosen, scores if auto else {}, weights, phi, day_var, tuple(notes))
+    return _Fit(chosen, scores if auto else {}, weights, phi, day_var, tuple(notes), cov)
 
 
 def _combine(pool: Sequence[Model], rolling: _Rolling) -> tuple[Model, dict, str | None]:
@@ -469,7 +496,8 @@ def _combine(pool: Sequence[Model], rolling: _Rolling) -> tuple[Model, dict, str
 
 
 def intraday_factor(actual_so_far: float, forecast_so_far: float, day_variance: float,
-                    prior: float = 1.0) -> float:
+                    prior: float = 1.0, unusual_share: float = 0.0,
+                    unusual_variance: float = 1.0) -> float:
     """Multiplier of the rest of a day's forecast from its calls so far.
 
     The day's rate is the forecast times a level factor with prior mean 1 and relative
@@ -478,18 +506,42 @@ def intraday_factor(actual_so_far: float, forecast_so_far: float, day_variance: 
     ``(actual + c) / (forecast + c)`` with ``c = prior / day_variance`` calls (the
     Gamma-Poisson update behind the intraday updating of Shen & Huang 2008).
 
+    With ``unusual_share > 0`` the prior is a mixture: a normal day as above with
+    probability ``1 - unusual_share``, an unusual one (an eve, a half-closed day, an
+    outage) with a broad Gamma of relative variance ``unusual_variance``
+    (``c = 1 / unusual_variance``).  Each component's weight is updated by the
+    negative binomial likelihood of the calls so far, and the factor is the mixture of
+    the two posterior means: a morning near its forecast moves the rest of the day
+    little, a morning far from it moves it almost all the way.
+
     Parameters
     ----------
     actual_so_far, forecast_so_far : float [calls]
     day_variance : float
         See :func:`day_level_variance`; NaN or <= 0 leaves the forecast as it is.
     prior : float
-        Scale of the prior strength (1: as estimated).
+        Scale of the normal day's prior strength (1: as estimated).
+    unusual_share : float
+        Prior probability of an unusual day, in [0, 1).
+    unusual_variance : float
+        Relative variance of an unusual day's level (> 0).
     """
     if not (np.isfinite(day_variance) and day_variance > 0) or forecast_so_far <= 0:
         return 1.0
-    c = prior / day_variance
-    return float((actual_so_far + c) / (forecast_so_far + c))
+    if not 0.0 <= unusual_share < 1.0:
+        raise InputError("unusual_share", unusual_share, "a probability in [0, 1)")
+    if not unusual_variance > 0:
+        raise InputError("unusual_variance", unusual_variance, "a variance > 0")
+    c = np.array([prior / day_variance, 1.0 / unusual_variance])
+    share = np.array([1.0 - unusual_share, unusual_share])
+    a, f = float(actual_so_far), float(forecast_so_far)
+    from scipy.special import gammaln
+
+    loglik = (gammaln(a + c) - gammaln(c) + c * np.log(c / (c + f))
+              + a * np.log(f / (c + f)))
+    post = share * np.exp(loglik - loglik.max())
+    post /= post.sum()
+    return float((post * (a + c) / (f + c)).sum())
 
 
 def recency_weights(n_slots: int, interval: pd.Timedelta,
@@ -528,9 +580,38 @@ def _intraday_split(matrix: DayMatrix, start: pd.Timestamp) -> int | None:
     return day if np.isfinite(matrix.calls[day, :slot]).any() else None
 
 
+def _intraday(day: np.ndarray, so_far: np.ndarray, interval: pd.Timedelta,
+              fit: _Fit, prior: float | None) -> tuple[float, str]:
+    """Update ``day[len(so_far):]`` in place from the day's calls ``so_far``; the ratio
+    of the rest of the day's new forecast to its old one and a note saying how.
+    ``prior`` (None: the default of the update used) scales the trust in the prior."""
+    slot = len(so_far)
+    known = np.isfinite(so_far)
+    before = float(day[slot:].sum())
+    if INTRADAY_RANK > 0 and fit.slot_covariance is not None:
+        day[slot:] = shape_update(day, so_far, slot, fit.slot_covariance, INTRADAY_RANK,
+                                  INTRADAY_SHAPE_PRIOR if prior is None else prior)
+        factor = float(day[slot:].sum()) / before if before > 0 else 1.0
+        return factor, (f"{np.nansum(so_far):.0f} calls so far against "
+                        f"{day[:slot][known].sum():.0f} forecast; level and shape of the "
+                        f"rest of the day updated ({INTRADAY_RANK} component(s)), "
+                        f"its total x {factor:.3f}")
+    w = recency_weights(slot, interval, INTRADAY_HALF_LIFE_H)[known]
+    a = float((w * so_far[known]).sum())
+    f = float((w * day[:slot][known]).sum())
+    factor = intraday_factor(a, f, fit.day_variance, INTRADAY_PRIOR if prior is None else prior,
+                             INTRADAY_UNUSUAL_SHARE, INTRADAY_UNUSUAL_VARIANCE)
+    keep = persistence_weights(len(day) - slot, interval, INTRADAY_PERSISTENCE_H)
+    day[slot:] *= 1.0 + (factor - 1.0) * keep
+    weighted = ("" if INTRADAY_HALF_LIFE_H is None
+                else f" (intervals weighted by recency, half-life {INTRADAY_HALF_LIFE_H:g} h)")
+    return factor, (f"{a:.0f} calls so far against {f:.0f} forecast{weighted}, rest of "
+                    f"the day x {factor:.3f}")
+
+
 def _forecast_queue(queue: str, matrix: DayMatrix, calendar: DayCalendar,
                     model, start: pd.Timestamp, end: pd.Timestamp,
-                    candidates: Sequence, intraday_prior: float
+                    candidates: Sequence, intraday_prior: float | None
                     ) -> tuple[pd.DataFrame, QueueReport]:
     split = _intraday_split(matrix, start)
     fit_on = matrix if split is None else matrix.head(split)
@@ -544,20 +625,10 @@ def _forecast_queue(queue: str, matrix: DayMatrix, calendar: DayCalendar,
     factor = 1.0
     if split is not None:
         slot = int((start - start.normalize()) / matrix.interval)
-        so_far = matrix.calls[split, :slot]
-        known = np.isfinite(so_far) & training.open[days[0].weekday()][:slot]
-        w = recency_weights(slot, matrix.interval, INTRADAY_HALF_LIFE_H)[known]
-        a = float((w * so_far[known]).sum())
-        f = float((w * mean[0, :slot][known]).sum())
-        factor = intraday_factor(a, f, fit.day_variance, intraday_prior)
-        keep = persistence_weights(matrix.slots - slot, matrix.interval,
-                                   INTRADAY_PERSISTENCE_H)
-        mean[0, slot:] *= 1.0 + (factor - 1.0) * keep
-        weighted = ("" if INTRADAY_HALF_LIFE_H is None
-                    else f" (intervals weighted by recency, half-life {INTRADAY_HALF_LIFE_H:g} h)")
-        notes.append(f"intraday update {start:%Y-%m-%d} from {start:%H:%M}: {a:.0f} calls "
-                     f"so far against {f:.0f} forecast{weighted}, rest of the day "
-                     f"x {factor:.3f}")
+        open_so_far = training.open[days[0].weekday()][:slot]
+        so_far = np.where(open_so_far, matrix.calls[split, :slot], np.nan)
+        factor, note = _intraday(mean[0], so_far, matrix.interval, fit, intraday_prior)
+        notes.append(f"intraday update {start:%Y-%m-%d} from {start:%H:%M}: {note}")
     low, high = count_quantiles(mean, fit.dispersion)
     aht = aht_profile(training)[days.weekday]
     interval = matrix.interval
@@ -583,6 +654,7 @@ def _forecast_queue(queue: str, matrix: DayMatrix, calendar: DayCalendar,
         dispersion=fit.dispersion,
         intraday_factor=factor if split is not None else float("nan"),
         day_variance=fit.day_variance,
+        slot_covariance=fit.slot_covariance,
         history_start=matrix.days[0] + (matrix.first % slots) * interval,
         history_end=matrix.days[0] + matrix.last * interval,
         missing_days=tuple(seen[training.missing_days].date),
@@ -676,8 +748,7 @@ def forecast(history: pd.DataFrame, start, end, model: str | Model = "auto", *,
         if progress is not None:
             progress(i, len(matrices), f"forecasting {queue}")
         frame, report = _forecast_queue(queue, matrix, calendar, model, start, end, candidates,
-                                        INTRADAY_PRIOR if intraday_prior is None
-                                        else intraday_prior)
+                                        intraday_prior)
         frames.append(frame)
         reports.append(report)
     if progress is not None:

@@ -51,7 +51,8 @@ def plan_by_group(requirements, queues, groups, pooled, report, t0, a) -> SolveR
     agents can be split across their queues to cover each queue (a flow per
     interval); pooled requirements are smaller than the sums of their parts, which
     is the economy of scale that shared agents buy.  In mode "service_level" each set
-    has its own service curve (of its pooled traffic) and weekly target.
+    has its own service curve (of its pooled traffic) and weekly target: a queue's own
+    (``service_level_target`` per queue), a shared set's the strictest of its queues'.
 
     Once the shifts are chosen, a flow ``y[group, queue, slot]`` splits each group's
     on-phone agents across its queues, each queue taking its share of its pool (by
@@ -162,6 +163,9 @@ def _build_group_objective(pm, gi: _GroupInputs, group_of, a) -> dict:
     by_group = rules.group_on_phone_terms(pm, group_of, len(groups))
     rules.add_group_shares(pm, group_of, [g.max_share for g in groups],
                            [g.name for g in groups])
+    if a.skill_supply:
+        rules.add_group_supply(pm, group_of, [gi.served[g.name] for g in groups],
+                               _supply(a.skill_supply))
     adjacent = {name: [k for k, g in enumerate(groups) if qs & set(gi.served[g.name])]
                 for name, (qs, _) in gi.sets.items()}
     for name, ks in adjacent.items():
@@ -170,11 +174,11 @@ def _build_group_objective(pm, gi: _GroupInputs, group_of, a) -> dict:
                              f"a skill group trained on a queue of '{name}'")
     objective: dict = {}
     merge(objective, cost)
-    for name, (_qs, d) in gi.sets.items():
+    for name, (qs, d) in gi.sets.items():
         sub = _SetModel(model=pm.model, demand=d, cand=cand, integer_slack=pm.integer_slack,
                         set_name=name, on_phone_terms=_sum_terms(by_group, adjacent[name]))
         add_requirement(objective, sub, d, mode=a.mode, keep=gi.keep, target=target,
-                        sl_target=a.sl_target, ub=ub, per_slot=per_slot,
+                        sl_target=a.sl_target_of(qs), ub=ub, per_slot=per_slot,
                         dearest=dearest_shift(cand))
         for rule_name, slacks in sub.slacks.items():
             for subject, var in slacks.items():
@@ -250,6 +254,17 @@ class _SetModel(rules.PlanModel):
 
     def week_label(self) -> str:
         return f"{self.set_name}|week"
+
+
+def _supply(supply) -> dict:
+    """``skill_supply`` checked: frozenset of queues -> paid hours >= 0."""
+    out = {}
+    for k, h in dict(supply).items():
+        key = frozenset([k] if isinstance(k, str) else k)
+        if not (isinstance(h, int | float) and math.isfinite(h) and h >= 0):
+            raise InputError(f"skill_supply[{sorted(key)}]", h, "paid hours a week >= 0")
+        out[key] = out.get(key, 0.0) + float(h)
+    return out
 
 
 def _check_groups(groups, queues) -> None:

@@ -375,6 +375,37 @@ def add_group_shares(pm: PlanModel, group_of: np.ndarray, shares, names) -> Term
     return {}
 
 
+def add_group_supply(pm: PlanModel, group_of: np.ndarray, served: list, supply) -> Terms:
+    """The groups' shifts within the hours the named agents trained on them can work.
+
+    A shift of a group can go to an agent trained on all the group's queues.  For every
+    set ``X`` of groups, ``sum_{s in X} paid_h_s x_s <= sum of supply[K]`` over the
+    skill sets ``K`` that cover the queues of some group of ``X`` (Hall's condition of
+    assigning the shifts to the agents' weekly hours; hard: the team is a fact).  Sets
+    with the same agents keep only the largest.  ``served[g]``: the queues of group
+    ``g``; ``supply``: ``frozenset of queues -> paid hours a week``.
+    """
+    c = pm.cand
+    tpl = c.templates
+    unpaid = np.array([sum(b.length_min for b in t.breaks if not b.paid) for t in tpl], float)
+    paid_h = c.length * pm.demand.slot_min / 60.0 - unpaid[c.template] / 60.0
+    n = len(served)
+    able = [frozenset(k for k in supply if set(served[g]) <= set(k)) for g in range(n)]
+    widest: dict = {}  # the agents able -> the groups whose agents are among them
+    for mask in range(1, 2 ** n if n <= 10 else 1):
+        agents = frozenset().union(*(able[g] for g in range(n) if mask >> g & 1))
+        widest[agents] = widest.get(agents, 0) | mask
+    if n > 10:  # each group on its own, and all together
+        widest = {able[g]: 1 << g for g in range(n)}
+        widest[frozenset(supply)] = (1 << n) - 1
+    for agents, mask in widest.items():
+        members = [s for s in range(len(c)) if mask >> int(group_of[s]) & 1]
+        cap = float(sum(supply[k] for k in agents))
+        _constraint(pm.model, [(pm.x[s], float(paid_h[s])) for s in members], ub=cap,
+                    name=f"group_supply[{mask}]")
+    return {}
+
+
 def allocation_model(phone: np.ndarray, served, groups, demands, sets, pools, mode):
     """The split of each group's on-phone agents across its queues: a flow per slot.
 

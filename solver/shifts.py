@@ -12,9 +12,10 @@ formulation and benchmark results.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,12 +57,13 @@ def plan_shifts(
     requirements: pd.DataFrame, templates: Sequence[ShiftTemplate], *,
     mode: str = "coverage", target: ServiceTarget = ServiceTarget(),
     break_policy: BreakPolicy = BreakPolicy(), week_start=None,
-    service_level_target: float | None = None, budget: float | None = None,
-    shortfall_penalty: float | None = None, time_limit_s: float = 60, num_workers: int = 2,
+    service_level_target: float | Mapping[str, float] | None = None,
+    budget: float | None = None, shortfall_penalty: float | None = None, time_limit_s: float = 60, num_workers: int = 2,
     progress: Callable[[float, float, str], bool | None] | None = None,
     shrinkage: Shrinkage | float | None = None, solver: str = DEFAULT_SOLVER, relative_gap: float = 1e-3,
     method: str = "lp_rounding", skill_groups: Sequence[SkillGroup] | None = None,
     pooled_requirements: pd.DataFrame | None = None,
+    skill_supply: Mapping | None = None,
 ) -> SolveResult:
     """Choose how many agents start each shift and where each agent's breaks go.
 
@@ -82,24 +84,21 @@ def plan_shifts(
     break_policy : BreakPolicy
         Floor of paid break minutes per paid hour (:func:`solver.templates.apply_break_policy`).
     week_start : Timestamp, optional
-        Midnight starting the planning week; default midnight of the first interval.
-    service_level_target, budget : float, optional
-        Weekly service level (fraction) in mode "service_level"; cost ceiling
-        [currency] in mode "budget".
+        Midnight starting the week; default midnight of the first interval.
+    service_level_target : float or mapping str -> float, optional
+        Weekly service level in mode "service_level", or one per queue (a queue left out
+        takes ``target.service_level``; a shared queue set its queues' strictest).
+    budget : float, optional, the cost ceiling [currency] in mode "budget".
     shortfall_penalty : float, optional
         Cost of one agent missing for one hour [currency/agent-h].  Default: 1.2 x the
         dearest shift per slot, so a requirement is unmet only where no shift meets it.
     time_limit_s, num_workers, relative_gap : float, int, float
-        Wall-clock limit [s]; threads (CP-SAT only: HiGHS runs its branch and bound on
-        one thread, which ``stats["threads"]`` records); stop below this relative gap.
+        Wall-clock limit [s]; threads (HiGHS uses one); stop below this relative gap.
     progress : callable, optional
-        ``progress(done, total, message)``; answering True stops the solve under way
-        (its plan so far is FEASIBLE, else NO_SOLUTION) and starts no other.
+        ``progress(done, total, message)``; True stops the solve (plan so far FEASIBLE).
     shrinkage : Shrinkage or float, optional
-        Off-phone share of scheduled time not planned here.  Default:
-        ``1 - max(agents_needed / staff_needed)``, or 0 without ``agents_needed``.
-    solver : {"highs", "scip", "cp-sat"}
-        Back end through OR-Tools MathOpt.
+        Off-phone share not planned here (default ``1 - max(agents/staff_needed)`` or 0).
+    solver : {"highs", "scip", "cp-sat"}, the back end through OR-Tools MathOpt.
     method : {"lp_rounding", "direct"}
         "lp_rounding": LP relaxation (the bound), then the MIP with shift counts between
         the floor and ceiling of their LP values (RENS), "direct" if the LP does not
@@ -108,8 +107,10 @@ def plan_shifts(
         Plan the queues together, each shift in one group that answers its queues
         (:func:`solver.shift_groups.plan_by_group`); without, queue by queue.
     pooled_requirements : DataFrame, optional
-        Requirements of the queue sets that groups share (``queue_set`` such as "a+b"),
-        from :func:`wfm.multiskill.pooled_requirements`.
+        Requirements of queue sets groups share (``queue_set`` "a+b"; wfm.multiskill).
+    skill_supply : mapping frozenset of str -> float, optional
+        With ``skill_groups``: most paid hours a week the agents trained on each set of
+        queues can work; the groups' shifts stay within it (rosterable).
 
     Returns
     -------
@@ -143,6 +144,9 @@ def _route(requirements, skill_groups, pooled, progress, t0, a: _Args) -> SolveR
         if a.mode == "budget":
             raise InputError("mode", a.mode, "'coverage' or 'service_level' with skill groups")
         return plan_by_group(requirements, queues, list(skill_groups), pooled, report, t0, a)
+    if isinstance(a.service_level_target, Mapping) and len(queues) <= 1:
+        # one queue: its own target
+        a = dataclasses.replace(a, service_level_target=a.sl_target_of(queues or ["default"]))
     if len(queues) > 1:
         if a.mode == "budget":
             raise InputError("mode", a.mode, "one queue in mode 'budget' (how to split the "
@@ -161,7 +165,7 @@ class _Args:
     target: ServiceTarget
     break_policy: BreakPolicy
     week_start: object
-    service_level_target: float | None
+    service_level_target: float | Mapping[str, float] | None
     budget: float | None
     shortfall_penalty: float | None
     time_limit_s: float
@@ -170,13 +174,25 @@ class _Args:
     solver: str
     relative_gap: float
     method: str
+    skill_supply: Mapping | None = None
 
     @property
     def sl_target(self) -> float:
-        """The weekly service level of mode "service_level" (fraction)."""
+        """The weekly service level of mode "service_level" (fraction; with one target
+        per queue, the strictest)."""
+        if isinstance(self.service_level_target, Mapping):
+            return max(self.service_level_target.values(), default=self.target.service_level)
         if self.service_level_target is None:
             return self.target.service_level
         return self.service_level_target
+
+    def sl_target_of(self, queues) -> float:
+        """The weekly service level a plan of the queues ``queues`` must reach: the
+        strictest of their targets."""
+        own = self.service_level_target
+        if not isinstance(own, Mapping):
+            return self.sl_target
+        return max(float(own.get(str(q), self.target.service_level)) for q in queues)
 
     def settings(self, time_limit_s: float | None = None) -> SolveSettings:
         return SolveSettings(solver=self.solver, method=self.method,
@@ -202,7 +218,12 @@ def _check_args(a: _Args, requirements) -> None:
         raise InputError("time_limit_s", a.time_limit_s, "seconds > 0")
     if a.num_workers < 1:
         raise InputError("num_workers", a.num_workers, "an integer >= 1")
-    if a.mode == "service_level" and not 0 < a.sl_target < 1:
+    own = a.service_level_target
+    if a.mode == "service_level" and isinstance(own, Mapping):
+        for q, v in own.items():
+            if not (isinstance(v, int | float) and 0 < v < 1):
+                raise InputError(f"service_level_target[{q!r}]", v, "a fraction in (0, 1)")
+    elif a.mode == "service_level" and not 0 < a.sl_target < 1:
         raise InputError("service_level_target", a.sl_target, "a fraction in (0, 1)")
     if a.mode == "budget" and (a.budget is None or not a.budget >= 0):
         raise InputError("budget", a.budget, "a weekly cost >= 0 in mode 'budget'")
@@ -290,7 +311,7 @@ def _plan_by_queue(requirements, queues, report, t0, a: _Args) -> SolveResult:
     """Plan each queue on its own (agents dedicated to a queue) and stack the results.
 
     The time limit is shared in proportion to each queue's requirement; in mode
-    "service_level" every queue reaches the weekly target.
+    "service_level" every queue reaches its weekly target.
     """
     kw = {k: getattr(a, k) for k in _Args.__dataclass_fields__ if k != "time_limit_s"}
     q = requirements["queue"].astype(str)
@@ -304,7 +325,8 @@ def _plan_by_queue(requirements, queues, report, t0, a: _Args) -> SolveResult:
         limit = max(1.0, a.time_limit_s * share)
         frame = requirements[q == name].reset_index(drop=True)
         sub = _QueueProgress(report, i, len(queues), name)
-        parts.append((name, plan_shifts(frame, time_limit_s=limit, progress=sub, **kw)))
+        own = {**kw, "service_level_target": a.sl_target_of([name])}  # the queue's target
+        parts.append((name, plan_shifts(frame, time_limit_s=limit, progress=sub, **own)))
     return _stack_queues(parts, t0)
 
 

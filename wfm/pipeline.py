@@ -139,10 +139,17 @@ class PlanResult:
             lines.append(f"  {short:.0f} intervals with calls have fewer agents available than needed")
         if self.queue_kpis is not None:
             for row in self.queue_kpis.itertuples(index=False):
-                sim = "" if not np.isfinite(row.sim_service_level) else f", {row.sim_service_level:.1%} (simulated)"
+                simulated = np.isfinite(row.sim_service_level)
+                sim = f", {row.sim_service_level:.1%} (simulated)" if simulated else ""
+                how = "simulated" if simulated else "Erlang"
+                asa = row.sim_asa_s if simulated else row.asa_s
+                ab = row.sim_abandon_rate if simulated else row.abandon_rate
                 lines.append(f"  queue {row.queue}: {row.calls:,.0f} calls, service level "
                              f"{row.service_level:.1%} (Erlang on its share){sim}; target "
-                             f"{row.target:.0%}, cost {row.cost:,.0f} {cur}")
+                             f"{row.target:.0%}")
+                lines.append(f"    ASA {num(asa, '.1f')} s, abandoned {pct(ab)} ({how}); "
+                             f"cost {row.cost:,.0f} {cur}, {num(row.cost_per_call, '.2f')} "
+                             f"{cur} per call offered")
         return "\n".join(lines)
 
 
@@ -307,16 +314,29 @@ def adjusted_forecast(forecast: pd.DataFrame, scenario: Scenario, *,
                       pool: bool = True) -> pd.DataFrame:
     """The forecast with the scenario's volume factor and AHT change, queues pooled.
 
-    Calls (and their bounds) are multiplied by ``volume_factor``; ``aht_delta_s`` is
-    added to the AHT of every interval with calls, which must stay > 0.  With
-    ``pool=False`` the queues stay apart.
+    Calls (and their bounds) are multiplied by ``volume_factor``, and a queue's by its
+    ``queue_volume_factor`` (before the queues are pooled); ``aht_delta_s`` is added to
+    the AHT of every interval with calls, which must stay > 0.  With ``pool=False`` the
+    queues stay apart.
+
+    Raises
+    ------
+    InputError
+        A ``queue_volume_factor`` for a queue the forecast does not have, or an AHT
+        change leaving an AHT ≤ 0.
     """
     fc = validate_forecast(forecast)
     ov = scenario.overrides
+    cols = [c for c in ("calls", "calls_low", "calls_high") if c in fc.columns]
     if ov.volume_factor != 1.0:
-        for col in ("calls", "calls_low", "calls_high"):
-            if col in fc.columns:
-                fc[col] = fc[col] * ov.volume_factor
+        fc[cols] = fc[cols] * ov.volume_factor
+    known = set(fc["queue"].astype(str))
+    for q, factor in ov.queue_volume_factor.items():
+        if q not in known:
+            raise InputError("queue_volume_factor: queue", q,
+                             "a queue of the forecast: " + ", ".join(sorted(known)))
+        mine = fc["queue"].astype(str) == q
+        fc.loc[mine, cols] = fc.loc[mine, cols] * factor
     if ov.aht_delta_s:
         busy = fc["calls"] > 0
         fc.loc[busy, "aht_s"] = fc.loc[busy, "aht_s"] + ov.aht_delta_s
@@ -427,7 +447,9 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
         Shifts the agents worked before the horizon (``agent_id``, ``start``, ``end``;
         e.g. :func:`wfm.io.load_shifts` of last week's roster): the first week's rest
         and runs of working days continue from them.  Weeks are chained: each week's
-        roster starts from the one before it.
+        roster starts from the one before it, and the horizon's accounts (hours
+        averaged over weeks; with ``horizon.mode: joint`` also the evenings and weekend
+        days worked so far) go from week to week (:mod:`solver.roster.horizon`).
 
     Returns
     -------
@@ -543,6 +565,7 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
     cb_r, _ = step("roster") if want_roster else (None, None)
     t_roster = 0.0
     worked = previous
+    ledger = _horizon_ledger(scenario, out, weeks) if want_roster else None
     for k, ws in enumerate(weeks):
         req = out.requirements[(out.requirements["interval_start"] >= ws)
                                & (out.requirements["interval_start"] < ws + pd.Timedelta(weeks=1))]
@@ -556,19 +579,22 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
                        & (pooled["interval_start"] < ws + pd.Timedelta(weeks=1)))
             groups = {"skill_groups": scenario.skill_groups,
                       "pooled_requirements": pooled[in_week].reset_index(drop=True)}
+            if want_roster:  # the plan within the hours the named agents can give
+                groups["skill_supply"] = _skill_supply(out.agents, scenario, req)
         plan = solver.plan_shifts(
             req.reset_index(drop=True), scenario.templates, mode=scenario.solver.mode,
             target=scenario.target, break_policy=scenario.break_policy, week_start=ws,
-            service_level_target=scenario.solver.service_level_target,
+            service_level_target=_sl_targets(scenario, req) if multi
+            else scenario.solver.service_level_target,
             budget=scenario.solver.budget, shortfall_penalty=scenario.solver.shortfall_penalty,
             time_limit_s=scenario.solver.plan_time_limit_s,
             num_workers=scenario.solver.num_workers, progress=sub, shrinkage=scenario.shrinkage,
             **groups,
         )
         week = {"week_start": ws, "shift_plan": plan, "roster": None}
+        req = req.reset_index(drop=True)
         if multi and plan.success and scenario.solver.check_rounds:
-            plan, week["checks"] = _check_by_simulation(
-                plan, req.reset_index(drop=True), groups, scenario, ws, sub)
+            plan, week["checks"], req = _check_by_simulation(plan, req, groups, scenario, ws, sub)
             week["shift_plan"] = plan
         _report_figures(sub, plan)
         if not plan.success:
@@ -581,9 +607,16 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
             left_out.append("roster not built")
         if want_roster:
             t1 = time.perf_counter()
-            cover = {"requirements": _plan_split(plan)} if multi else {}
+            cover = {}
+            if multi:  # the requirement the plan was made for, and the pooled sets'
+                week["requirements"] = req
+                cover = {"requirements": req,
+                         "pooled_requirements": groups["pooled_requirements"]}
+            agents_k, contracts_k, carry = ledger.week_inputs(k)
+            if carry is not None:
+                cover["horizon_carry"] = carry
             roster = _build_roster()(
-                plan, out.agents, scenario.contracts, scenario.templates,
+                plan, agents_k, contracts_k, scenario.templates,
                 activities=scenario.activities, week_start=ws,
                 time_limit_s=scenario.solver.roster_time_limit_s,
                 num_workers=scenario.solver.num_workers, progress=_sub_progress(cb_r, k, len(weeks)),
@@ -598,6 +631,7 @@ def run_plan(scenario: Scenario, *, history: pd.DataFrame | None = None,
                 out.timings["shifts"] = time.perf_counter() - t_s - t_roster
                 raise _with_partial(SolveError(
                     f"roster, week of {ws:%Y-%m-%d}: {roster.status}: {roster.message}"), out)
+            roster = ledger.record(k, roster)
             worked = roster.shifts
         out.weeks.append(week)
     out.shift_plan = combine_results([w["shift_plan"] for w in out.weeks])
@@ -658,12 +692,39 @@ def _queue_requirements(out: PlanResult, scenario: Scenario) -> None:
         model=scenario.staffing.model, patience_s=scenario.staffing.patience_s)
 
 
+def _skill_supply(agents, scenario: Scenario, req: pd.DataFrame) -> dict:
+    """Paid hours a week the named agents trained on each set of the plan's queues can
+    work at most (their contracts' maximum hours), for the shift plan's group rules."""
+    queues = set(req["queue"].astype(str))
+    supply: dict = {}
+    for a in agents:
+        key = frozenset(str(q) for q in a.skills) & queues
+        if key:
+            supply[key] = supply.get(key, 0.0) + float(
+                scenario.contracts[a.contract].max_hours_week)
+    return supply
+
+
+def _sl_targets(scenario: Scenario, req: pd.DataFrame) -> dict[str, float]:
+    """Weekly service level per queue for a multi-skill plan in mode "service_level": a
+    queue's own target (``queue_settings``), else the solver's
+    ``service_level_target``, else the scenario's."""
+    default = scenario.solver.service_level_target or scenario.target.service_level
+    out = {}
+    for q in pd.unique(req["queue"].astype(str)):
+        own = scenario.queue_settings.get(q)
+        out[q] = own.service_level if own is not None and own.service_level is not None \
+            else default
+    return out
+
+
 def _check_by_simulation(plan, req, groups, scenario: Scenario, ws, progress):
     """Simulate the week's plan; where a queue misses its target, raise and plan again.
 
-    Returns the last plan that solved and one row per round and queue (``round``,
+    Returns the last plan that solved, one row per round and queue (``round``,
     ``queue``, ``sim_service_level``, ``target``, ``intervals_raised``,
-    ``replan_status`` of the plan made after the raise).
+    ``replan_status`` of the plan made after the raise) and the requirement that plan
+    was made for.
     """
     import solver
     from wfm.evaluate import evaluate
@@ -674,6 +735,7 @@ def _check_by_simulation(plan, req, groups, scenario: Scenario, ws, progress):
     fc = req[["queue", "interval_start", "calls", "aht_s"]]
     prio = {q: p for q, p in scenario.queue_priority().items() if q in goals}
     rows = []
+    planned = req
     for k in range(scenario.solver.check_rounds):
         ev = evaluate(plan, fc, scenario.target, patience_s=scenario.staffing.patience_s,
                       replications=sim.replications, rng=sim.seed, shrinkage=scenario.shrinkage,
@@ -688,7 +750,7 @@ def _check_by_simulation(plan, req, groups, scenario: Scenario, ws, progress):
         again = solver.plan_shifts(
             req, scenario.templates, mode=scenario.solver.mode, target=scenario.target,
             break_policy=scenario.break_policy, week_start=ws,
-            service_level_target=scenario.solver.service_level_target,
+            service_level_target=_sl_targets(scenario, req),
             shortfall_penalty=scenario.solver.shortfall_penalty,
             time_limit_s=scenario.solver.plan_time_limit_s,
             num_workers=scenario.solver.num_workers, progress=progress,
@@ -697,24 +759,8 @@ def _check_by_simulation(plan, req, groups, scenario: Scenario, ws, progress):
             row["replan_status"] = again.status
         if not again.success:
             break  # the last plan that solved stands; its rows say the re-plan failed
-        plan = again
-    return plan, pd.DataFrame(rows)
-
-
-def _plan_split(plan) -> pd.DataFrame:
-    """Per-queue requirement for the roster: the plan's own split of its agents.
-
-    A multi-skill plan covers each queue with the share of the shared agents the
-    split gives it; the roster is asked for that share, to the nearest whole agent,
-    which the plan's shifts can meet when the agents' skills are the groups'.  (The
-    roster knows queues, not skill groups: it may cover a queue's share with agents
-    trained on fewer queues than the plan's, and the simulation of the roster then
-    shows less pooling than the plan's; on the demo, premium 0.62 against 0.81.
-    Rounding down instead asked for less still: 0.56.)
-    """
-    cov = plan.coverage
-    return pd.DataFrame({"queue": cov["queue"], "interval_start": cov["interval_start"],
-                         "staff_needed": np.round(cov["on_phone"].to_numpy(float))})
+        plan, planned = again, req
+    return plan, pd.DataFrame(rows), planned
 
 
 def _routing(scenario: Scenario, out: PlanResult) -> dict:
@@ -734,6 +780,19 @@ def _with_partial(error: Exception, out: PlanResult) -> Exception:
     """``error`` carrying the result of the stages done before it (``error.partial``)."""
     error.partial = out
     return error
+
+
+def _horizon_ledger(scenario: Scenario, out: PlanResult, weeks: Sequence[pd.Timestamp]):
+    """The accounts the weeks' rosters share (:class:`solver.roster.horizon.HorizonLedger`),
+    the joint pacing weighed by each week's requirement [agent-intervals]."""
+    from solver.roster.horizon import HorizonLedger
+
+    req = out.requirements
+    weights = [float(req.loc[(req["interval_start"] >= ws)
+                             & (req["interval_start"] < ws + pd.Timedelta(weeks=1)),
+                             "staff_needed"].sum()) for ws in weeks]
+    return HorizonLedger(out.agents, scenario.contracts, len(weeks), mode=scenario.horizon.mode,
+                         week_weights=weights, templates=scenario.templates)
 
 
 def _build_roster():
@@ -913,10 +972,15 @@ def repair_plan(plan: PlanResult, changes: Sequence, *, time_limit_s: float = 15
         raise InputError("plan", f"{plan.scenario.horizon.weeks} weeks", "a one-week plan")
     s = plan.scenario
     multi = bool(s.skill_groups) and plan.forecast["queue"].nunique() > 1
-    # the requirement the roster covered: per queue, the plan's split when groups share them
-    req = _plan_split(plan.shift_plan) if multi else plan.requirements
+    # the requirement the roster covered: per queue, and of the queue sets groups share
+    req = plan.requirements
+    pooled = {}
+    if multi:
+        planned = plan.weeks[0].get("requirements") if plan.weeks else None
+        req = planned if planned is not None else req
+        pooled = {"pooled_requirements": plan.pooled_requirements}
     res = repair_roster(plan.roster, changes, plan.agents, s.contracts, s.templates,
-                        req, week_start=s.horizon.week_start,
+                        req, week_start=s.horizon.week_start, **pooled,
                         change_cost=change_cost, target=s.target, time_limit_s=time_limit_s,
                         num_workers=s.solver.num_workers)
     if not res.success:

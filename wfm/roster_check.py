@@ -8,7 +8,10 @@ been checked twice, by two different readings of the contract.
 Shifts worked before the week (the previous published roster) may be given: rest,
 consecutive working days and overlaps are then checked across the boundary, the way an
 agent lives them.  Weekly rules (hours, days, two days off in a row, weekend days) are
-counted per roster week of seven days from ``week_start``.
+counted per roster week of seven days from ``week_start``; hours averaged over weeks
+(``Contract.hours_over_weeks``) per block of weeks from ``week_start``, pro rata for a
+block the roster cuts short.  :func:`rotation_counts` says how evenly evening shifts
+and weekend days are shared out.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import pandas as pd
 from wfm.errors import DataError, InputError
 from wfm.types import Agent, Contract
 
-__all__ = ["BREACH_COLUMNS", "roster_breaches"]
+__all__ = ["BREACH_COLUMNS", "roster_breaches", "rotation_counts", "rotation_spread"]
 
 #: One row per broken rule.
 BREACH_COLUMNS = ("agent_id", "rule", "day", "detail")
@@ -62,7 +65,8 @@ def roster_breaches(
     DataFrame
         Columns :data:`BREACH_COLUMNS`; empty when every rule holds.  ``rule`` is one
         of "overlap", "min rest", "max consecutive days", "weekly hours",
-        "days per week", "two consecutive days off", "weekend limit", "time off",
+        "days per week", "two consecutive days off", "weekend limit",
+        "hours over weeks", "time off",
         "availability", "unknown agent".
     """
     start_day = pd.Timestamp(week_start).normalize()
@@ -94,6 +98,7 @@ def roster_breaches(
             lo = start_day + pd.Timedelta(days=7 * w)
             week = mine[(mine["start"] >= lo) & (mine["start"] < lo + pd.Timedelta(days=7))]
             out += _weekly_breaches(agent, contract, week, lo)
+        out += _averaged_breaches(agent, contract, mine, start_day, weeks)
     return pd.DataFrame(out, columns=list(BREACH_COLUMNS))
 
 
@@ -202,3 +207,77 @@ def _weekly_breaches(agent: Agent, c: Contract, week: pd.DataFrame, lo: pd.Times
                         f"{len(weekend)} weekend days in the {label}, contract {c.name!r} "
                         f"allows {c.max_weekend_days}"))
     return out
+
+
+def _averaged_breaches(agent: Agent, c: Contract, mine: pd.DataFrame, first: pd.Timestamp,
+                       weeks: int):
+    """Paid hours of each block of ``hours_over_weeks.weeks`` weeks from ``first``."""
+    rule = c.hours_over_weeks
+    if rule is None:
+        return []
+    out = []
+    for b0 in range(0, weeks, rule.weeks):
+        n = min(rule.weeks, weeks - b0)
+        lo = first + pd.Timedelta(days=7 * b0)
+        hi = lo + pd.Timedelta(days=7 * n)
+        hours = float(mine.loc[(mine["start"] >= lo) & (mine["start"] < hi), "paid_h"].sum())
+        allowed = rule.max_hours * n / rule.weeks
+        if hours > allowed + 1e-6:
+            out.append((agent.id, "hours over weeks", lo.date(),
+                        f"{hours:g} paid h in the {n} weeks from {lo:%d %b %Y}, contract "
+                        f"{c.name!r} allows {allowed:g} ({rule.max_hours:g} h over "
+                        f"{rule.weeks} weeks)"))
+    return out
+
+
+def rotation_counts(shifts: pd.DataFrame, agents: Sequence[Agent],
+                    contracts: Mapping[str, Contract]) -> pd.DataFrame:
+    """Evening shifts and weekend days each agent works in a roster.
+
+    An evening shift runs past 20:00 of the day it starts; a weekend day is a day on
+    which a shift starts that is one of the contract's ``weekend_days``.
+
+    Returns
+    -------
+    DataFrame
+        One row per agent: ``agent_id``, ``contract``, ``shifts``, ``evenings``,
+        ``weekend_days``.
+    """
+    f = _validated(shifts, "shifts")
+    rows = []
+    for a in agents:
+        mine = f[f["agent_id"] == str(a.id)]
+        wk = contracts[a.contract].weekend_days
+        late = sum(e > s.normalize() + pd.Timedelta(hours=20)
+                   for s, e in zip(mine["start"], mine["end"], strict=True))
+        days = {s.normalize() for s in mine["start"] if s.weekday() in wk}
+        rows.append((a.id, a.contract, len(mine), int(late), len(days)))
+    return pd.DataFrame(rows, columns=["agent_id", "contract", "shifts", "evenings",
+                                       "weekend_days"])
+
+
+def rotation_spread(counts: pd.DataFrame) -> pd.DataFrame:
+    """How far apart the agents of each contract are in evenings and weekend days.
+
+    Parameters
+    ----------
+    counts : DataFrame
+        From :func:`rotation_counts`.
+
+    Returns
+    -------
+    DataFrame
+        One row per contract and measure (``evenings``, ``weekend_days``): ``mean``,
+        ``std``, ``min``, ``max``, ``range`` (max - min) and ``max_from_mean`` (the
+        largest distance of one agent from the contract's mean), among the agents of
+        the contract who work any shift.
+    """
+    rows = []
+    working = counts[counts["shifts"] > 0]
+    for contract, g in working.groupby("contract", sort=True):
+        for col in ("evenings", "weekend_days"):
+            x = g[col].astype(float)
+            rows.append((contract, col, x.mean(), x.std(ddof=0), x.min(), x.max(),
+                         x.max() - x.min(), float((x - x.mean()).abs().max())))
+    return pd.DataFrame(rows, columns=["contract", "measure", "mean", "std", "min", "max",
+                                       "range", "max_from_mean"])

@@ -9,7 +9,9 @@ read once by :func:`load_scenario`, checked field by field, and turned into a fr
 
 What-ifs are :func:`apply_overrides` on a base scenario (volume ×, AHT + seconds,
 service target, shrinkage, break minutes per hour, occupancy cap, hourly cost,
-headcount); :func:`compare` lays several plan results side by side.
+headcount, and per queue: one queue's volume or service-level target);
+:func:`compare` lays several plan results side by side and :func:`compare_queues` does
+the same queue by queue.
 """
 
 from __future__ import annotations
@@ -56,11 +58,14 @@ __all__ = [
     "ScenarioError",
     "OVERRIDE_KEYS",
     "load_scenario",
+    "load_skill_groups",
     "scenario_from_dict",
     "scenario_from_text",
     "apply_overrides",
     "compare",
+    "compare_queues",
     "COMPARE_COLUMNS",
+    "QUEUE_COMPARE_COLUMNS",
 ]
 
 
@@ -142,11 +147,18 @@ class Horizon:
     week_start : Timestamp
         Midnight at which the first planning week starts.
     weeks : int
-        Number of weeks planned, each solved on its own.
+        Number of weeks planned, rostered one after the other, each seeing the week
+        before it (rest and runs of working days across the boundary).
+    mode : {"chained", "joint"}
+        How the weeks' rosters share the horizon (:mod:`solver.roster.horizon`):
+        ``"chained"`` spends hours averaged over weeks greedily, week by week;
+        ``"joint"`` paces them by each week's requirement and rotates evenings and
+        weekends across the weeks.
     """
 
     week_start: pd.Timestamp
     weeks: int = 1
+    mode: str = "chained"
 
     @property
     def end(self) -> pd.Timestamp:
@@ -291,9 +303,13 @@ class SimulationSettings:
 class Overrides:
     """What-if changes applied to a base scenario (``None``: unchanged).
 
-    ``volume_factor`` and ``aht_delta_s`` act on the forecast inside the pipeline; the
-    other fields have already been written into the scenario's own parts and are kept
-    here as a record of what was changed.
+    ``volume_factor``, ``aht_delta_s`` and ``queue_volume_factor`` act on the forecast
+    inside the pipeline; the other fields have already been written into the scenario's
+    own parts and are kept here as a record of what was changed.
+
+    ``queue_volume_factor`` maps a queue to the factor of its calls (on top of
+    ``volume_factor``); ``queue_service_level`` maps a queue to its new service-level
+    target (written into :attr:`Scenario.queue_settings`).
     """
 
     volume_factor: float = 1.0
@@ -305,13 +321,16 @@ class Overrides:
     max_occupancy: float | None = None
     cost_per_hour: float | None = None
     headcount: int | None = None
+    queue_volume_factor: Mapping[str, float] = field(default_factory=dict)
+    queue_service_level: Mapping[str, float] = field(default_factory=dict)
 
     def changed(self) -> dict[str, Any]:
         """The fields that differ from "no change"."""
         out = {}
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if value != f.default:
+            default = f.default_factory() if f.default is dataclasses.MISSING else f.default
+            if value != default:
                 out[f.name] = value
         return out
 
@@ -383,7 +402,7 @@ class Scenario:
 
         ``scenario_from_dict(s.to_dict())`` rebuilds an equal scenario; fields changed
         by overrides appear with their new values, and ``overrides`` keeps only the
-        forecast changes (``volume_factor``, ``aht_delta_s``).
+        forecast changes (``volume_factor``, ``aht_delta_s``, ``queue_volume_factor``).
         """
         return _to_dict(self)
 
@@ -613,6 +632,27 @@ def _agent_cell(value) -> str:
     return str(value)
 
 
+def _hours_over_weeks(v, key, ctx):
+    """``{weeks: 4, max_hours: 160}``: paid hours averaged over a block of weeks."""
+    from wfm.types import HoursOverWeeks
+
+    if not isinstance(v, Mapping):
+        ctx.fail(key, v, "a mapping with weeks and max_hours, e.g. {weeks: 4, max_hours: 160}")
+    for k in ("weeks", "max_hours"):
+        if k not in v:
+            ctx.fail(f"{key}.{k}", None, "a value (this key is required)")
+    for k in v:
+        if k not in ("weeks", "max_hours"):
+            ctx.fail(f"{key}.{k}", v[k], "one of the keys weeks, max_hours")
+    weeks = _int(v["weeks"], f"{key}.weeks", ctx)
+    if not _is_num(v["max_hours"]):
+        ctx.fail(f"{key}.max_hours", v["max_hours"], "hours > 0")
+    try:
+        return HoursOverWeeks(weeks, float(v["max_hours"]))
+    except InputError as exc:
+        ctx.fail(f"{key}.{str(exc.parameter).split('.')[-1]}", exc.value, exc.expected)
+
+
 def _mix(v, key, ctx):
     if not isinstance(v, Mapping) or not v:
         ctx.fail(key, v, "a mapping contract name -> share")
@@ -624,6 +664,17 @@ def _mix(v, key, ctx):
     if abs(sum(out.values()) - 1.0) > 1e-6:
         ctx.fail(key, v, f"shares that sum to 1 (they sum to {sum(out.values()):g})")
     return out
+
+
+def _per_queue(conv: Conv) -> Conv:
+    """A mapping queue name -> value, each value checked by ``conv``."""
+
+    def per_queue(v, key, ctx):
+        if not isinstance(v, Mapping) or not v:
+            ctx.fail(key, v, "a mapping queue name -> value, e.g. {premium: 1.2}")
+        return {str(q): conv(x, f"{key}.{q}", ctx) for q, x in v.items()}
+
+    return per_queue
 
 
 def _shrinkage(v, key, ctx):
@@ -664,6 +715,7 @@ DATA_SPEC: dict[str, tuple[str, Conv]] = {
 HORIZON_SPEC = {
     "week_start": ("week_start", _timestamp),
     "weeks": ("weeks", _pos_int),
+    "mode": ("mode", _choice("chained", "joint")),
 }
 FORECAST_SPEC = {
     "model": ("model", _str),
@@ -722,6 +774,7 @@ CONTRACT_SPEC = {
     "cost_per_hour": ("cost_per_hour", _opt(_nonneg)),
     "overtime_after_h": ("overtime_after_h", _opt(_nonneg)),
     "overtime_premium": ("overtime_premium", _nonneg),
+    "hours_over_weeks": ("hours_over_weeks", _opt(_hours_over_weeks)),
 }
 AGENTS_SPEC = {
     "file": ("file", _opt(_path)),
@@ -771,6 +824,8 @@ OVERRIDES_SPEC = {
     "max_occupancy": ("max_occupancy", _fraction_upper),
     "cost_per_hour": ("cost_per_hour", _nonneg),
     "headcount": ("headcount", _pos_int),
+    "queue_volume_factor": ("queue_volume_factor", _per_queue(_positive)),
+    "queue_service_level": ("queue_service_level", _per_queue(_fraction_open)),
 }
 SKILL_GROUP_SPEC = {
     "name": ("name", _str),
@@ -852,9 +907,10 @@ def _construct(cls, kwargs: dict[str, Any], key: str, spec, ctx):
         return cls(**kwargs)
     except InputError as exc:
         param = str(exc.parameter)
-        file_key = next((k for k, (name, _) in spec.items() if name == param), None)
+        head, dot, rest = param.partition(".")  # "hours_over_weeks.max_hours"
+        file_key = next((k for k, (name, _) in spec.items() if name == head), None)
         if file_key is not None:
-            ctx.fail(f"{key}.{file_key}", exc.value, exc.expected)
+            ctx.fail(f"{key}.{file_key}{dot}{rest}", exc.value, exc.expected)
         ctx.fail(key, exc.value, f"{exc.expected} ({param})")
 
 
@@ -890,6 +946,47 @@ def load_scenario(path: str | Path) -> Scenario:
     fmt = "toml" if path.suffix.lower() == ".toml" else "yaml"
     return scenario_from_text(text, fmt=fmt, file=path.name, base_dir=path.resolve().parent,
                               source=str(path))
+
+
+def load_skill_groups(path: str | Path) -> tuple[tuple[SkillGroup, ...], dict[str, QueueSettings]]:
+    """Read skill groups (and the queues' settings) from a YAML or TOML file.
+
+    The file is a scenario (its ``skill_groups``, ``queue_settings`` and ``queues``
+    are read, the rest ignored) or holds only those sections; a bare list is the list
+    of groups.  Fields as in a scenario (``docs/scenario.md``).
+
+    Returns
+    -------
+    (tuple of SkillGroup, dict queue -> QueueSettings)
+
+    Raises
+    ------
+    ScenarioError
+        A missing file, no group, or a bad field (named with its key path and value).
+    """
+    path = Path(path)
+    ctx = _Ctx(path.name, path.resolve().parent)
+    if not path.is_file():
+        ctx.fail("(file)", str(path), "an existing skill-group file")
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix.lower() == ".toml":
+            raw = tomllib.loads(text)
+        else:
+            import yaml
+
+            raw = yaml.safe_load(text)
+    except Exception as exc:  # noqa: BLE001 - the parser's own message is the useful part
+        ctx.fail("(file)", str(exc).replace("\n", " "), "valid YAML or TOML")
+    if isinstance(raw, list):
+        raw = {"skill_groups": raw}
+    if not isinstance(raw, Mapping) or not raw.get("skill_groups"):
+        ctx.fail("skill_groups", None, "a list of skill groups (name, queues, max_share)")
+    queues = raw.get("queues")
+    if queues is None:  # the queues the groups name
+        queues = sorted({str(q) for g in raw["skill_groups"] if isinstance(g, Mapping)
+                         for q in (g.get("queues") or [])})
+    return _skills(raw, [str(q) for q in queues], ctx)
 
 
 def scenario_from_text(
@@ -1105,6 +1202,8 @@ def _dump(obj, spec) -> dict[str, Any]:
             value = dict(value)
         elif isinstance(value, pd.Timestamp):
             value = value.strftime("%Y-%m-%d")
+        elif dataclasses.is_dataclass(value):
+            value = dataclasses.asdict(value)
         out[file_key] = value
     return out
 
@@ -1118,6 +1217,8 @@ def _to_dict(s: Scenario) -> dict[str, Any]:
         d["breaks"] = [_dump(b, BREAK_SPEC) for b in t.breaks]
         templates.append(d)
     ov = {"volume_factor": s.overrides.volume_factor, "aht_delta_s": s.overrides.aht_delta_s}
+    if s.overrides.queue_volume_factor:
+        ov["queue_volume_factor"] = dict(s.overrides.queue_volume_factor)
     return {
         "name": s.name,
         "description": s.description,
@@ -1185,6 +1286,14 @@ def apply_overrides(scenario: Scenario, **overrides: Any) -> Scenario:
     headcount : int
         Agents available to the roster (first ``headcount`` of the file, or that many
         generated).
+    queue_volume_factor : mapping queue -> float
+        Multiplies one queue's forecast calls (on top of ``volume_factor``); composes by
+        multiplication.  The queue must be one of the scenario's ``queues`` (when it
+        names them; otherwise the pipeline checks it against the forecast).
+    queue_service_level : mapping queue -> float
+        A queue's own service-level target, fraction in (0, 1), written into
+        ``queue_settings``.  Needs a scenario with skill groups (queues planned apart):
+        a pooled plan has one target for all its queues.
 
     Returns
     -------
@@ -1194,7 +1303,8 @@ def apply_overrides(scenario: Scenario, **overrides: Any) -> Scenario:
     Raises
     ------
     InputError
-        Unknown override name or a value out of its domain.
+        Unknown override name or a value out of its domain; a queue the scenario does
+        not have.
     """
     unknown = set(overrides) - set(OVERRIDE_KEYS)
     if unknown:
@@ -1208,11 +1318,14 @@ def apply_overrides(scenario: Scenario, **overrides: Any) -> Scenario:
         try:
             clean[k] = OVERRIDES_SPEC[k][1](v, k, ctx)
         except ScenarioError as exc:
-            raise InputError(k, v, exc.expected) from None
+            # a per-queue value names its queue (queue_volume_factor.premium)
+            raise InputError(exc.key if exc.key.startswith(k) else k,
+                             exc.value if exc.key != k else v, exc.expected) from None
 
     s = scenario
     rec = s.overrides
     changes: dict[str, Any] = {}
+    rec = _queue_changes(s, rec, clean, changes)
     if "volume_factor" in clean:
         rec = dataclasses.replace(rec, volume_factor=rec.volume_factor * clean["volume_factor"])
     if "aht_delta_s" in clean:
@@ -1243,6 +1356,37 @@ def apply_overrides(scenario: Scenario, **overrides: Any) -> Scenario:
     rec = dataclasses.replace(rec, **{k: v for k, v in clean.items()
                                       if k not in ("volume_factor", "aht_delta_s")})
     return dataclasses.replace(s, overrides=rec, **changes)
+
+
+def _queue_changes(s: Scenario, rec: Overrides, clean: dict, changes: dict) -> Overrides:
+    """Apply the per-queue changes of ``clean`` (checked, then taken out of it): a queue's
+    volume goes into the record ``rec`` (returned), its target into ``changes``."""
+    if "queue_service_level" in clean and not s.skill_groups:
+        raise InputError("queue_service_level", clean["queue_service_level"],
+                         "a scenario with skill groups (this one pools its queues under "
+                         "one target: change 'service_level' instead)")
+    for k in ("queue_volume_factor", "queue_service_level"):
+        for q in clean.get(k, {}):
+            _check_queue(s, k, q)
+    if "queue_volume_factor" in clean:
+        factors = dict(rec.queue_volume_factor)
+        for q, f in clean.pop("queue_volume_factor").items():
+            factors[q] = factors.get(q, 1.0) * f
+        rec = dataclasses.replace(rec, queue_volume_factor=factors)
+    if "queue_service_level" in clean:
+        levels = clean.pop("queue_service_level")
+        settings = dict(s.queue_settings)
+        for q, sl in levels.items():
+            settings[q] = dataclasses.replace(settings.get(q, QueueSettings()), service_level=sl)
+        changes["queue_settings"] = settings
+        rec = dataclasses.replace(rec, queue_service_level={**rec.queue_service_level, **levels})
+    return rec
+
+
+def _check_queue(s: Scenario, key: str, queue: str) -> None:
+    """A per-queue change names a queue of the scenario (when the scenario names them)."""
+    if s.queues and queue not in s.queues:
+        raise InputError(f"{key}: queue", queue, "a queue of the scenario: " + ", ".join(s.queues))
 
 
 # --------------------------------------------------------------------------------------
@@ -1373,3 +1517,51 @@ def compare(results: Mapping[str, Any], baseline: str | None = None) -> pd.DataF
         table[f"{c}_delta"] = table[c] - base[c]
     return table
 
+
+#: Measures of :func:`compare_queues` (each also gets ``<name>_delta``).
+QUEUE_COMPARE_COLUMNS = ("calls", "target", "service_level", "sim_service_level", "asa_s",
+                         "sim_asa_s", "abandon_rate", "sim_abandon_rate", "cost",
+                         "cost_per_call")
+
+
+def compare_queues(results: Mapping[str, Any], baseline: str | None = None) -> pd.DataFrame:
+    """Each queue's service and cost in several plans, with deltas against a baseline.
+
+    Parameters
+    ----------
+    results : mapping name -> PlanResult
+        Plans with per-queue figures (:attr:`wfm.pipeline.PlanResult.queue_kpis`); a
+        plan without them (one queue, or queues pooled) has no rows.
+    baseline : str, optional
+        Name of the baseline plan (default: the first).
+
+    Returns
+    -------
+    DataFrame
+        One row per plan and queue: ``scenario``, ``queue``, :data:`QUEUE_COMPARE_COLUMNS`
+        and ``<column>_delta`` = value − the same queue's value in the baseline (NaN for
+        a queue the baseline lacks).  Empty when no plan has per-queue figures.
+    """
+    if not results:
+        raise InputError("results", results, "at least one plan result")
+    names = list(results)
+    baseline = names[0] if baseline is None else baseline
+    if baseline not in results:
+        raise InputError("baseline", baseline, "one of " + ", ".join(names))
+    parts = []
+    for name in names:
+        q = getattr(results[name], "queue_kpis", None)
+        if q is None or not len(q):
+            continue
+        part = q.reindex(columns=["queue", *QUEUE_COMPARE_COLUMNS]).copy()
+        part.insert(0, "scenario", name)
+        parts.append(part)
+    columns = ["scenario", "queue", *QUEUE_COMPARE_COLUMNS,
+               *(f"{c}_delta" for c in QUEUE_COMPARE_COLUMNS)]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    table = pd.concat(parts, ignore_index=True)
+    base = table[table["scenario"] == baseline].set_index("queue")
+    for c in QUEUE_COMPARE_COLUMNS:
+        table[f"{c}_delta"] = table[c].astype(float) - table["queue"].map(base[c]).astype(float)
+    return table[columns]

@@ -24,6 +24,7 @@ __all__ = [
     "BreakPolicy",
     "ShiftTemplate",
     "Contract",
+    "HoursOverWeeks",
     "TimeWindow",
     "Agent",
     "Activity",
@@ -343,6 +344,39 @@ class ShiftTemplate:
 
 
 @dataclass(frozen=True)
+class HoursOverWeeks:
+    """Paid hours averaged over several weeks: at most ``max_hours`` in each block of
+    ``weeks`` weeks.
+
+    Blocks are counted from the first week of the planning horizon (weeks 1-4, 5-8 ...
+    for ``weeks=4``); a block the horizon cuts short (a 2-week horizon, or weeks 5-6 of
+    a 6-week one) is held pro rata, ``max_hours * weeks_in_block / weeks``.
+
+    Parameters
+    ----------
+    weeks : int
+        Length of a block [weeks], 2 to 52.
+    max_hours : float
+        Most paid hours in a block [h].
+    """
+
+    weeks: int
+    max_hours: float
+
+    def __post_init__(self):
+        _check(isinstance(self.weeks, int) and not isinstance(self.weeks, bool)
+               and 2 <= self.weeks <= 52, "hours_over_weeks.weeks", self.weeks,
+               "a whole number of weeks in [2, 52]")
+        _check(isinstance(self.max_hours, int | float) and not isinstance(self.max_hours, bool)
+               and math.isfinite(self.max_hours) and self.max_hours > 0,
+               "hours_over_weeks.max_hours", self.max_hours, "hours > 0")
+
+    def cap_h(self, weeks_in_block: int) -> float:
+        """Most paid hours in a block of ``weeks_in_block`` weeks (pro rata when short) [h]."""
+        return self.max_hours * min(weeks_in_block, self.weeks) / self.weeks
+
+
+@dataclass(frozen=True)
 class Contract:
     """Labour rules of one employment contract.
 
@@ -372,6 +406,10 @@ class Contract:
         Paid hours per week beyond which ``overtime_premium`` applies.
     overtime_premium : float
         Extra fraction of the hourly cost for overtime hours.
+    hours_over_weeks : HoursOverWeeks or None
+        Paid hours averaged over several weeks (e.g. 160 h over 4 weeks), on top of
+        the weekly limits; held by :mod:`solver.roster.horizon` across the weeks of a
+        plan.
     """
 
     name: str
@@ -388,6 +426,7 @@ class Contract:
     cost_per_hour: float | None = None
     overtime_after_h: float | None = None
     overtime_premium: float = 0.5
+    hours_over_weeks: HoursOverWeeks | None = None
 
     def __post_init__(self):
         _check(bool(self.name), "name", self.name, "a non-empty name")
@@ -417,6 +456,14 @@ class Contract:
             "'full_time' or 'part_time'",
         )
         object.__setattr__(self, "weekend_days", tuple(sorted(set(self.weekend_days))))
+        h = self.hours_over_weeks
+        if h is not None:
+            _check(isinstance(h, HoursOverWeeks), "hours_over_weeks", h,
+                   "HoursOverWeeks(weeks, max_hours)")
+            _check(h.max_hours >= h.weeks * self.min_hours_week - 1e-9,
+                   "hours_over_weeks.max_hours", h.max_hours,
+                   f"at least weeks x min_hours_week ({h.weeks} x {self.min_hours_week:g} h = "
+                   f"{h.weeks * self.min_hours_week:g} h), or no week could reach its minimum")
 
 
 @dataclass(frozen=True)

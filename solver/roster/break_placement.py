@@ -43,7 +43,7 @@ def _place_breaks(
     modelled requirement to the intervals these shifts touch.
     """
     t0 = time.perf_counter()
-    bm = _BreakModel(p, p.req_units if intervals is None else np.where(intervals, p.req_units, 0))
+    bm = _BreakModel(p, intervals)
     for ai, days in enumerate(assign):
         for d, oi in days.items():
             bm.add_shift(ai, d, p.options[oi], meeting_times.get(ai), hint)
@@ -68,16 +68,16 @@ class _BreakModel:
     order with their gaps and clear of the agent's meeting; the unmet requirement
     priced, ties going to the positions of least total requirement."""
 
-    def __init__(self, p: _Problem, req_units: np.ndarray):
+    def __init__(self, p: _Problem, intervals: np.ndarray | None = None):
         self.p = p
         self.model = cp_model.CpModel()
-        self.crew = rules.Crew(p.week, p.queues, req_units, p.classes)
+        self.crew = p.crew(intervals)
         self.one = self.model.new_constant(1)
         self.sched = [defaultdict(int) for _ in p.classes]
         self.off_const = [defaultdict(int) for _ in p.classes]
         self.z: dict = {}  # (ai, day, r) -> list of (slot, var)
         self.tie: list = []
-        self.total_req = p.req_units.sum(axis=0)
+        self.total_req = p.total_units()
         self.fallback: dict = {}  # (ai, day) -> the earliest legal breaks
 
     def add_shift(self, ai: int, d: int, o: ShiftOption, mt, hint: dict | None) -> None:
@@ -198,7 +198,7 @@ def _place_breaks_by_day(
     req_s, serve = _hall_sets(p)
 
     on = _on_phone_units(p, assign, placed, meeting_times)
-    best = _hall_unmet(req_s, serve, on)
+    best = _hall_unmet(req_s, serve, on, bool(p.sets))
     rounds, solved = 0, set()
     while True:
         statuses = []
@@ -227,7 +227,7 @@ def _place_breaks_by_day(
             if r.status in ("OPTIMAL", "FEASIBLE"):
                 # kept only if no worse (a short solve may miss the hinted placement)
                 trial_on = const + _on_phone_units(p, sub, r.breaks, meeting_times)
-                new = _hall_unmet(req_s, serve, trial_on)
+                new = _hall_unmet(req_s, serve, trial_on, bool(p.sets))
                 if not rounds or new <= best:
                     placed, best, on = {**placed, **r.breaks}, new, trial_on
                 solved.add(d)
@@ -283,7 +283,8 @@ def _place_new_breaks(
     req_s, serve = _hall_sets(p)
 
     def unmet(brk):
-        return _hall_unmet(req_s, serve, const + _on_phone_units(p, new, brk, meeting_times))
+        return _hall_unmet(req_s, serve, const + _on_phone_units(p, new, brk, meeting_times),
+                           bool(p.sets))
 
     if r.status in ("OPTIMAL", "FEASIBLE") and unmet(r.breaks) <= unmet(start):
         breaks.update(r.breaks)

@@ -86,7 +86,8 @@ def build_roster(
     num_workers: int = 2, progress: Progress | None = None,
     requirements: pd.DataFrame | None = None, cover: str = "staff_needed",
     target: ServiceTarget | None = None, lead_ratio: int = 15,
-    previous: pd.DataFrame | None = None,
+    previous: pd.DataFrame | None = None, pooled_requirements: pd.DataFrame | None = None,
+    horizon_carry: Sequence | None = None,
 ) -> SolveResult:
     """Assign a week of shifts, breaks and meetings to named agents.
 
@@ -112,24 +113,26 @@ def build_roster(
     time_limit_s : float
         Wall-clock limit of the whole solve [s].
     num_workers : int
-        CP-SAT worker threads.
-    progress : callable (done, total, message), optional
+        CP-SAT worker threads.  ``progress``: optional callable (done, total, message).
     requirements : DataFrame, optional
-        Per-queue requirement to cover when a plan is given (by default the plan's
-        coverage frame, or the plan's own on-phone agents).
+        Per-queue requirement to cover when a plan is given (default: the plan's).
     cover : str
         Requirement column to cover with agents on the phones (breaks are planned, so
         ``staff_needed``, which adds shrinkage, is the default).
     target : ServiceTarget, optional
         For the service level of the coverage frame (default 80/20).
     lead_ratio : int
-        One team lead on shift per this many other agents on shift; 0 switches both
-        supervision rules off.
+        One team lead on shift per this many others; 0 switches both lead rules off.
     previous : DataFrame, optional
-        Shifts the agents worked before the week (``agent_id``, ``start``, ``end``):
-        the previous published roster, or last week's shifts from a file
-        (:func:`wfm.io.load_shifts`).  The minimum rest after each agent's last shift
-        and its run of working days carry into the week.
+        Shifts worked before the week (``agent_id``, ``start``, ``end``; a published
+        roster or :func:`wfm.io.load_shifts`): rest and the run of days carry on.
+    pooled_requirements : DataFrame, optional
+        Requirements of the queue sets skill groups share (``queue_set`` "a+b",
+        :func:`wfm.multiskill.pooled_requirements`), beside the per-queue ones:
+        coverage is then counted per queue and per set, as a skill-group plan's.
+    horizon_carry : sequence of (int, int), optional
+        Per agent, evenings and weekend days owed (> 0) or worked above its share (< 0)
+        so far on a horizon (:mod:`solver.roster.horizon`); they move its fair shares.
 
     Returns
     -------
@@ -141,10 +144,8 @@ def build_roster(
 
     Notes
     -----
-    Week boundaries: with ``previous``, the minimum rest and the consecutive working
-    days run on from the week before; weekly hours, days, two days off in a row and
-    the weekend limit are counted inside the week.  Coverage wraps (a Sunday-night
-    shift covers Monday morning).
+    Weekly hours, days, days off and the weekend limit count inside the week (rest and
+    the run of days across it, with ``previous``).  Coverage wraps round the week.
     """
     t_start = time.perf_counter()
     if time_limit_s <= 0:
@@ -153,9 +154,21 @@ def build_roster(
         raise InputError("num_workers", num_workers, "an integer >= 1")
     (progress or (lambda done, total, message="": None))(0.0, 1.0, "preparing")
     p = _prepare(plan_or_requirements, agents, contracts, templates, activities, weights,
-                 week_start, requirements, cover, target or ServiceTarget(), previous)
+                 week_start, requirements, cover, target or ServiceTarget(), previous,
+                 pooled=pooled_requirements)
     p.lead_ratio = int(lead_ratio)
+    p.fair_carry = _carry(horizon_carry, len(p.agents))
     return _roster(p, time_limit_s, num_workers, progress, t_start)
+
+
+def _carry(horizon_carry, n_agents: int) -> list[tuple[int, int]]:
+    """The checked ``horizon_carry`` of :func:`build_roster` ([] for none)."""
+    if horizon_carry is None:
+        return []
+    if len(horizon_carry) != n_agents:
+        raise InputError("horizon_carry", f"{len(horizon_carry)} pairs",
+                         f"one (evenings, weekend days) pair per agent ({n_agents})")
+    return [(int(e), int(w)) for e, w in horizon_carry]
 
 
 def _roster(p: _Problem, time_limit_s: float, num_workers: int, progress, t_start: float

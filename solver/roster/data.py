@@ -274,7 +274,9 @@ def requirement_matrix(
     -------
     queues : list of str
     req : ndarray, shape (n_queues, n_intervals)
-        Agents needed; 0 for intervals absent from the frame.
+        Agents needed; 0 for intervals absent from the frame.  A frame on a coarser
+        grid than the week's (30-min requirements, 15-min week) holds its value in
+        every interval of the week its row spans.
 
     Raises
     ------
@@ -319,12 +321,23 @@ def requirement_matrix(
     queues = sorted(queues_col.unique())
     qi = {q: i for i, q in enumerate(queues)}
     req = np.zeros((len(queues), week.n_intervals))
-    np.add.at(
-        req,
-        (queues_col.map(qi).to_numpy(dtype=int), (offset // week.step_min).astype(int)),
-        values,
-    )
+    rows = queues_col.map(qi).to_numpy(dtype=int)
+    first = (offset // week.step_min).astype(int)
+    for k in range(_spans(ts, queues_col, week.step_min)):
+        np.add.at(req, (rows, (first + k) % week.n_intervals), values)
     return queues, req
+
+
+def _spans(ts: pd.Series, queues: pd.Series, step_min: int) -> int:
+    """How many of the week's intervals one row of a frame spans: the frame's own
+    interval length (the shortest step between its rows, per queue) over the week's,
+    when a whole multiple; else 1."""
+    diffs = ts.groupby(queues.to_numpy()).diff().dropna()
+    diffs = diffs[diffs > pd.Timedelta(0)]
+    if not len(diffs):
+        return 1
+    own = int(diffs.min() / pd.Timedelta(minutes=1))
+    return own // step_min if own > step_min and own % step_min == 0 else 1
 
 
 def agent_rate(agent: Agent, contract: Contract, template: ShiftTemplate) -> float:

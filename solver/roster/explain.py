@@ -121,7 +121,7 @@ def _precheck(p: _Problem) -> list[str]:
 
 def _lead_gaps(p: _Problem) -> list[str]:
     """Open intervals that no team lead can cover with any of its candidate shifts."""
-    open_t = np.flatnonzero(p.req_units.sum(axis=0) > 0)
+    open_t = np.flatnonzero(p.total_units() > 0)
     covered = np.zeros(p.week.n_intervals, bool)
     for ai, a in enumerate(p.agents):
         if a.is_lead:

@@ -218,7 +218,7 @@ class _FreedModel:
         cols = sorted({int(t) for ai in agents for i in self.opts[ai] for t in state.shape(i)[0]})
         mask = np.zeros(p.week.n_intervals, bool)
         mask[cols] = True
-        self.crew = rules.Crew(p.week, p.queues, np.where(mask, p.req_units, 0), p.classes)
+        self.crew = p.crew(mask)
         self.one = self.m.new_constant(1)
         self.x: dict = {}  # (agent, option) -> var
         self.z: dict = {}  # (agent, option, rule) -> [(slot, var)]

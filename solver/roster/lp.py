@@ -61,6 +61,7 @@ def lp_bound(
     day_groups: Sequence[tuple[str, int, Sequence[tuple[int, ...]]]] | None = None,
     max_total_paid_h: float | None = None,
     max_counts: Sequence[tuple[Sequence[int], float]] | None = None,
+    min_counts: Sequence[tuple[Sequence[int], float]] | None = None,
     meetings: Sequence[tuple[int, Sequence[Sequence[tuple[int, int]]], float]] | None = None,
     time_limit_s: float | None = None,
 ) -> LPBound:
@@ -117,6 +118,7 @@ def lp_bound(
         min_template_count,
         max_total_paid_h,
         max_counts,
+        min_counts,
     )
     if day_groups:
         c, A_ub, b_ub, A_eq, b_eq = _with_day_groups(c, A_ub, b_ub, A_eq, b_eq, options, day_groups)
@@ -259,6 +261,7 @@ def _covering(
     min_template_count,
     max_total_paid_h=None,
     max_counts=None,
+    min_counts=None,
 ):
     """Matrices of the anonymous shift-covering model (see :func:`lp_bound`).
 
@@ -278,6 +281,8 @@ def _covering(
     ub = _Rows()
     _coverage_rows(ub, options, brk_index, open_t, req_units)
     _cut_rows(ub, options, min_total_paid_h, min_template_count, max_total_paid_h, max_counts)
+    for idx, count in min_counts or ():
+        ub.add([(i, -1.0) for i in idx], -float(count))
     A_ub = sp.csr_matrix((ub.vals, (ub.rows, ub.cols)), shape=(ub.n, n_var))
     # break counts: sum_p b[o, r, p] = n[o]
     eq = _Rows()

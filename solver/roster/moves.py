@@ -86,7 +86,8 @@ class RosterState:
     def short(self) -> np.ndarray:
         """Unmet requirement per interval [model units]."""
         if self._short is None:
-            self._short = _hall_short(self.scoring.req_s, self.scoring.serve, self.on)
+            self._short = _hall_short(self.scoring.req_s, self.scoring.serve, self.on,
+                                      self.scoring.by_set)
         return self._short
 
     def week(self, ai: int) -> dict:

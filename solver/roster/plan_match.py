@@ -354,7 +354,7 @@ class _DaysModel:
 def _lead_need(p: _Problem, plan: dict[int, int]) -> np.ndarray:
     """Team leads needed on shift per interval [agents] to staff ``plan``: one while the
     centre is open, and one per ``lead_ratio`` others."""
-    total = p.req_units.sum(axis=0)
+    total = p.total_units()
     on_shift = np.zeros(p.week.n_intervals)
     for i, n in plan.items():
         for t, u in p.options[i].cover:

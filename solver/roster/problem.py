@@ -62,6 +62,29 @@ class _Problem:
     classes: list = field(default_factory=list)
     class_of: list = field(default_factory=list)
     history: list = field(default_factory=list)  # per agent: AgentHistory before the week
+    # the queue sets of a multi-skill plan (tuples of queue indices, each queue alone
+    # first) and their own requirement in units (S, T); None: every set of queues, its
+    # requirement the sum of its queues' (Hall's condition)
+    sets: list | None = None
+    set_units: np.ndarray | None = None
+
+    def total_units(self) -> np.ndarray:
+        """Least on-phone units of all queues together per interval (T,): the largest
+        requirement of a queue set, or the queues' sum without sets."""
+        if self.sets:
+            return self.set_units.max(axis=0)
+        return self.req_units.sum(axis=0)
+
+    def crew(self, mask: np.ndarray | None = None, scale: int = 1) -> rules.Crew:
+        """The coverage terms' container for this problem, the requirement kept only in
+        the intervals of ``mask`` (all by default)."""
+        keep = (lambda a: a) if mask is None else (lambda a: np.where(mask, a, 0))
+        return rules.Crew(self.week, self.queues, keep(self.req_units), self.classes,
+                          scale=scale, sets=self.sets,
+                          set_req=None if self.sets is None else keep(self.set_units))
+    # per agent: (evening shifts, weekend days) owed (> 0) or worked above the share (< 0)
+    # on the horizon so far (solver.roster.horizon); moves the week's fair shares
+    fair_carry: list = field(default_factory=list)
 
     def history_of(self, ai: int) -> AgentHistory:
         return self.history[ai] if self.history else NO_HISTORY
@@ -191,6 +214,7 @@ def _prepare(
     cover,
     target,
     previous=None,
+    pooled=None,
 ) -> _Problem:
     """The problem of :func:`solver.roster.build_roster`'s inputs, checked."""
     check_inputs(agents, contracts, templates)
@@ -207,7 +231,7 @@ def _prepare(
     unit = model_unit(step, templates, activities)
     week = Week(ws, step, math.gcd(unit, step))
     queues, req, traffic, aht = _requirement_of(req_frame, coverage, shifts, breaks, week, cover)
-    req_units = np.ceil(req * week.units_per_interval - 1e-9).astype(int)
+    req_units = _units(req, week)
     extra = _plan_keys(shifts, ws, templates) if shifts is not None else []
     options = expand_templates(templates, week, extra)
     index = {(o.template.name, o.day, o.start_min): o.index for o in options}
@@ -233,8 +257,48 @@ def _prepare(
         plan_counts=dict(plan_counts),
         history=agent_histories(previous, ws, agents),
     )
+    if pooled is not None:
+        p.sets, p.set_units = _queue_sets(pooled, p.queues, req_units, week, cover)
     _set_allowed_and_classes(p)
     return p
+
+
+def _units(req: np.ndarray, week: Week) -> np.ndarray:
+    """Requirement [agents] in whole model units, rounded up (round-off guarded)."""
+    return np.ceil(req * week.units_per_interval - 1e-9).astype(int)
+
+
+def _queue_sets(pooled: pd.DataFrame, queues: list[str], req_units: np.ndarray, week: Week,
+                cover: str) -> tuple[list, np.ndarray]:
+    """The queue sets of a multi-skill plan and their requirement in units (S, T).
+
+    Each queue alone, with its own requirement, then every set of ``pooled`` (column
+    ``queue_set``, queues joined by "+", as :func:`wfm.multiskill.pooled_requirements`
+    writes them) with the requirement of its pooled traffic.
+    """
+    if not isinstance(pooled, pd.DataFrame) or "queue_set" not in pooled.columns:
+        raise DataError("pooled requirements need a 'queue_set' column (queues joined by '+')",
+                        column="queue_set")
+    if queues == [ALL_QUEUES]:
+        raise DataError("pooled requirements need a requirement per queue (column 'queue')",
+                        column="queue")
+    sets = [(q,) for q in range(len(queues))]
+    rows = [req_units[q] for q in range(len(queues))]
+    if len(pooled):
+        names, req = requirement_matrix(pooled.rename(columns={"queue_set": "queue"}), week,
+                                        cover, what="pooled requirements")
+        index = {q: i for i, q in enumerate(queues)}
+        for name, row in zip(names, req, strict=True):
+            unknown = [q for q in name.split("+") if q not in index]
+            if unknown:
+                raise DataError(f"pooled requirements: queue set names a queue without "
+                                f"requirements ('{unknown[0]}'; queues: {queues})",
+                                column="queue_set", value=name, has_value=True)
+            qs = tuple(sorted(index[q] for q in set(name.split("+"))))
+            if len(qs) > 1:
+                sets.append(qs)
+                rows.append(_units(row, week))
+    return sets, np.array(rows, int)
 
 
 def _weights_of(weights: Mapping[str, float] | None) -> dict:
@@ -370,4 +434,7 @@ def _fair_shares(p: _Problem, plan: dict[int, int]) -> tuple[list[int], list[int
     tot_w = sum(c for c, ok in zip(cap, can_w, strict=True) if ok) or 1
     fe = [math.ceil(evening * c / tot_e) for c in cap]
     fw = [math.ceil(weekend_total * c / tot_w) for c in cap]
+    if p.fair_carry:  # the horizon's rotation: shares moved by what was worked so far
+        fe = [max(0, f + ce) for f, (ce, _) in zip(fe, p.fair_carry, strict=True)]
+        fw = [max(0, f + cw) for f, (_, cw) in zip(fw, p.fair_carry, strict=True)]
     return fe, fw

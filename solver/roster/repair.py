@@ -116,7 +116,7 @@ def repair_roster(
     change_cost: float | None = None, max_changes: int | None = None,
     replan: str = "named days", cover: str = "staff_needed",
     target: ServiceTarget | None = None, lead_ratio: int = 15, time_limit_s: float = 15.0,
-    num_workers: int = 2,
+    num_workers: int = 2, pooled_requirements: pd.DataFrame | None = None,
 ) -> RepairResult:
     """Mend a published roster for absences, time off, new requirement and swaps.
 
@@ -131,6 +131,9 @@ def repair_roster(
     requirements : DataFrame
         The week's requirement as it now stands (``queue``, ``interval_start``, the
         ``cover`` column): only the days an absence or an update names are re-planned.
+    pooled_requirements : DataFrame, optional
+        The requirement of the queue sets skill groups share, as for
+        :func:`solver.build_roster`: coverage is then measured as the plan's is.
     week_start : Timestamp, optional
         Midnight starting the week (by default the requirement's first day).
     previous : DataFrame, optional
@@ -165,7 +168,7 @@ def repair_roster(
     if time_limit_s <= 0:
         raise InputError("time_limit_s", time_limit_s, "seconds > 0")
     p = _prepare(requirements, agents, contracts, templates, (), weights, week_start, None,
-                 cover, target or ServiceTarget(), previous)
+                 cover, target or ServiceTarget(), previous, pooled=pooled_requirements)
     p.lead_ratio = int(lead_ratio)
     price = 2 * p.weights["unmet requirement"] if change_cost is None else float(change_cost)
     if not (math.isfinite(price) and price >= 0):

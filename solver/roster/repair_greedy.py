@@ -103,8 +103,9 @@ class _GreedyRepair:
         c = p.class_of[ai]
         for k, t in enumerate(cols):
             after[c, k] += delta[int(t)]
-        met = (_hall_short(self.req_s[:, cols], self.serve, before).sum()
-               - _hall_short(self.req_s[:, cols], self.serve, after).sum())
+        by_set = bool(p.sets)
+        met = (_hall_short(self.req_s[:, cols], self.serve, before, by_set).sum()
+               - _hall_short(self.req_s[:, cols], self.serve, after, by_set).sum())
         wages = p.shift_cost(ai, o) - (p.shift_cost(ai, p.options[j]) if j is not None else 0.0)
         changed = self.changed(ai, i, e)
         if self.left is not None and changed > self.left:

@@ -64,8 +64,7 @@ class _RepairModel:
         days = set().union(*free_of) if free_of else set()
         mask = np.zeros(p.week.n_intervals, bool)
         mask[[t for t in range(p.week.n_intervals) if (t * p.week.step_min) // 1440 in days]] = True
-        crew = rules.Crew(p.week, p.queues, np.where(mask, p.req_units, 0), p.classes,
-                          scale=_FLUID_SCALE)
+        crew = p.crew(mask, scale=_FLUID_SCALE)
         groups: dict = defaultdict(list)
         cost, self.fixed_cost = [], 0.0
         for ai in self.who:

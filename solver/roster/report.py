@@ -154,7 +154,8 @@ def _penalty_rows(
             per_day[(qi, d)] += units * p.week.unit_min / 60
     price = p.weights["unmet requirement"]
     for (qi, d), h in sorted(per_day.items()):
-        q = p.queues[qi]
+        # with a multi-skill plan's sets the key is the set's (each queue alone first)
+        q = "+".join(p.queues[j] for j in p.sets[qi]) if p.sets else p.queues[qi]
         subject = f"{q} {WEEKDAYS[p.week.weekday(d)]} {p.week.date(d)}"
         rows.append(
             {

@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from solver.roster.data import (
@@ -365,6 +366,8 @@ class Crew:
     req: object  # ndarray (n_queues, n_intervals) of int units
     classes: list[tuple[frozenset, bool]]
     scale: int = 1
+    sets: list | None = None  # queue sets (tuples of queue indices); None: every set
+    set_req: object = None  # ndarray (n_sets, n_intervals) of int units, with ``sets``
     sched: list = field(default_factory=list)
     on: list = field(default_factory=list)
     off: list = field(default_factory=list)
@@ -384,7 +387,22 @@ class Crew:
         return self.expr(self.on[c].get(t, [])) - self.expr(self.off[c].get(t, []))
 
     def open_intervals(self) -> list[int]:
-        return [int(t) for t in range(self.req.shape[1]) if self.req[:, t].sum() > 0]
+        need = self.req.sum(axis=0)
+        if self.sets:
+            need = need + self.set_req.sum(axis=0)
+        return [int(t) for t in range(self.req.shape[1]) if need[t] > 0]
+
+    def set_requirements(self) -> tuple[list, object]:
+        """The queue sets whose requirement binds and that requirement (S, T) in units:
+        the sets given, or every set of queues with the sum of its queues' requirement
+        (Hall's condition); ([], None) above :data:`HALL_MAX_QUEUES` queues."""
+        if self.sets:
+            return list(self.sets), self.set_req
+        Q = len(self.queues)
+        if Q > HALL_MAX_QUEUES:
+            return [], None
+        subsets = [[q for q in range(Q) if mask >> q & 1] for mask in range(1, 2**Q)]
+        return subsets, np.array([self.req[S].sum(axis=0) for S in subsets])
 
     def serves(self, c: int, q: int) -> bool:
         skills = self.classes[c][0]
@@ -404,8 +422,11 @@ def coverage(m: cp_model.CpModel, crew: Crew, weight: float) -> tuple[list[Penal
     ``max over queue sets S of (requirement of S - agents trained on some queue of S)``,
     so one shortfall variable per interval and one inequality per set of queues model it
     exactly, without a flow variable per class and queue (for up to
-    :data:`HALL_MAX_QUEUES` queues; flows beyond).  The shortfall is soft, priced by
-    ``weight`` per agent-hour.
+    :data:`HALL_MAX_QUEUES` queues; flows beyond).  With the queue sets of a
+    multi-skill plan (``crew.sets``) the inequalities are the plan's own: each set's
+    requirement (of its pooled traffic, smaller than the sum of its queues') against the
+    agents trained on some queue of the set, one shortfall per set, added up.  The
+    shortfall is soft, priced by ``weight`` per agent-hour.
 
     Returns
     -------
@@ -419,12 +440,10 @@ def coverage(m: cp_model.CpModel, crew: Crew, weight: float) -> tuple[list[Penal
     k = crew.scale
     short = {}
     by_day = defaultdict(list)
-    subsets = []
-    if Q <= HALL_MAX_QUEUES:
-        for mask in range(1, 2**Q):
-            subsets.append([q for q in range(Q) if mask >> q & 1])
+    subsets, set_req = crew.set_requirements()
+    by_set = bool(crew.sets)
     for t in crew.open_intervals():
-        need = int(crew.req[:, t].sum()) * k
+        need = int(crew.req[:, t].sum() if set_req is None else set_req[:, t].sum()) * k
         s = m.new_int_var(0, need, f"short t{t}")
         short[t] = s
         by_day[(t * week.step_min) // 1440].append(s)
@@ -437,12 +456,20 @@ def coverage(m: cp_model.CpModel, crew: Crew, weight: float) -> tuple[list[Penal
                 v = m.new_int_var(-hi, hi, f"on phone c{c} t{t}")
                 m.add(v == crew.on_phone(c, t))
                 on[c] = v
-            for S in subsets:
-                req_s = int(crew.req[S, t].sum()) * k
+            per_set = []
+            for si, S in enumerate(subsets):
+                req_s = int(set_req[si, t]) * k
                 if req_s <= 0:
                     continue
                 cls = [c for c in present if any(crew.serves(c, q) for q in S)]
-                m.add(s + sum(on[c] for c in cls) >= req_s)
+                if by_set:  # each set's own shortfall, added up (as the plan prices them)
+                    s_set = m.new_int_var(0, req_s, f"short set{si} t{t}")
+                    per_set.append(s_set)
+                    m.add(s_set + sum(on[c] for c in cls) >= req_s)
+                else:
+                    m.add(s + sum(on[c] for c in cls) >= req_s)
+            if by_set:
+                m.add(s == sum(per_set))
         else:
             flows_q = defaultdict(list)
             shorts = []

@@ -89,11 +89,16 @@ def _hall_sets(p: _Problem) -> tuple[np.ndarray, np.ndarray]:
     """Requirement of each set of queues (S, T) and which classes serve it (S, C).
 
     By Hall's condition the unmet requirement of an interval is the largest shortfall
-    of any set of queues against the agents trained on some queue of the set.
+    of any set of queues against the agents trained on some queue of the set.  With the
+    queue sets of a multi-skill plan (``p.sets``) the sets are the plan's, each with its
+    own requirement (:func:`solver.roster.problem._queue_sets`).
     """
     Q = len(p.queues)
-    subsets = [[q for q in range(Q) if mask >> q & 1] for mask in range(1, 1 << Q)]
-    req_s = np.array([p.req_units[qs].sum(axis=0) for qs in subsets], float)
+    if p.sets:
+        subsets, req_s = [list(S) for S in p.sets], p.set_units.astype(float)
+    else:
+        subsets = [[q for q in range(Q) if mask >> q & 1] for mask in range(1, 1 << Q)]
+        req_s = np.array([p.req_units[qs].sum(axis=0) for qs in subsets], float)
     serve = np.array(
         [
             [
@@ -108,15 +113,23 @@ def _hall_sets(p: _Problem) -> tuple[np.ndarray, np.ndarray]:
     return req_s, serve
 
 
-def _hall_short(req_s: np.ndarray, serve: np.ndarray, on: np.ndarray) -> np.ndarray:
+def _hall_short(req_s: np.ndarray, serve: np.ndarray, on: np.ndarray,
+                by_set: bool = False) -> np.ndarray:
     """Unmet requirement per interval of on-phone units ``on`` (classes x intervals)
-    against the requirement of each set of queues ``req_s`` (:func:`_hall_sets`)."""
-    return np.maximum(0.0, (req_s - serve @ on).max(axis=0))
+    against the requirement of each set of queues ``req_s`` (:func:`_hall_sets`).
+
+    Hall's: the largest shortfall of a set.  ``by_set`` (the queue sets of a multi-skill
+    plan, whose requirements do not add up): the shortfalls of the sets added, as the
+    plan prices them, so that no set's shortfall hides behind another's.
+    """
+    gap = np.maximum(0.0, req_s - serve @ on)
+    return gap.sum(axis=0) if by_set else gap.max(axis=0)
 
 
-def _hall_unmet(req_s: np.ndarray, serve: np.ndarray, on: np.ndarray) -> float:
+def _hall_unmet(req_s: np.ndarray, serve: np.ndarray, on: np.ndarray,
+                by_set: bool = False) -> float:
     """Unmet requirement of ``on`` over the intervals (:func:`_hall_short`)."""
-    return float(_hall_short(req_s, serve, on).sum())
+    return float(_hall_short(req_s, serve, on, by_set).sum())
 
 
 def _class_queues(p: _Problem) -> np.ndarray:
@@ -160,7 +173,9 @@ def _serve(p: _Problem, on: np.ndarray) -> tuple[np.ndarray, dict]:
     """Assign on-phone units of each class to its queues (max flow per interval).
 
     A small LP-free greedy is exact here only for nested skills; use a max-flow per
-    interval through scipy for the general case.
+    interval through scipy for the general case.  With the queue sets of a multi-skill
+    plan the shortfall is the sets' (:func:`_set_short`): the served units still show
+    how the agents split across the queues.
     """
     from scipy.optimize import linprog
 
@@ -214,7 +229,18 @@ def _serve(p: _Problem, on: np.ndarray) -> tuple[np.ndarray, dict]:
                 qs = [q for q in range(Q) if skill[c, q]]
                 if qs:
                     served[max(qs, key=lambda q: need[q]), t] += left[c]
+    if p.sets:
+        short = _set_short(p, on)
     return served, short
+
+
+def _set_short(p: _Problem, on: np.ndarray) -> dict:
+    """Unmet requirement of a multi-skill plan's queue sets (:func:`_hall_short` by
+    set), keyed by (index of the set in ``p.sets``, interval) [units]."""
+    req_s, serve = _hall_sets(p)
+    gap = req_s - serve @ on
+    return {(int(s), int(t)): int(round(gap[s, t])) for s, t in zip(*np.nonzero(gap > 1e-6),
+                                                                    strict=True)}
 
 
 def _week_legal(p: _Problem, c: Contract, week_opts: dict[int, ShiftOption],
@@ -320,6 +346,7 @@ class Scoring:
         self.off_price = _meeting_off_price(p)  # members: attending, as its hours unmet
         self.cand = [set(c) for c in p.cand]  # pass 1 has variables for these only
         self.req_s, self.serve = _hall_sets(p)  # (S, T), (S, C)
+        self.by_set = bool(p.sets)
         self.unit_price = p.weights["unmet requirement"] * p.week.unit_min / 60
         total = p.req_units.sum(axis=0)
         self.open_ = total > 0
@@ -424,7 +451,7 @@ class Scoring:
         """Unmet requirement [model units] of the on-phone units ``on`` (classes x the
         intervals ``cols``, or all)."""
         req_s = self.req_s if cols is None else self.req_s[:, cols]
-        return _hall_unmet(req_s, self.serve, on)
+        return _hall_unmet(req_s, self.serve, on, self.by_set)
 
     def unmet_change(self, cols, before: np.ndarray, after: np.ndarray) -> float:
         """Price of the change of the on-phone units over the intervals ``cols``."""
@@ -454,7 +481,7 @@ class Scoring:
             wages += self.wages(ai, opts)
             for x in self.soft_terms(ai, opts):
                 soft[x.rule] += x.cost
-        short = _hall_short(self.req_s, self.serve, on)
+        short = _hall_short(self.req_s, self.serve, on, self.by_set)
         return Score(wages, short, float(short.sum()) * self.unit_price, dict(soft), absent,
                      absent * p.weights["meeting absence"])
 

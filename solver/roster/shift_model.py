@@ -48,7 +48,7 @@ def _count_classes(m: cp_model.CpModel, p: _Problem, crew, groups: dict) -> dict
 def _build_pass1(p: _Problem, plan: dict[int, int], crew_lits: bool = False) -> _Pass1:
     m = cp_model.CpModel()
     w = p.weights
-    crew = rules.Crew(p.week, p.queues, p.req_units, p.classes, scale=_FLUID_SCALE)
+    crew = p.crew(scale=_FLUID_SCALE)
     avs, penalties, cost_terms = [], [], []
     fair_e, fair_w = _fair_shares(p, plan)
     lits = {}

@@ -324,7 +324,7 @@ def _add_with_breaks_moved(
         return time_budget_s - (time.perf_counter() - t0) - 0.8
 
     while left() > 0.5:
-        short = _hall_short(ab.req_s, ab.serve, ab.on)
+        short = _hall_short(ab.req_s, ab.serve, ab.on, ab.scoring.by_set)
         cands = ab.candidates(short)
         best = ab.first_that_pays(cands[:_ADD_TRIES], float(short.sum()), left, num_workers)
         if best is None:

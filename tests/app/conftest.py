@@ -175,3 +175,59 @@ def inject():
 @pytest.fixture
 def tiny_forecast():
     return _tiny_forecast
+
+
+def _two_queue_forecast() -> pd.DataFrame:
+    """The tiny week split into two queues: ``sales`` (60 %) and ``care`` (40 %)."""
+    one = _tiny_forecast()
+    parts = []
+    for q, share in (("sales", 0.6), ("care", 0.4)):
+        part = one.copy()
+        part["queue"] = q
+        part[["calls", "calls_low", "calls_high"]] *= share
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _two_queue_rules():
+    """Rules of a two-queue centre: agents on sales only, care only, or both; care 90 %."""
+    from wfm.scenarios import scenario_from_dict
+
+    return scenario_from_dict({
+        "name": "two queues", "data": {"history": "demo"},
+        "horizon": {"week_start": "2024-01-15"},
+        "queues": ["sales", "care"],
+        "queue_settings": {"care": {"target": 0.9, "priority": 0}, "sales": {"priority": 1}},
+        "skill_groups": [{"name": "sales", "queues": ["sales"]},
+                         {"name": "care", "queues": ["care"]},
+                         {"name": "both", "queues": ["sales", "care"]}],
+        "shift_templates": [{"name": "day", "length_min": "6:00", "earliest_start_min": "8:00",
+                             "latest_start_min": "14:00", "start_step_min": 120, "days": "all",
+                             "cost_per_hour": 20}],
+        "simulation": {"replications": 2, "seed": 1},
+    }, base_dir=ROOT / "data")
+
+
+@pytest.fixture(scope="session")
+def solved_multi():
+    """(data, forecast run, plan run): two queues with skill groups, solved once.
+
+    Shift plan only, simulated (2 replications), 2 s time limit; the rules are also
+    returned as fourth item (the app's rule set for pages that re-solve).
+    """
+    from wfm.pipeline import run_plan
+    from wfm.ui import state
+
+    fc = _two_queue_forecast()
+    data = state.LoadedData(history=fc, source="test", version=1)
+    run = state.ForecastRun(forecast=fc, start=pd.Timestamp("2024-01-15"),
+                            end=pd.Timestamp("2024-01-22"), model="test", data_version=1)
+    options = state.SolveOptions(time_limit_s=2.0, roster=False, simulate=True, replications=2)
+    rules = _two_queue_rules()
+    scenario = state.plan_scenario(rules, run, state.Settings(), options)
+    plan = run_plan(scenario, forecast=fc,
+                    stages=("forecast", "requirements", "shifts", "evaluate"))
+    plan_run = state.PlanRun(plan=plan, settings=state.Settings(), options=options,
+                             forecast_start=run.start, data_version=1, demand=fc,
+                             rules_source="two queues")
+    return data, run, plan_run, rules

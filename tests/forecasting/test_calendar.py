@@ -148,3 +148,36 @@ def test_a_new_holiday_takes_the_factor_of_its_category():
     assert il.categories[dt.date(1999, 9, 27)] == "optional"  # an intermediate day of Sukkot
     assert il.categories[dt.date(1999, 9, 20)] == "public"  # Yom Kippur
     assert build_calendar([1999], "IL").categories == {}
+
+
+def test_sukkot_intermediate_days_learn_from_those_of_pesach():
+    from forecasting.calendar import build_calendar
+
+    cal = build_calendar([1999], "IL", categories=("public", "optional"))
+    days = pd.date_range("1999-03-28", "1999-04-30", freq="D")
+    totals = np.full(len(days), 1000.0)
+    pesach = [i for i, d in enumerate(days.date) if cal.names.get(d) == "Pesach holiday"]
+    assert len(pesach) == 5
+    totals[pesach] = [700.0, 600.0, 650.0, 800.0, 500.0]
+    # Purim, Remembrance Day (optional, normal volume) do not dilute the factor.
+    sukkot = pd.DatetimeIndex(["1999-09-27", "1999-09-28"])
+    factors, notes = cal.horizon_factors(sukkot, days, totals, np.full(len(days), 1000.0))
+    np.testing.assert_allclose(factors, 0.65)
+    assert "chol hamoed" in notes[0]
+
+
+def test_special_days_do_not_set_the_factor_of_a_new_public_holiday():
+    from forecasting.calendar import SpecialDay, build_calendar
+
+    promos = [dt.date(1999, 3, 10), dt.date(1999, 3, 17), dt.date(1999, 3, 24)]
+    cal = build_calendar([1999], "IL", special_days=[SpecialDay(d, None, "sale")
+                                                     for d in promos])
+    days = pd.date_range("1999-03-01", "1999-04-10", freq="D")
+    totals = np.full(len(days), 1000.0)
+    totals[np.isin(days.date, promos)] = 1500.0  # would make the median of all 1.5
+    totals[days.date == dt.date(1999, 4, 1)] = 100.0  # Pesach
+    totals[days.date == dt.date(1999, 4, 7)] = 100.0  # its seventh day
+    factors, notes = cal.horizon_factors(pd.DatetimeIndex(["1999-04-21"]), days, totals,
+                                         np.full(len(days), 1000.0))
+    assert factors[0] == pytest.approx(0.1)  # Independence Day: the public holiday's 0.1
+    assert "public" in notes[0]

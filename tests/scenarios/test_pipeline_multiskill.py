@@ -101,10 +101,26 @@ def test_check_by_simulation_raises_the_queue_that_misses_and_plans_again(tmp_pa
     ws = s.horizon.week_start
     short = solver.plan_shifts(req, s.templates, week_start=ws, target=s.target,
                                shrinkage=s.shrinkage, time_limit_s=10, num_workers=1, **groups)
-    plan, checks = _check_by_simulation(short, req, groups, s, ws, None)
+    plan, checks, raised = _check_by_simulation(short, req, groups, s, ws, None)
     first = checks[checks["round"] == 1].set_index("queue")
     assert first.loc["care", "sim_service_level"] < 0.9
     assert first.loc["care", "intervals_raised"] > 0 and first.loc["sales", "intervals_raised"] == 0
     assert first.loc["care", "replan_status"] in ("OPTIMAL", "FEASIBLE")
     assert plan.stats["cost"] > short.stats["cost"]
     assert set(checks["round"]) <= {1, 2}
+
+
+def test_service_level_mode_plans_each_queue_to_its_own_target(tmp_path):
+    import dataclasses
+
+    s = _scenario(tmp_path, DEDICATED)
+    s = dataclasses.replace(s, solver=dataclasses.replace(s.solver, mode="service_level"))
+    plan = run_plan(s, stages=("forecast", "requirements", "shifts"))
+    sl = {q: v["service_level"] for q, v in plan.shift_plan.stats["queues"].items()}
+    # care's own 90 %, sales the scenario's 80 % (Erlang C on each queue's agents)
+    assert sl["care"] >= 0.9 - 1e-6
+    assert 0.8 - 1e-6 <= sl["sales"] < 0.9
+    flat = run_plan(dataclasses.replace(s, queue_settings={}),
+                    stages=("forecast", "requirements", "shifts"))
+    assert flat.shift_plan.stats["queues"]["care"]["service_level"] < 0.9
+    assert len(flat.shift_plan.shifts) < len(plan.shift_plan.shifts)

@@ -794,15 +794,84 @@ def test_meeting_slots_follow_the_lp_prices_one_a_day():
     lp = LPBound(0.0, np.zeros(len(p.options)), 0.0, price)
     seen = []
 
-    def resolve(extra):
-        seen.append(extra.copy())
+    def resolve(extra, holding):
+        seen.append((extra.copy(), holding))
         return lp
 
     _, extra = _choose_meeting_slots(p, lp, resolve)
     a, b = p.meeting_slot["A meeting"], p.meeting_slot["B meeting"]
     assert a[0] // 1440 == 0 and 12 * 60 <= a[0] % 1440 <= 15 * 60
     assert b[0] // 1440 == 1
-    assert len(seen) == 2 and extra.sum() == 2 * 2 * 4  # two attendees, four 15-min units each
+    assert extra.sum() == 2 * 2 * 4  # two attendees, four 15-min units each
+    # one day each: the LP is solved once, at the end, with two shifts held around
+    # each meeting
+    assert len(seen) == 1 and sorted(n for _, n in seen[0][1]) == [2, 2]
+
+
+def test_meeting_slot_ties_go_to_the_quietest_slot():
+    """Flat LP prices over the whole window (as on a day whose duals are degenerate):
+    the meeting goes to the hour with the least requirement, not the busiest one."""
+    from solver.roster.lp import LPBound
+    from solver.roster.meetings import _choose_meeting_slots
+    from solver.roster.problem import _prepare
+    from wfm.types import ServiceTarget
+
+    req = requirement({0: (8, 16, 3)})
+    quiet = (req["interval_start"] >= WS + pd.Timedelta(hours=13)) & (
+        req["interval_start"] < WS + pd.Timedelta(hours=14))
+    req.loc[quiet, "staff_needed"] = 1
+    agents = [Agent(f"A{i}", "any", skills={"q"}, team="A") for i in range(2)]
+    act = Activity("A meeting", 60, team="A", days=(0,), earliest_start_min=8 * 60,
+                   latest_start_min=15 * 60)
+    p = _prepare(req, agents, {"any": ANY}, [T8], [act], None, None, None, "staff_needed",
+                 ServiceTarget())
+    lp = LPBound(0.0, np.ones(len(p.options)), 0.0, np.full(p.week.n_intervals, 5.0))
+    _choose_meeting_slots(p, lp, lambda extra, holding: lp)
+    assert p.meeting_slot["A meeting"] == (13 * 60, 60)
+
+
+def test_holding_rows_ask_for_shifts_of_the_templates_members_may_work():
+    """A full-timer may work only the 8-h shift, a part-timer the 4-h and the 8-h one.
+    Around a 17:00 meeting the plan needs one 8-h shift and two of either template
+    holding it; only shifts holding the meeting with their break around it count."""
+    from solver.roster.meetings import _compatible, _holding_rows
+    from solver.roster.problem import _prepare
+    from wfm.types import ServiceTarget
+
+    t4 = ShiftTemplate("d4", 240, 8 * 60, 18 * 60, 60, cost_per_hour=10)
+    t8 = ShiftTemplate("d8", 480, 8 * 60, 14 * 60, 60, breaks=(BRK,), cost_per_hour=10)
+    full, part = Contract("full", 40, 40, 5, 5), Contract("part", 4, 20, 1, 5)
+    agents = [Agent("F", "full", skills={"q"}, team="T"),
+              Agent("P", "part", skills={"q"}, team="T")]
+    p = _prepare(requirement({0: (8, 22, 1)}), agents, {"full": full, "part": part},
+                 [t4, t8], [], None, None, None, "staff_needed", ServiceTarget())
+    rows = {tuple(sorted({p.options[i].template.name for i in idx})): (idx, n)
+            for idx, n in _holding_rows(p, [0, 1], (17 * 60, 60))}
+    assert {k: n for k, (_, n) in rows.items()} == {("d8",): 1, ("d4", "d8"): 2}
+    idx8 = rows[("d8",)][0]
+    assert idx8 and all(_compatible(p.options[i], 17 * 60, 60) for i in idx8)
+    assert {p.options[i].start_min for i in idx8} <= {10 * 60, 11 * 60, 12 * 60, 13 * 60,
+                                                        14 * 60}
+
+
+def test_lp_min_counts_bind():
+    """One agent needed 08:00-12:00: the 4-h shift (40) covers it; asked for one 8-h
+    shift among the options, the LP pays for that one instead (80)."""
+    from solver.roster.data import Week, expand_templates
+    from solver.roster.lp import lp_bound
+
+    week = Week(WS, 15, 15)
+    t4 = ShiftTemplate("d4", 240, 8 * 60, 8 * 60, 60, days=(0,), cost_per_hour=10)
+    t8 = ShiftTemplate("d8", 480, 8 * 60, 8 * 60, 60, days=(0,), cost_per_hour=10)
+    opts = expand_templates([t4, t8], week)
+    req = np.zeros(week.n_intervals)
+    req[32:48] = 1
+    cost = np.array([10 * o.weighted_paid_h for o in opts])
+    assert lp_bound(opts, week, req, cost, 15.0).value == pytest.approx(40.0)
+    eight = [o.index for o in opts if o.template.name == "d8"]
+    held = lp_bound(opts, week, req, cost, 15.0, min_counts=[(eight, 1)])
+    assert held.value == pytest.approx(80.0)
+    assert held.counts[eight].sum() == pytest.approx(1.0)
 
 
 def test_swap_search_mends_a_lead_ratio_breach():

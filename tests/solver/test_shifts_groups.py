@@ -158,3 +158,61 @@ def test_high_priority_queue_is_served_better_at_equal_load():
     ev = evaluate(r, fc, TARGET, replications=20, rng=3, skill_groups=groups)
     q = ev.queues.set_index("queue")
     assert abs(q.loc["a", "sim_service_level"] - q.loc["b", "sim_service_level"]) < 0.05
+
+
+def test_service_level_mode_takes_a_target_per_queue():
+    # every interval alike (6 and 4 Erlang, 180 s, 20 s): the weekly service level of
+    # a queue is that of one interval, so each queue gets the least agents of its own
+    # target by hand: a at 80 % needs 9, b at 95 % needs 8 (7 at 80 %)
+    fc = forecast({"a": 30, "b": 20})
+    n_a = least_agents_by_hand(6.0, 180, 20, 0.8)
+    n_b = least_agents_by_hand(4.0, 180, 20, 0.95)
+    assert (n_a, n_b) == (9, 8)
+    per_queue = {"a": 0.8, "b": 0.95}
+    dedicated = plan(fc, dedicated_groups(["a", "b"]), mode="service_level",
+                     service_level_target=per_queue)
+    assert dedicated.shifts["skill_group"].value_counts().to_dict() == {"a": n_a, "b": n_b}
+    assert dedicated.penalties.empty
+    # one group on both: the pool of 10 Erlang at the stricter of the two targets
+    pooled = plan(fc, [SkillGroup("ab", frozenset({"a", "b"}))], mode="service_level",
+                  service_level_target=per_queue)
+    assert len(pooled.shifts) == least_agents_by_hand(10.0, 180, 20, 0.95) == 16
+    # queue by queue, without groups, each queue takes its own target too
+    req = requirements(fc, TARGET, 0.0)
+    by_queue = plan_shifts(req, one_hour(), week_start=WS, target=TARGET, mode="service_level",
+                           service_level_target=per_queue, time_limit_s=10, num_workers=1)
+    assert by_queue.shifts["queue"].value_counts().to_dict() == {"a": n_a, "b": n_b}
+
+
+def test_a_per_queue_service_level_target_out_of_range_is_refused():
+    fc = forecast({"a": 30, "b": 20})
+    with pytest.raises(InputError, match=r"service_level_target\['b'\]"):
+        plan(fc, dedicated_groups(["a", "b"]), mode="service_level",
+             service_level_target={"a": 0.8, "b": 1.5})
+
+
+def _flat(name, n, column="queue", slots=4):
+    times = WS + pd.to_timedelta(480 + 15 * np.arange(slots), unit="min")
+    return pd.DataFrame({column: name, "interval_start": times, "staff_needed": float(n)})
+
+
+def test_skill_supply_keeps_each_group_within_its_agents_hours():
+    # a and b need 2 each, their pool 3: three cross-trained agents would do
+    req = pd.concat([_flat("a", 2), _flat("b", 2)], ignore_index=True)
+    pooled = _flat("a+b", 3, column="queue_set")
+    groups = [SkillGroup("a", frozenset({"a"})), SkillGroup("b", frozenset({"b"})),
+              SkillGroup("ab", frozenset({"a", "b"}))]
+
+    def counts(**kw):
+        r = plan_shifts(req, one_hour(), week_start=WS, skill_groups=groups,
+                        pooled_requirements=pooled, time_limit_s=10, num_workers=1, **kw)
+        assert r.success and r.penalties.empty, r.message
+        return r.shifts["skill_group"].value_counts().to_dict()
+
+    assert counts() == {"ab": 3}
+    # one cross-trained agent-hour in the team: by hand, one shift of ab, and a and b
+    # each need one of their own (a: 1 + 1 >= 2, b: 1 + 1 >= 2, pool: 3 >= 3)
+    supply = {frozenset({"a", "b"}): 1.0, frozenset({"a"}): 40.0, frozenset({"b"}): 40.0}
+    assert counts(skill_supply=supply) == {"ab": 1, "a": 1, "b": 1}
+    with pytest.raises(InputError, match="skill_supply"):
+        counts(skill_supply={frozenset({"a"}): -1.0})

@@ -78,3 +78,32 @@ def test_schedule_command_writes_shifts_with_breaks(tmp_path):
     assert len(shifts) == 2  # one agent cannot cover its own break
     assert shifts["breaks"].str.contains(" b").all()
     assert (pd.read_csv(tmp_path / "c.csv")["on_phone"] >= 1).all()
+
+
+def test_schedule_command_plans_by_skill_group(tmp_path):
+    from wfm.staffing import requirements
+    from wfm.types import ServiceTarget
+
+    (tmp_path / "t.yaml").write_text(
+        "- name: t\n  length_min: 60\n  earliest_start_min: '08:00'\n  latest_start_min: '08:00'\n")
+    times = pd.Timestamp("2024-01-01 08:00") + pd.to_timedelta(np.arange(4) * 15, unit="min")
+    fc = pd.concat([pd.DataFrame({"queue": q, "interval_start": times, "calls": c,
+                                  "aht_s": 180.0}) for q, c in (("a", 30.0), ("b", 20.0))])
+    requirements(fc, ServiceTarget(0.8, 20, max_occupancy=1.0), 0.0).to_csv(
+        tmp_path / "req.csv", index=False)
+    (tmp_path / "groups.yaml").write_text("skill_groups:\n  - {name: ab, queues: [a, b]}\n")
+    args = ["schedule", str(tmp_path / "req.csv"), "--templates", str(tmp_path / "t.yaml"),
+            "--quiet", "--time-limit-s", "5", "--max-occupancy", "1", "--shrinkage", "0"]
+    res = CliRunner().invoke(app, [*args, "-o", str(tmp_path / "s.csv"),
+                                   "--skill-groups", str(tmp_path / "groups.yaml")])
+    assert res.exit_code == 0, res.output
+    shifts = pd.read_csv(tmp_path / "s.csv")
+    # 6 + 4 Erlang pooled at 80/20: 14 agents (9 + 7 apart), all of group ab
+    assert len(shifts) == 14 and set(shifts["skill_group"]) == {"ab"}
+    res = CliRunner().invoke(app, [*args, "-o", str(tmp_path / "d.csv")])
+    assert res.exit_code == 0, res.output
+    assert len(pd.read_csv(tmp_path / "d.csv")) == 16
+    (tmp_path / "bad.yaml").write_text("skill_groups: []\n")
+    res = CliRunner().invoke(app, [*args, "--skill-groups", str(tmp_path / "bad.yaml")])
+    assert res.exit_code != 0 and "skill_groups" in str(res.exception or res.output)
+    assert "--skill-groups" in CliRunner().invoke(app, ["schedule", "--help"]).output

@@ -65,19 +65,35 @@ def stage_bars(enabled: bool = True) -> Iterator[Callable[[float, float, str], N
         yield callback
 
 
-def _parse_sets(sets: list[str] | None) -> dict[str, float | int]:
+#: ``--set KEY.QUEUE=VALUE``: the per-queue override each KEY stands for.
+_QUEUE_SETS = {"volume_factor": "queue_volume_factor", "service_level": "queue_service_level"}
+
+
+def _parse_sets(sets: list[str] | None) -> dict:
+    """``--set`` items as :func:`wfm.scenarios.apply_overrides` keywords.
+
+    ``key=value`` sets a scenario-wide override; ``volume_factor.QUEUE=value`` and
+    ``service_level.QUEUE=value`` change one queue (its calls, its target).
+    """
     from wfm.scenarios import OVERRIDE_KEYS
 
-    out: dict[str, float | int] = {}
+    keys = [k for k in OVERRIDE_KEYS if k not in _QUEUE_SETS.values()]
+    out: dict = {}
     for item in sets or []:
         key, sep, value = item.partition("=")
-        key = key.strip()
-        if not sep or key not in OVERRIDE_KEYS:
-            raise InputError("--set", item, "key=value with key among " + ", ".join(OVERRIDE_KEYS))
+        key, dot, queue = key.strip().partition(".")
+        queue = queue.strip()
+        if not sep or (key not in keys) or (dot and (key not in _QUEUE_SETS or not queue)):
+            raise InputError("--set", item, "key=value with key among " + ", ".join(keys)
+                             + ", or volume_factor.QUEUE=value / service_level.QUEUE=value")
         try:
-            out[key] = int(value) if key == "headcount" else float(value)
+            number = int(value) if key == "headcount" else float(value)
         except ValueError:
             raise InputError(f"--set {key}", value, "a number") from None
+        if dot:
+            out.setdefault(_QUEUE_SETS[key], {})[queue] = number
+        else:
+            out[key] = number
     return out
 
 
@@ -87,6 +103,18 @@ def _load(path: Path, sets: list[str] | None):
     scenario = load_scenario(path)
     changes = _parse_sets(sets)
     return apply_overrides(scenario, **changes) if changes else scenario
+
+
+def _with_horizon_mode(scenario, mode: str):
+    import dataclasses
+
+    from solver.roster.horizon import MODES
+
+    if mode not in MODES:
+        raise typer.BadParameter(f"{mode!r}: expected one of " + ", ".join(MODES),
+                                 param_hint="--horizon")
+    return dataclasses.replace(scenario,
+                               horizon=dataclasses.replace(scenario.horizon, mode=mode))
 
 
 def _stages(no_roster: bool, no_simulate: bool, scenario):
@@ -204,7 +232,9 @@ def plan_command(
     scenario_path: Path = typer.Argument(..., exists=True, dir_okay=False, metavar="SCENARIO",
                                          help="Scenario file (YAML or TOML)."),
     outdir: Path = typer.Option(Path("plan-out"), "-o", "--outdir", help="Folder for the outputs."),
-    sets: list[str] | None = typer.Option(None, "--set", help="What-if, e.g. --set volume_factor=1.15"),
+    sets: list[str] | None = typer.Option(
+        None, "--set", help="What-if, e.g. --set volume_factor=1.15; one queue: "
+        "--set volume_factor.premium=1.2 or --set service_level.premium=0.9."),
     no_roster: bool = typer.Option(False, "--no-roster", help="Stop at the anonymous shift plan."),
     no_simulate: bool = typer.Option(False, "--no-simulate", help="Erlang only, no simulation."),
     excel: bool = typer.Option(True, "--excel/--no-excel", help="Also write plan.xlsx."),
@@ -218,6 +248,10 @@ def plan_command(
     previous_roster: str | None = typer.Option(
         None, "--previous-roster", help="Name of a stored roster whose published version "
         "(else latest) the horizon continues."),
+    horizon: str | None = typer.Option(
+        None, "--horizon", help="How the weeks share the horizon: 'chained' or 'joint' "
+        "(hours averaged over weeks paced by demand, evenings and weekends rotated); "
+        "default: the scenario's horizon.mode."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bars."),
 ) -> None:
     """Run a scenario end to end and write roster, coverage, KPIs and costs.
@@ -225,6 +259,8 @@ def plan_command(
     With several weeks (horizon.weeks), each week's roster continues the one before.
     """
     scenario = _load(scenario_path, sets)
+    if horizon is not None:
+        scenario = _with_horizon_mode(scenario, horizon)
     _run(scenario, outdir, no_roster=no_roster, no_simulate=no_simulate, quiet=quiet,
          store=store, db=db, excel=excel, ics=ics,
          previous=previous_shifts(previous, previous_roster, db))
@@ -263,18 +299,30 @@ def demo_command(
                           f"{r['overtime']:,.0f}", f"{r['total']:,.0f}")
         Console().print(table)
     if result.queue_kpis is not None:
-        from rich.console import Console
-        from rich.table import Table
+        _print_queues(result)
 
-        table = Table(title=f"per queue, weekly [{result.costs.currency}]")
-        for col in ("queue", "calls", "target", "SL Erlang", "SL simulated", "ASA sim [s]",
-                    "cost", "cost/call"):
-            table.add_column(col, justify="left" if col == "queue" else "right")
-        for r in result.queue_kpis.itertuples(index=False):
-            table.add_row(str(r.queue), f"{r.calls:,.0f}", f"{r.target:.0%}",
-                          f"{r.service_level:.1%}", f"{r.sim_service_level:.1%}",
-                          f"{r.sim_asa_s:.0f}", f"{r.cost:,.0f}", f"{r.cost_per_call:.2f}")
-        Console().print(table)
+
+def _print_queues(result) -> None:
+    """Each queue's calls, target, service level, ASA, abandonment and cost (weekly)."""
+    import math
+
+    from rich.console import Console
+    from rich.table import Table
+
+    def pct(x):
+        return "n/a" if x is None or math.isnan(x) else f"{x:.1%}"
+
+    table = Table(title=f"per queue, weekly [{result.scenario.costs.currency}]; shared agents' "
+                        "cost split by the on-phone hours each queue gets")
+    for col in ("queue", "calls", "target", "SL Erlang", "SL simulated", "ASA sim [s]",
+                "abandoned sim", "cost", "cost/call"):
+        table.add_column(col, justify="left" if col == "queue" else "right")
+    for r in result.queue_kpis.itertuples(index=False):
+        table.add_row(str(r.queue), f"{r.calls:,.0f}", f"{r.target:.0%}",
+                      pct(r.service_level), pct(r.sim_service_level),
+                      "n/a" if math.isnan(r.sim_asa_s) else f"{r.sim_asa_s:.0f}",
+                      pct(r.sim_abandon_rate), f"{r.cost:,.0f}", f"{r.cost_per_call:.2f}")
+    Console().print(table)
 
 
 def compare_command(
@@ -282,7 +330,8 @@ def compare_command(
     variants: list[Path] | None = typer.Argument(None, help="Variant scenario files."),
     what_if: list[str] | None = typer.Option(
         None, "--what-if", help="A variant of BASE: 'name:key=value,key=value', e.g. "
-        "'busier:volume_factor=1.15,aht_delta_s=30'. Repeatable."),
+        "'busier:volume_factor=1.15,aht_delta_s=30' or, for one queue, "
+        "'vip:volume_factor.premium=1.2,service_level.premium=0.9'. Repeatable."),
     no_roster: bool = typer.Option(False, "--no-roster", help="Compare shift plans only (faster)."),
     no_simulate: bool = typer.Option(False, "--no-simulate", help="Erlang only."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write the table as CSV."),
@@ -318,6 +367,11 @@ def compare_command(
 
         write_frame_csv(table.reset_index(), output)
     _print_compare(table)
+    from wfm.scenarios import compare_queues
+
+    per_queue = compare_queues(results, baseline=base_s.name)
+    if len(per_queue):
+        _print_compare_queues(per_queue)
 
 
 def _unique_name(name: str, taken) -> str:
@@ -354,6 +408,38 @@ def _print_compare(table) -> None:
                 text += f" ({'+' if d > 0 else ''}{fmt.format(d)})"
             cells.append(text)
         t.add_row(str(name), *cells)
+    Console().print(t)
+
+
+def _print_compare_queues(table) -> None:
+    """Each queue of each plan: service level, ASA, abandonment, cost (delta vs baseline)."""
+    import math
+
+    from rich.console import Console
+    from rich.table import Table
+
+    show = [("calls", "calls", "{:,.0f}"), ("target", "target", "{:.0%}"),
+            ("service_level", "SL Erlang", "{:.1%}"),
+            ("sim_service_level", "SL sim", "{:.1%}"), ("sim_asa_s", "ASA sim s", "{:.1f}"),
+            ("sim_abandon_rate", "abandon sim", "{:.1%}"), ("cost", "cost/week", "{:,.0f}"),
+            ("cost_per_call", "cost/call", "{:.2f}")]
+    t = Table(title="per queue (delta vs the same queue in the baseline)")
+    t.add_column("scenario")
+    t.add_column("queue")
+    for _, head, _ in show:
+        t.add_column(head, justify="right")
+    for row in table.itertuples(index=False):
+        cells = []
+        for col, _, fmt in show:
+            v, d = getattr(row, col), getattr(row, f"{col}_delta")
+            if v is None or math.isnan(v):
+                cells.append("n/a")
+                continue
+            text = fmt.format(v)
+            if d and not math.isnan(d):
+                text += f" ({'+' if d > 0 else ''}{fmt.format(d)})"
+            cells.append(text)
+        t.add_row(str(row.scenario), str(row.queue), *cells)
     Console().print(t)
 
 

@@ -19,6 +19,33 @@ def _read_frame(path: Path):
     return read_table(path, times=("interval_start",))
 
 
+def _by_group(frame, path: Path, target, shrinkage, sl_target):
+    """The skill groups of ``path``, the pooled requirements of the queue sets they share
+    and, in mode "service_level", each queue's weekly target (its own, else the one
+    given)."""
+    import dataclasses
+
+    import numpy as np
+
+    from wfm.multiskill import pooled_requirements
+    from wfm.scenarios import load_skill_groups
+
+    if "queue" not in frame.columns:
+        raise InputError("--skill-groups", str(path), "requirements with a 'queue' column")
+    groups, settings = load_skill_groups(path)
+    own = {q: s.service_level for q, s in settings.items() if s.service_level is not None}
+    targets = {q: dataclasses.replace(target, service_level=v) for q, v in own.items()}
+    if shrinkage is None and {"agents_needed", "staff_needed"} <= set(frame.columns):
+        staff = frame["staff_needed"].to_numpy(float)
+        ratio = np.divide(frame["agents_needed"].to_numpy(float), staff,
+                          out=np.ones_like(staff), where=staff > 0)
+        shrinkage = float(max(0.0, 1.0 - ratio.max()))  # as plan_shifts infers it
+    pooled = pooled_requirements(frame, groups, target, shrinkage or 0.0, targets=targets)
+    if sl_target is not None:
+        sl_target = {q: own.get(q, sl_target) for q in frame["queue"].astype(str).unique()}
+    return {"skill_groups": groups, "pooled_requirements": pooled}, sl_target
+
+
 def schedule_command(
     requirements: Path = typer.Argument(..., help="Requirements file (CSV, Parquet, Excel): "
                                         "interval_start, staff_needed (and calls, aht_s, traffic)."),
@@ -36,6 +63,13 @@ def schedule_command(
                                            help="Shrinkage fraction (default: from the file)."),
     week_start: str | None = typer.Option(None, "--week-start", help="Midnight starting the week."),
     queue: str | None = typer.Option(None, "--queue", help="Plan only this queue."),
+    skill_groups: Path | None = typer.Option(
+        None, "--skill-groups",
+        help="Plan the queues together by skill group: a YAML/TOML file with "
+             "'skill_groups' (name, queues, max_share) and optional 'queue_settings' "
+             "(target, priority), e.g. a scenario file.  The requirements need queue, "
+             "calls and aht_s: the queue sets groups share are staffed on their pooled "
+             "calls, and each shift gets its skill_group."),
     time_limit_s: float = typer.Option(60.0, "--time-limit-s", help="Solver time limit [s]."),
     workers: int = typer.Option(2, "--workers", help="Solver threads (CP-SAT)."),
     solver: str = typer.Option("highs", "--solver", help="highs, scip or cp-sat."),
@@ -60,20 +94,26 @@ def schedule_command(
     target = ServiceTarget(service_level=service_level, answer_within_s=answer_within_s,
                            max_occupancy=max_occupancy)
     ws = None if week_start is None else pd.Timestamp(week_start)
+    sl_target = service_level if mode == "service_level" else None
+    groups = {}
+    if skill_groups is not None:
+        groups, sl_target = _by_group(frame, skill_groups, target, shrinkage, sl_target)
     with progress_bar("schedule", enabled=not quiet) as bar:
         result = plan_shifts(
             frame, tpl, mode=mode, target=target, break_policy=BreakPolicy(break_min_per_hour),
-            week_start=ws, service_level_target=service_level if mode == "service_level" else None,
+            week_start=ws, service_level_target=sl_target,
             budget=budget, shrinkage=shrinkage, time_limit_s=time_limit_s, num_workers=workers,
-            solver=solver, progress=bar,
+            solver=solver, progress=bar, **groups,
         )
     if not result.success:
         typer.echo(result.summary(), err=True)
         raise typer.Exit(1)
     shifts = result.shifts.copy()
-    text = (result.breaks.assign(
-        text=lambda b: b["start"].dt.strftime("%H:%M") + "-" + b["end"].dt.strftime("%H:%M")
-        + " " + b["name"]).groupby("shift_id")["text"].agg("; ".join))
+    text = pd.Series(dtype=str)
+    if len(result.breaks):  # shifts without breaks have no break rows
+        text = (result.breaks.assign(
+            text=lambda b: b["start"].dt.strftime("%H:%M") + "-" + b["end"].dt.strftime("%H:%M")
+            + " " + b["name"]).groupby("shift_id")["text"].agg("; ".join))
     shifts["breaks"] = shifts["shift_id"].map(text).fillna("")
     shifts.to_csv(output, index=False)
     if breaks_out is not None:

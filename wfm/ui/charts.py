@@ -34,6 +34,11 @@ __all__ = [
     "agent_week_figure",
     "queue_coverage_figure",
     "difference_figure",
+    "queue_calls_figure",
+    "queue_service_figure",
+    "queue_interval_figure",
+    "queue_compare_figure",
+    "group_allocation_figure",
 ]
 
 _COLORS = {
@@ -613,3 +618,93 @@ def _natural_key(text: str):
     import re
 
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", str(text))]
+
+
+def queue_calls_figure(forecast: pd.DataFrame) -> go.Figure:
+    """Calls per interval of each queue, stacked: how the centre's demand is made up."""
+    fig = go.Figure()
+    for queue, part in forecast.groupby(forecast["queue"].astype(str), sort=True):
+        per = part.groupby("interval_start")["calls"].sum()
+        fig.add_trace(go.Scatter(x=per.index, y=per.to_numpy(float), name=str(queue),
+                                 mode="lines", stackgroup="calls", line=dict(width=0.8)))
+    fig.update_yaxes(title_text="calls per interval", rangemode="tozero")
+    return _layout(fig, "Calls per queue (stacked)", height=340)
+
+
+def queue_service_figure(table: pd.DataFrame) -> go.Figure:
+    """Service level of each queue and of the centre against its target.
+
+    ``table`` is :func:`wfm.queue_report.queue_table`: bars for Erlang on the queue's
+    share and for the simulation (with its 95 % bounds, clipped to 0-100 %), a marker
+    at each queue's target.
+    """
+    names = table["queue"].astype(str).tolist()
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=names, y=100 * table["service_level"].to_numpy(float),
+                         name="Erlang on its share", marker_color="#9ecae1"))
+    sim = table["sim_service_level"].to_numpy(float)
+    if np.isfinite(sim).any():
+        hi = np.clip(table["sim_service_level_high"].to_numpy(float), 0, 1)
+        lo = np.clip(table["sim_service_level_low"].to_numpy(float), 0, 1)
+        fig.add_trace(go.Bar(x=names, y=100 * sim, name="simulated", marker_color="#1f77b4",
+                             error_y=dict(type="data", array=100 * (hi - sim),
+                                          arrayminus=100 * (sim - lo), visible=True)))
+    fig.add_trace(go.Scatter(x=names, y=100 * table["target"].to_numpy(float), name="target",
+                             mode="markers", marker=dict(symbol="line-ew-open", size=28,
+                                                         color=_COLORS["required"],
+                                                         line=dict(width=3))))
+    fig.update_yaxes(title_text="service level [%]", range=[0, 105])
+    fig = _layout(fig, "Service level per queue and for the centre", height=340)
+    fig.update_layout(barmode="group", hovermode="closest")
+    return fig
+
+
+def queue_interval_figure(frame: pd.DataFrame, queue: str) -> go.Figure:
+    """One queue per interval: its requirement, the plan's agents for it, the simulated
+    service level (right axis).  ``frame`` is :func:`wfm.queue_report.queue_intervals`."""
+    part = frame[frame["queue"].astype(str) == str(queue)].sort_values("interval_start")
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    for col, label, color, dash in (
+        ("staff_needed", "to schedule (with shrinkage)", _COLORS["required"], "dot"),
+        ("agents_needed", "required on phones", _COLORS["required"], "solid"),
+        ("on_phone", "on phones for this queue (plan's split)", _COLORS["available"], "solid"),
+    ):
+        fig.add_trace(go.Scatter(x=part["interval_start"], y=part[col], name=label, mode="lines",
+                                 line=dict(shape="hv", color=color, dash=dash, width=1.5)),
+                      secondary_y=False)
+    if part["sim_service_level"].notna().any():
+        fig.add_trace(go.Scatter(x=part["interval_start"], y=100 * part["sim_service_level"],
+                                 name="service level, simulated [%]", mode="markers",
+                                 marker=dict(size=4, color=_COLORS["service_level"])),
+                      secondary_y=True)
+        fig.update_yaxes(title_text="service level [%]", range=[0, 105], secondary_y=True)
+    fig.update_yaxes(title_text="agents", rangemode="tozero", secondary_y=False)
+    return _layout(fig, f"Queue {queue}: requirement, agents and service", height=360)
+
+
+def queue_compare_figure(table: pd.DataFrame, measure: str, label: str, *,
+                         percent: bool = False) -> go.Figure:
+    """One measure per queue, one bar per scenario (``table``:
+    :func:`wfm.scenarios.compare_queues`)."""
+    fig = go.Figure()
+    colors = px.colors.qualitative.Plotly
+    for k, (name, part) in enumerate(table.groupby("scenario", sort=False)):
+        fig.add_trace(go.Bar(x=part["queue"].astype(str),
+                             y=(100.0 if percent else 1.0) * part[measure].to_numpy(float),
+                             name=str(name), marker_color=colors[k % len(colors)]))
+    fig.update_yaxes(title_text=label)
+    fig = _layout(fig, f"{label} per queue", height=340)
+    fig.update_layout(barmode="group", hovermode="closest")
+    return fig
+
+
+def group_allocation_figure(alloc: pd.DataFrame, queue: str) -> go.Figure:
+    """Who answers a queue: on-phone agents of each skill group for it, stacked
+    (``alloc``: :func:`wfm.queue_report.group_allocation`)."""
+    fig = go.Figure()
+    for group, part in alloc.groupby(alloc["skill_group"].astype(str), sort=True):
+        fig.add_trace(go.Scatter(x=part["interval_start"], y=part["on_phone"].to_numpy(float),
+                                 name=str(group), mode="lines", stackgroup="groups",
+                                 line=dict(shape="hv", width=0.6)))
+    fig.update_yaxes(title_text="agents on the phones", rangemode="tozero")
+    return _layout(fig, f"Who answers {queue}: agents by skill group (plan's split)", height=320)

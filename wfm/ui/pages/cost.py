@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from wfm.ui import charts, state
+from wfm.ui import charts, queues, state
 from wfm.ui.pages.what_if import frontier_section
 from wfm.ui.widgets import fmt_money, fmt_num, fmt_pct, require_plan, show_frame
 
@@ -56,6 +56,7 @@ def render() -> None:
         with st.expander(f"Overtime: {len(over)} agent-week(s)"):
             show_frame(over if len(over) else agents.head(0), key="cost.overtime")
 
+    queues.cost_section(plan, "cost")
     frontier_section(run)
     whatifs = state.get(state.WHATIF) or []
     if whatifs:

@@ -34,6 +34,23 @@ def load_demo() -> None:
     state.set_data(history, "demo data", _report_lines(history, source=f"demo file {path.name}"))
 
 
+def load_multiskill_demo() -> None:
+    """The three-queue demo centre: its history per queue and its rules (skill groups)."""
+    io = backend("wfm.io", "load_history", "demo_queue_history_path", "demo_path")
+    from wfm.scenarios import load_scenario
+
+    path = io.demo_queue_history_path()
+    try:
+        history = io.load_history(path)
+        scenario = load_scenario(io.demo_path("demo_multiskill.yaml"))
+    except Exception as exc:  # noqa: BLE001 - shown to the user, data kept
+        _reject(str(path), exc)
+        return
+    state.set_data(history, "multi-skill demo data",
+                   _report_lines(history, source=f"demo file {path.name}"))
+    state.set_rules(scenario, "multi-skill demo scenario")
+
+
 def _on_history_upload() -> None:
     uploaded = st.session_state.get("data.history_file")
     if uploaded is None:
@@ -119,6 +136,13 @@ def _source_section() -> None:
             pending("The demo data")
         else:
             st.button("Load demo data", type="primary", on_click=load_demo, key="data.demo")
+        if backend("wfm.io", "demo_queue_history_path") is not None:
+            st.write("Or the same centre with three queues (retail, premium, new customers) "
+                     "and agents trained on one, two or all three: each queue keeps its own "
+                     "forecast, target and service level, and the schedule staffs skill "
+                     "groups (loads the multi-skill rules too).")
+            st.button("Load the multi-skill demo", on_click=load_multiskill_demo,
+                      key="data.demo_multiskill")
     with history_tab:
         st.write(
             "One row per queue and interval: `queue`, `interval_start`, `calls` (offered), "

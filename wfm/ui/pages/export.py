@@ -26,6 +26,8 @@ class _Files:
         self.names = ["roster.csv", "roster.xlsx"]
         if plan.coverage is not None:
             self.names.append("coverage.csv")
+        if getattr(plan, "queue_kpis", None) is not None:
+            self.names.append("queues.csv")
         if final.shifts["agent_id"].astype(str).str.len().gt(0).any():
             self.names.append("calendars.zip")
 
@@ -54,6 +56,10 @@ class _Files:
             return exports.write_roster_csv(final, folder / name).read_bytes()
         if name == "coverage.csv":
             return exports.write_frame_csv(plan.coverage, folder / name).read_bytes()
+        if name == "queues.csv":
+            from wfm.queue_report import queue_table
+
+            return exports.write_frame_csv(queue_table(plan), folder / name).read_bytes()
         if name == "roster.xlsx":
             kpis = plan.evaluation.kpis if plan.evaluation is not None else plan.kpis
             costs = plan.costs.summary() if plan.costs is not None else None
@@ -105,6 +111,12 @@ def render() -> None:
         c3.download_button("Coverage (CSV)", files.later("coverage.csv"),
                            file_name=f"{name}-coverage.csv", mime="text/csv",
                            key="export.coverage", on_click="ignore")
+    if "queues.csv" in files:
+        st.download_button("Queues (CSV)", files.later("queues.csv"),
+                           file_name=f"{name}-queues.csv", mime="text/csv",
+                           key="export.queues", on_click="ignore",
+                           help="Each queue and the centre: calls, target, service level "
+                           "(Erlang and simulated), ASA, abandonment, cost and cost per call.")
 
     st.subheader("Calendars")
     if "calendars.zip" not in files:

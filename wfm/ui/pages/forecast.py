@@ -82,12 +82,34 @@ def forecast_section(fc_mod, data: state.LoadedData) -> None:
     aht = handled.sum(min_count=1) / part.loc[part["aht_s"].notna(), "calls"].sum()
     cols[3].metric("Mean AHT [s]", fmt_num(aht, 0))
     st.plotly_chart(charts.forecast_figure(fc, data.history, queue=queue), key="forecast.chart")
+    if len(queues) > 1 and queue is None:
+        _per_queue(fc)
     st.plotly_chart(charts.aht_figure(fc, queue=queue), key="forecast.aht_chart")
     if run.report:
         with st.expander("Forecast report (model per queue, days not learned from)"):
             st.code("\n".join(run.report), language=None)
     with st.expander("Forecast per interval"):
         show_frame(part)
+
+
+def _per_queue(fc: pd.DataFrame) -> None:
+    """Each queue's share of the week: stacked calls and a small table."""
+    st.plotly_chart(charts.queue_calls_figure(fc), key="forecast.queue_calls")
+    rows = []
+    total = fc["calls"].sum()
+    for q, part in fc.groupby(fc["queue"].astype(str)):
+        calls = part["calls"].sum()
+        known = part["aht_s"].notna()
+        rows.append({"queue": q, "calls": calls, "share": calls / total if total > 0 else 0.0,
+                     "peak interval": part.groupby("interval_start")["calls"].sum().max(),
+                     "mean AHT [s]": (part["calls"] * part["aht_s"]).sum(min_count=1)
+                     / part.loc[known, "calls"].sum() if part.loc[known, "calls"].sum() > 0
+                     else float("nan")})
+    show_frame(pd.DataFrame(rows), key="forecast.queue_table", column_config={
+        "calls": st.column_config.NumberColumn(format="%,.0f"),
+        "share": st.column_config.NumberColumn(format="percent"),
+        "peak interval": st.column_config.NumberColumn(format="%,.0f"),
+        "mean AHT [s]": st.column_config.NumberColumn(format="%.0f")})
 
 
 def _intraday_figure(history: pd.DataFrame, morning: pd.DataFrame, updated: pd.DataFrame,

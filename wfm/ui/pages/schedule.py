@@ -10,7 +10,7 @@ import streamlit as st
 
 from wfm.errors import WfmError
 from wfm.kpis import coverage_by_queue, headline
-from wfm.ui import charts, compute, jobs, state
+from wfm.ui import charts, compute, jobs, queues, state
 from wfm.ui.widgets import (
     backend,
     fmt_money,
@@ -520,9 +520,18 @@ def render() -> None:
     head = _kpis(plan)
     focus = _breaking(plan, head)
     shifts, breaks, suffix = _filters(plan)
-    tab_day, tab_agent, tab_cov, tab_queue, tab_rules, tab_repair, tab_solver = st.tabs(
-        ["Day view", "Agent's week", "Coverage and service level", "Coverage per queue",
-         "Rules bent", "Repair", "Solver"])
+    names = ["Day view", "Agent's week", "Coverage and service level", "Coverage per queue",
+             "Rules bent", "Repair", "Solver"]
+    per_queue = queues.has_queues(plan)
+    tabs = st.tabs((["Queues"] if per_queue else []) + names)
+    if per_queue:
+        with tabs[0]:
+            st.caption("Each queue's service against its own target, beside the centre's; "
+                       "the skill groups the plan staffs them with.")
+            queues.service_section(plan, "schedule")
+            queues.groups_section(plan, "schedule")
+        tabs = tabs[1:]
+    tab_day, tab_agent, tab_cov, tab_queue, tab_rules, tab_repair, tab_solver = tabs
     with tab_day:
         _day_view(plan, shifts, breaks, focus, suffix)
     with tab_agent:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import pandas as pd
 import streamlit as st
 
 from wfm.errors import WfmError
 from wfm.frames import interval_length
 from wfm.types import ServiceTarget
-from wfm.ui import charts, compute, state
+from wfm.ui import charts, compute, queues, state
 from wfm.ui.widgets import fmt_num, fmt_pct, show_frame
 
 HEATMAP_VALUES = {
@@ -25,8 +28,14 @@ def requirement_section() -> None:
         st.info("Make a forecast on the Forecast page to see the requirement per interval.")
         return
     s = state.settings()
+    targets = _queue_targets(run.forecast, s)
     try:
-        req = compute.requirements(run.forecast, s.target, s.shrinkage, s.patience_s)
+        if targets:
+            req = pd.concat([compute.requirements(run.forecast[run.forecast["queue"] == q],
+                                                  t, s.shrinkage, s.patience_s)
+                             for q, t in targets.items()], ignore_index=True)
+        else:
+            req = compute.requirements(run.forecast, s.target, s.shrinkage, s.patience_s)
     except WfmError as exc:
         st.error(str(exc))
         return
@@ -34,7 +43,15 @@ def requirement_section() -> None:
     st.caption(
         f"{model}, target {s.service_level:.0%} within {s.answer_within_s:g} s, occupancy at "
         f"most {s.max_occupancy:.0%}, shrinkage {s.shrinkage:.0%} (change these in the sidebar)."
+        + ("".join(f" {q}: own target {t.service_level:.0%}." for q, t in targets.items()
+                   if t.service_level != s.service_level))
     )
+    names = sorted(req["queue"].astype(str).unique())
+    if len(names) > 1:
+        _queue_requirements(req)
+        pick = st.selectbox("Queue", ["all queues", *names], key="staffing.queue")
+        if pick != "all queues":
+            req = req[req["queue"].astype(str) == pick]
     hours = interval_length(req).total_seconds() / 3600.0
     cols = st.columns(4)
     cols[0].metric("Peak agents to schedule", int(req.groupby("interval_start")["staff_needed"]
@@ -52,6 +69,52 @@ def requirement_section() -> None:
                     key="staffing.heatmap")
     with st.expander("Requirement per interval"):
         show_frame(req)
+
+
+def _queue_targets(forecast, s: state.Settings) -> dict:
+    """Each queue's own target, when the rules plan several queues apart (skill groups);
+    empty otherwise (every queue then gets the sidebar target)."""
+    rules = state.rules().scenario
+    names = sorted(forecast["queue"].astype(str).unique())
+    if not rules.skill_groups or len(names) < 2:
+        return {}
+    out = {}
+    for q in names:
+        own = rules.queue_settings.get(q)
+        sl = own.service_level if own is not None and own.service_level is not None \
+            else s.service_level
+        out[q] = dataclasses.replace(s.target, service_level=sl)
+    return out
+
+
+def _queue_requirements(req) -> None:
+    """One row per queue: its peak, its agent-hours, the service its requirement gives."""
+    hours = interval_length(req).total_seconds() / 3600.0
+    rows = []
+    for q, part in req.groupby(req["queue"].astype(str)):
+        calls = part["calls"].sum()
+        rows.append({"queue": q, "calls": calls,
+                     "peak to schedule": part["staff_needed"].max(),
+                     "agent-hours on phones": part["agents_needed"].sum() * hours,
+                     "agent-hours to schedule": part["staff_needed"].sum() * hours,
+                     "expected service level": (part["expected_service_level"] * part["calls"]).sum()
+                     / calls if calls > 0 else 1.0})
+    st.markdown("**Requirement per queue** (each queue staffed on its own; skill groups that "
+                "share queues need less, see below once a schedule is solved)")
+    show_frame(pd.DataFrame(rows), key="staffing.queue_table", column_config={
+        "calls": st.column_config.NumberColumn(format="%,.0f"),
+        "agent-hours on phones": st.column_config.NumberColumn(format="%,.0f"),
+        "agent-hours to schedule": st.column_config.NumberColumn(format="%,.0f"),
+        "expected service level": st.column_config.NumberColumn(format="percent")})
+
+
+def plan_groups_section() -> None:
+    """The solved plan's skill groups and shared queue sets (a multi-queue plan only)."""
+    current = state.get(state.PLAN)
+    if current is None or not queues.has_queues(current.plan):
+        return
+    st.subheader("Requirement of the shared queue sets (solved schedule)")
+    queues.groups_section(current.plan, "staffing")
 
 
 def calculator_section() -> None:
@@ -120,6 +183,7 @@ def render() -> None:
     st.caption("Agents needed per interval to meet the service target, with the occupancy "
                "cap and shrinkage; handle times are the forecast's, never capped.")
     requirement_section()
+    plan_groups_section()
     calculator_section()
 
 

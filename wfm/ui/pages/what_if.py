@@ -29,9 +29,45 @@ CHART_MEASURES = ("weekly_cost", "fte", "service_level_erlang", "occupancy",
 FRONTIER = "wfm.frontier"
 
 
-def _overrides_form(base) -> tuple[str, dict] | None:
+def _plan_queues(plan) -> list[str]:
+    """The queues of a plan's demand (several only for a multi-queue centre)."""
+    fc = plan.forecast
+    if fc is None or "queue" not in fc.columns or plan.queue_kpis is None:
+        return []
+    return sorted(fc["queue"].astype(str).unique())
+
+
+def _queue_fields(names: list[str]) -> tuple[str, int, float]:
+    """One queue's volume and target, inside the form (several queues only)."""
+    st.markdown("**One queue** (its calls or its own service-level target; the other "
+                "queues stay as they are)")
+    q1, q2, q3 = st.columns(3)
+    queue = q1.selectbox("Queue", names, key="whatif.queue")
+    volume = q2.slider("Its call volume [% of forecast]", 50, 200, 100, 5,
+                       key="whatif.queue_volume",
+                       help="Multiplies this queue's forecast calls only.")
+    sl = q3.number_input("Its service level target [%] (0 = as now)", min_value=0.0,
+                         max_value=99.0, value=0.0, step=1.0, format="%.0f",
+                         key="whatif.queue_service_level",
+                         help="This queue's own target (answer within stays the centre's).")
+    return queue, volume, sl
+
+
+def _queue_changes(plan, fields, changes: dict, words: list[str]) -> None:
+    """Add the one-queue changes of the form to ``changes`` (and their ``words``)."""
+    queue, volume, sl = fields
+    if volume != 100:
+        changes["queue_volume_factor"] = {queue: volume / 100}
+        words.append(f"{queue} volume {volume} %")
+    if sl and round(sl) != round(100 * plan.scenario.queue_target(queue).service_level):
+        changes["queue_service_level"] = {queue: sl / 100}
+        words.append(f"{queue} SL {sl:.0f} %")
+
+
+def _overrides_form(base, plan=None) -> tuple[str, dict] | None:
     """The overrides form; returns (name, overrides) when submitted."""
     t = base.target
+    names = _plan_queues(plan) if plan is not None else []
     with st.form("whatif.form", border=True):
         st.markdown("**Change one thing or several; everything else stays as solved.**")
         c1, c2, c3 = st.columns(3)
@@ -55,6 +91,7 @@ def _overrides_form(base) -> tuple[str, dict] | None:
         cost = c3.number_input("Cost per hour [currency/h] (0 = as in the rules)",
                                min_value=0.0, max_value=500.0, value=0.0, step=1.0,
                                format="%.2f", key="whatif.cost_per_hour")
+        fields = _queue_fields(names) if len(names) > 1 else None
         name = st.text_input("Name (optional)", key="whatif.name",
                              help="Default: the changes, e.g. 'volume 115 %, AHT +30 s'.")
         submitted = st.form_submit_button("Run what-if", type="primary")
@@ -86,6 +123,8 @@ def _overrides_form(base) -> tuple[str, dict] | None:
     if cost > 0:
         changes["cost_per_hour"] = float(cost)
         words.append(f"{cost:g}/h")
+    if fields is not None:
+        _queue_changes(plan, fields, changes, words)
     if not changes:
         st.warning("Nothing changed: move a slider or change a value first.")
         return None
@@ -168,6 +207,8 @@ def comparison_section(scenarios, base_run: state.PlanRun) -> None:
             percent=("service_level_erlang", "occupancy")),
         key="whatif.chart")
 
+    _queue_comparison(scenarios, results, chosen[0])
+
     st.subheader("Per interval")
     measure = st.selectbox("Measure", list(INTERVAL_MEASURES),
                            format_func=INTERVAL_MEASURES.get, key="whatif.interval_measure")
@@ -186,6 +227,52 @@ def comparison_section(scenarios, base_run: state.PlanRun) -> None:
     if st.button("Clear what-ifs", key="whatif.clear"):
         st.session_state[state.WHATIF] = []
         st.rerun()
+
+
+#: Per-queue measures of the comparison: column -> (label, percent).
+QUEUE_MEASURES = {
+    "sim_service_level": ("service level, simulated [%]", True),
+    "service_level": ("service level, Erlang on its share [%]", True),
+    "sim_asa_s": ("ASA, simulated [s]", False),
+    "sim_abandon_rate": ("abandoned, simulated [%]", True),
+    "cost": ("weekly cost", False),
+    "cost_per_call": ("cost per call offered", False),
+    "calls": ("calls per week", False),
+}
+
+
+def _queue_comparison(scenarios, results: dict, baseline: str) -> None:
+    """Each queue of each plan side by side (plans that keep their queues apart)."""
+    if not hasattr(scenarios, "compare_queues"):
+        return
+    table = scenarios.compare_queues(results, baseline=baseline)
+    if not len(table):
+        return
+    st.subheader("Per queue")
+    simulated = table["sim_service_level"].notna().any()
+    options = [m for m in QUEUE_MEASURES if simulated or not m.startswith("sim_")]
+    measure = st.selectbox("Queue measure", options, format_func=lambda m: QUEUE_MEASURES[m][0],
+                           key="whatif.queue_measure")
+    label, percent = QUEUE_MEASURES[measure]
+    st.plotly_chart(charts.queue_compare_figure(table, measure, label, percent=percent),
+                    key="whatif.queue_chart")
+    how = "sim_" if simulated else ""
+    measures = ["calls", "target", "service_level", *(["sim_service_level"] if simulated else []),
+                f"{how}asa_s", f"{how}abandon_rate", "cost", "cost_per_call"]
+    deltas = [f"{m}_delta" for m in measures if m != "target"]
+    shown = table[["scenario", "queue", *measures, *deltas]]
+    pct = st.column_config.NumberColumn(format="percent")
+    config = {c: pct for c in shown.columns if "service_level" in c or "abandon" in c
+              or c == "target"}
+    config.update({c: st.column_config.NumberColumn(format="%,.0f") for c in
+                   ("calls", "calls_delta", "cost", "cost_delta")})
+    config.update({c: st.column_config.NumberColumn(format="%.2f") for c in
+                   ("cost_per_call", "cost_per_call_delta")})
+    config.update({c: st.column_config.NumberColumn(format="%.1f") for c in
+                   (f"{how}asa_s", f"{how}asa_s_delta")})
+    show_frame(shown, key="whatif.queue_table", column_config=config)
+    st.caption(f"Each queue beside the same queue in **{baseline}** (Δ columns). A plan that "
+               "pools its queues has no rows here.")
 
 
 def frontier_section(base_run: state.PlanRun) -> None:
@@ -274,7 +361,7 @@ def render() -> None:
     if pipeline is None or scenarios is None:
         pending("Running what-ifs")
         return
-    form = _overrides_form(base_run.plan.scenario)
+    form = _overrides_form(base_run.plan.scenario, base_run.plan)
     if form is not None:
         _run_variant(pipeline, scenarios, base_run, *form)
     comparison_section(scenarios, base_run)
