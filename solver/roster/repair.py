@@ -131,13 +131,9 @@ def repair_roster(
     requirements : DataFrame
         The week's requirement as it now stands (``queue``, ``interval_start``, the
         ``cover`` column): only the days an absence or an update names are re-planned.
-    pooled_requirements : DataFrame, optional
-        The requirement of the queue sets skill groups share, as for
-        :func:`solver.build_roster`: coverage is then measured as the plan's is.
-    week_start : Timestamp, optional
-        Midnight starting the week (by default the requirement's first day).
-    previous : DataFrame, optional
-        Shifts worked before the week, as for :func:`solver.build_roster`.
+    pooled_requirements, week_start, previous
+        As for :func:`solver.build_roster` (queue sets' requirement; week start;
+        shifts worked before the week).
     weights : mapping, optional
         Prices of the unmet requirement and the soft rules, as for
         :func:`solver.build_roster`.  The soft rules (preferences, start consistency,
