@@ -1498,12 +1498,7 @@ def compare(results: Mapping[str, Any], baseline: str | None = None) -> pd.DataF
         the figure, e.g. no simulation), ``<column>_delta`` = value − baseline value,
         and ``status``.
     """
-    if not results:
-        raise InputError("results", results, "at least one plan result")
-    names = list(results)
-    baseline = names[0] if baseline is None else baseline
-    if baseline not in results:
-        raise InputError("baseline", baseline, "one of " + ", ".join(names))
+    names, baseline = _names_and_baseline(results, baseline)
     rows = []
     for name in names:
         kpis = dict(getattr(results[name], "kpis", results[name]))
@@ -1516,6 +1511,17 @@ def compare(results: Mapping[str, Any], baseline: str | None = None) -> pd.DataF
     for c in COMPARE_COLUMNS:
         table[f"{c}_delta"] = table[c] - base[c]
     return table
+
+
+def _names_and_baseline(results: Mapping[str, Any], baseline: str | None) -> tuple[list, str]:
+    """The plans' names and the baseline's (the first by default), checked."""
+    if not results:
+        raise InputError("results", results, "at least one plan result")
+    names = list(results)
+    baseline = names[0] if baseline is None else baseline
+    if baseline not in results:
+        raise InputError("baseline", baseline, "one of " + ", ".join(names))
+    return names, baseline
 
 
 #: Measures of :func:`compare_queues` (each also gets ``<name>_delta``).
@@ -1542,12 +1548,7 @@ def compare_queues(results: Mapping[str, Any], baseline: str | None = None) -> p
         and ``<column>_delta`` = value − the same queue's value in the baseline (NaN for
         a queue the baseline lacks).  Empty when no plan has per-queue figures.
     """
-    if not results:
-        raise InputError("results", results, "at least one plan result")
-    names = list(results)
-    baseline = names[0] if baseline is None else baseline
-    if baseline not in results:
-        raise InputError("baseline", baseline, "one of " + ", ".join(names))
+    names, baseline = _names_and_baseline(results, baseline)
     parts = []
     for name in names:
         q = getattr(results[name], "queue_kpis", None)

@@ -277,14 +277,7 @@ class _FreedModel:
                 self._shift(ai, o, v)
             self.terms.append((_cents(p.shift_cost(ai, o)), v))
         sc = st.scoring
-        pens = (rules.preferred_start(m, av, w["preferred start"])
-                + rules.preferred_days_off(m, av, w["preferred day off"])
-                + rules.preferred_shifts(m, av, w["preferred shift"])
-                + rules.start_consistency(m, av, w["start consistency"])
-                + rules.evening_fairness(m, av, sc.fair_e[ai], w["evening fairness"])
-                + rules.weekend_fairness(m, av, sc.fair_w[ai], w["weekend fairness"])
-                + rules.overtime(m, av))
-        for pen in pens:
+        for pen in rules.agent_soft_rules(m, av, w, sc.fair_e[ai], sc.fair_w[ai]):
             self.terms.append((_cents(pen.weight * pen.per_unit), pen.var))
         cur = st.assign[ai].get(self.d)
         for o, v in zip(av.options, av.x, strict=True):

@@ -131,14 +131,8 @@ class _RepairModel:
         if not free:
             self.fixed_cost += scoring.soft(ai, av.options)
             return []
-        w, m = self.p.weights, self.m
-        pens = (rules.preferred_start(m, av, w["preferred start"])
-                + rules.preferred_days_off(m, av, w["preferred day off"])
-                + rules.preferred_shifts(m, av, w["preferred shift"])
-                + rules.start_consistency(m, av, w["start consistency"])
-                + rules.evening_fairness(m, av, scoring.fair_e[ai], w["evening fairness"])
-                + rules.weekend_fairness(m, av, scoring.fair_w[ai], w["weekend fairness"])
-                + rules.overtime(m, av))
+        pens = rules.agent_soft_rules(self.m, av, self.p.weights, scoring.fair_e[ai],
+                                      scoring.fair_w[ai])
         return [(_cents(pn.weight * pn.per_unit), pn.var) for pn in pens]
 
     def _crew(self, crew, groups) -> None:

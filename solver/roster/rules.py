@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -345,6 +345,19 @@ def overtime(m: cp_model.CpModel, av: AgentVars) -> list[Penalty]:
     m.add(ot >= av.paid_min() - limit)
     rate = max(agent_rate(av.agent, c, o.template) for o in av.options)
     return [Penalty("overtime", av.agent.id, ot, 1 / 60, "h", rate * c.overtime_premium)]
+
+
+def agent_soft_rules(m: cp_model.CpModel, av: AgentVars, w: Mapping[str, float],
+                     fair_evenings: float, fair_weekends: float) -> list[Penalty]:
+    """Every soft rule of one agent's week (preferences, start consistency, evening and
+    weekend fairness at the given fair shares, overtime), at the prices ``w``."""
+    return (preferred_start(m, av, w["preferred start"])
+            + preferred_days_off(m, av, w["preferred day off"])
+            + preferred_shifts(m, av, w["preferred shift"])
+            + start_consistency(m, av, w["start consistency"])
+            + evening_fairness(m, av, fair_evenings, w["evening fairness"])
+            + weekend_fairness(m, av, fair_weekends, w["weekend fairness"])
+            + overtime(m, av))
 
 
 # --------------------------------------------------------------------------- crew level

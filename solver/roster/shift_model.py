@@ -67,13 +67,7 @@ def _build_pass1(p: _Problem, plan: dict[int, int], crew_lits: bool = False) -> 
             lits[f"contract rules of lead {a.id}"] = lit
         for fn in rules.AGENT_HARD_RULES.values():
             fn(m, av, lit)
-        penalties += rules.preferred_start(m, av, w["preferred start"])
-        penalties += rules.preferred_days_off(m, av, w["preferred day off"])
-        penalties += rules.preferred_shifts(m, av, w["preferred shift"])
-        penalties += rules.start_consistency(m, av, w["start consistency"])
-        penalties += rules.evening_fairness(m, av, fair_e[ai], w["evening fairness"])
-        penalties += rules.weekend_fairness(m, av, fair_w[ai], w["weekend fairness"])
-        penalties += rules.overtime(m, av)
+        penalties += rules.agent_soft_rules(m, av, w, fair_e[ai], fair_w[ai])
         for o, v in zip(opts, av.x, strict=True):
             cost_terms.append((_cents(p.shift_cost(ai, o)), v))
             groups[(p.class_of[ai], o.index)].append(v)

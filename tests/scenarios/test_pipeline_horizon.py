@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
 import solver
 import wfm.pipeline as pipeline
+from tests.scenarios.frames import one_queue_weeks
 from wfm.roster_check import roster_breaches
 from wfm.scenarios import ScenarioError, load_scenario, scenario_from_dict
 
@@ -16,13 +16,7 @@ MON = pd.Timestamp("2024-03-04")
 
 
 def _raw(tmp_path, weeks=2, mode="joint"):
-    starts = pd.date_range(MON, periods=weeks * 7 * 48, freq="30min")
-    hour = starts.hour + starts.minute / 60
-    open_ = (hour >= 7) & (hour < 23)
-    calls = np.where(open_, 10 + 4 * np.sin((hour - 7) / 16 * np.pi), 0.0).round()
-    pd.DataFrame({"queue": "bank", "interval_start": starts, "calls": calls,
-                  "aht_s": np.where(calls > 0, 240.0, np.nan)}).to_csv(tmp_path / "fc.csv",
-                                                                      index=False)
+    one_queue_weeks(tmp_path, weeks)
     brk = [{"name": "break", "length_min": 15, "earliest_start_min": 120, "latest_start_min": 240}]
     (tmp_path / "agents.csv").write_text(
         "id,contract,skills,is_lead\n"

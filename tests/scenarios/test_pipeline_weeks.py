@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import yaml
 
 import solver
 import wfm.pipeline as pipeline
+from tests.scenarios.frames import one_queue_weeks
 from wfm.roster_check import roster_breaches
 from wfm.scenarios import load_scenario
 
@@ -15,13 +15,7 @@ MON = pd.Timestamp("2024-03-04")
 
 
 def _scenario(tmp_path, weeks=2):
-    starts = pd.date_range(MON, periods=weeks * 7 * 48, freq="30min")
-    hour = starts.hour + starts.minute / 60
-    open_ = (hour >= 7) & (hour < 23)
-    calls = np.where(open_, 10 + 4 * np.sin((hour - 7) / 16 * np.pi), 0.0).round()
-    pd.DataFrame({"queue": "bank", "interval_start": starts, "calls": calls,
-                  "aht_s": np.where(calls > 0, 240.0, np.nan)}).to_csv(tmp_path / "fc.csv",
-                                                                      index=False)
+    one_queue_weeks(tmp_path, weeks)
     raw = {
         "name": "two weeks", "data": {"forecast": "fc.csv"},
         "horizon": {"week_start": "2024-03-04", "weeks": weeks},

@@ -9,6 +9,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from tests.scenarios.frames import two_queue_forecast
 from wfm.cli import app
 from wfm.errors import InputError
 from wfm.pipeline import adjusted_forecast, run_plan
@@ -21,15 +22,7 @@ SHARED = [{"name": "sales", "queues": ["sales"]}, {"name": "care", "queues": ["c
 
 
 def _raw(tmp_path, groups=SHARED):
-    starts = pd.date_range("2024-03-04", periods=7 * 48, freq="30min")
-    hour = starts.hour + starts.minute / 60
-    open_ = (hour >= 8) & (hour < 16) & (starts.dayofweek < 2)
-    rows = []
-    for q, calls in (("sales", 30.0), ("care", 20.0)):
-        c = np.where(open_, calls, 0.0)
-        rows.append(pd.DataFrame({"queue": q, "interval_start": starts, "calls": c,
-                                  "aht_s": np.where(c > 0, 240.0, np.nan)}))
-    pd.concat(rows).to_csv(tmp_path / "fc.csv", index=False)
+    two_queue_forecast(tmp_path)
     raw = {
         "name": "two queues", "data": {"forecast": "fc.csv"},
         "horizon": {"week_start": "2024-03-04"},
